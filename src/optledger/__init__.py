@@ -1,0 +1,3 @@
+"""optledger: a subscription and consent ledger for SMS and email marketing."""
+
+__version__ = "0.1.0"

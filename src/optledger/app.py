@@ -1,0 +1,105 @@
+"""The ASGI application: dialect routers over one database, one error policy."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from optledger import __version__
+from optledger.core.errors import OptledgerError
+from optledger.delivery.transports.log import LogTransport
+from optledger.delivery.worker import run_worker
+from optledger.dialects.attentive.routes import router as attentive_router
+from optledger.dialects.errors import STATUS_BY_KIND, error_response
+from optledger.dialects.limits import BodySizeLimit
+from optledger.settings import Settings, get_settings
+from optledger.storage.database import Database, DatabaseUnavailable
+from optledger.storage.migrate import upgrade_database
+
+log = logging.getLogger(__name__)
+
+
+def _describe_validation(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors()[:5]:
+        location = ".".join(str(item) for item in error.get("loc", ()) if item != "body")
+        if error.get("type") == "json_invalid":
+            return "request body is not valid JSON"
+        parts.append(f"{location or 'body'}: {error.get('msg', 'invalid')}")
+    return "invalid request: " + "; ".join(parts)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every failure leaves in its dialect's error shape, never as a bare 500 page."""
+
+    @app.exception_handler(OptledgerError)
+    async def domain_error(request: Request, exc: OptledgerError) -> Response:
+        return error_response(request.url.path, STATUS_BY_KIND[exc.kind], exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        return error_response(request.url.path, 400, "INVALID", _describe_validation(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        response = error_response(request.url.path, exc.status_code, "HTTP", str(exc.detail))
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    @app.exception_handler(DatabaseUnavailable)
+    async def database_down(request: Request, exc: DatabaseUnavailable) -> Response:
+        response = error_response(
+            request.url.path, 503, "UNAVAILABLE", "the database is unreachable; retry later"
+        )
+        response.headers["Retry-After"] = "5"
+        return response
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(request.url.path, 500, "INTERNAL", "internal error")
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    """Build the application; it owns `database` unless one is passed in."""
+    settings = settings or get_settings()
+    owns_database = database is None
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = database or Database(settings.resolved_database_url)
+        if owns_database and settings.is_sqlite:
+            await upgrade_database(settings.resolved_database_url)
+        app.state.database = db
+        stop = asyncio.Event()
+        worker = None
+        if settings.worker_in_process:
+            transports = {"TEXT": LogTransport(), "EMAIL": LogTransport()}
+            worker = asyncio.create_task(run_worker(db, transports, stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            if worker is not None:
+                await worker
+            if owns_database:
+                await db.dispose()
+
+    app = FastAPI(title="optledger", version=__version__, lifespan=lifespan)
+    install_error_handlers(app)
+    app.include_router(attentive_router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,1 @@
+"""The consent core: every rule, once, with no knowledge of HTTP."""

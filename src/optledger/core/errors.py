@@ -1,0 +1,86 @@
+"""Domain errors. Each carries a kind; dialects map kinds to their own status and shape."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorKind(StrEnum):
+    """What went wrong, independent of any wire format."""
+
+    INVALID = "invalid"
+    UNAUTHORIZED = "unauthorized"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"
+    UNPROCESSABLE = "unprocessable"
+
+
+class OptledgerError(Exception):
+    """Base of every error the core raises on purpose.
+
+    `code` is a stable machine-readable name (used by dialects that have one, such
+    as Vibes' error codes); `message` is for people.
+    """
+
+    kind: ErrorKind = ErrorKind.INVALID
+    code: str = "INVALID"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+
+class InvalidInput(OptledgerError):
+    """The request is well-formed but breaks a rule of the domain."""
+
+    kind = ErrorKind.INVALID
+    code = "INVALID"
+
+
+class InvalidContactPoint(InvalidInput):
+    """A phone number or email address that cannot be used."""
+
+    code = "INVALID_CONTACT_POINT"
+
+
+class Unauthorized(OptledgerError):
+    """No credential, or one that does not authenticate."""
+
+    kind = ErrorKind.UNAUTHORIZED
+    code = "UNAUTHORIZED"
+
+
+class Forbidden(OptledgerError):
+    """An authenticated credential that may not do this."""
+
+    kind = ErrorKind.FORBIDDEN
+    code = "FORBIDDEN"
+
+
+class NotFound(OptledgerError):
+    """The thing named does not exist for this company."""
+
+    kind = ErrorKind.NOT_FOUND
+    code = "NOT_FOUND"
+
+
+class Conflict(OptledgerError):
+    """The request contradicts what is stored."""
+
+    kind = ErrorKind.CONFLICT
+    code = "CONFLICT"
+
+
+class IdentifierConflict(Conflict):
+    """Identifiers in one request point at two different people."""
+
+    code = "IDENTIFIER_CONFLICT"
+
+
+class SignUpUnitNotResolved(InvalidInput):
+    """No single active API sign-up unit fits the request."""
+
+    code = "SIGN_UP_UNIT_NOT_RESOLVED"

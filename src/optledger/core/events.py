@@ -1,0 +1,53 @@
+"""The append-only audit trail."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from optledger.core.context import RequestContext
+from optledger.storage.tables import Event
+
+
+class EventType(StrEnum):
+    """Everything that is recorded about consent."""
+
+    SUBSCRIPTION_CREATED = "subscription_created"
+    SUBSCRIPTION_REPEATED = "subscription_repeated"
+    SUBSCRIPTION_CONFIRMED = "subscription_confirmed"
+    SUBSCRIPTION_DECLINED = "subscription_declined"
+    SUBSCRIPTION_EXPIRED = "subscription_expired"
+    SUBSCRIPTION_ENDED = "subscription_ended"
+    UNSUBSCRIBE_REPEATED = "unsubscribe_repeated"
+    MESSAGE_QUEUED = "message_queued"
+
+
+def record_event(
+    session: AsyncSession,
+    company_id: int,
+    event_type: EventType,
+    context: RequestContext,
+    *,
+    person_id: int | None = None,
+    record_id: int | None = None,
+    channel: str | None = None,
+    contact_value: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> Event:
+    """Add one event to the current unit of work."""
+    event = Event(
+        company_id=company_id,
+        type=event_type.value,
+        person_id=person_id,
+        record_id=record_id,
+        channel=channel,
+        contact_value=contact_value,
+        data={"source": context.source, **(data or {})},
+        credential_id=context.credential_id,
+        client_ip=context.client_ip,
+        user_agent=context.user_agent,
+    )
+    session.add(event)
+    return event

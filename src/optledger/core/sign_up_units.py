@@ -1,0 +1,156 @@
+"""Sign-up units: where consent is collected, and how a request finds its unit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from optledger.core.consent import Channel, SubscriptionType
+from optledger.core.errors import InvalidInput, SignUpUnitNotResolved
+from optledger.storage.tables import SignUpUnit
+
+ACTIVE = "active"
+ARCHIVED = "archived"
+API_METHOD = "API"
+METHODS = ("API", "KEYWORD", "FORM", "IMPORT")
+
+
+@dataclass(frozen=True)
+class Locale:
+    """A language and a country, as in `en` / `US`."""
+
+    language: str
+    country: str
+
+    @property
+    def tag(self) -> str:
+        """The BCP 47 tag, e.g. `en-US`."""
+        return f"{self.language}-{self.country}"
+
+
+@dataclass
+class UnitSpec:
+    """What it takes to create a sign-up unit."""
+
+    name: str
+    subscription_type: SubscriptionType
+    channels: Sequence[Channel]
+    locale: Locale
+    method: str = API_METHOD
+    legal_disclosure: str | None = None
+    confirmation_prompt: str | None = None
+    welcome_text: str | None = None
+    keywords: list[str] = field(default_factory=list)
+    double_opt_in: bool = True
+    email_double_opt_in: bool = False
+    allow_single_opt_in: bool = False
+
+
+async def create_sign_up_unit(session: AsyncSession, company_id: int, spec: UnitSpec) -> SignUpUnit:
+    """Create an active unit after checking the rules every unit must keep."""
+    if spec.method not in METHODS:
+        raise InvalidInput(f"sign-up unit method must be one of {', '.join(METHODS)}")
+    if not spec.channels:
+        raise InvalidInput("a sign-up unit needs at least one channel")
+    if spec.subscription_type == SubscriptionType.MARKETING and not spec.legal_disclosure:
+        raise InvalidInput("a MARKETING sign-up unit must carry legal disclosure text")
+    unit = SignUpUnit(
+        company_id=company_id,
+        name=spec.name,
+        method=spec.method,
+        subscription_type=spec.subscription_type.value,
+        channels=[channel.value for channel in spec.channels],
+        language=spec.locale.language,
+        country=spec.locale.country,
+        legal_disclosure=spec.legal_disclosure,
+        confirmation_prompt=spec.confirmation_prompt,
+        welcome_text=spec.welcome_text,
+        keywords=[keyword.upper() for keyword in spec.keywords],
+        status=ACTIVE,
+        double_opt_in=spec.double_opt_in,
+        email_double_opt_in=spec.email_double_opt_in,
+        allow_single_opt_in=spec.allow_single_opt_in,
+    )
+    session.add(unit)
+    await session.flush()
+    return unit
+
+
+def parse_unit_id(raw: str) -> int | None:
+    """A sign-up source id as stored, or None if it cannot name any unit."""
+    text = raw.strip()
+    if not text.isdigit() or len(text) > 18:
+        return None
+    return int(text)
+
+
+async def resolve_sign_up_unit(
+    session: AsyncSession,
+    company_id: int,
+    *,
+    unit_id: str | None,
+    locale: Locale | None,
+    subscription_type: SubscriptionType | None,
+) -> SignUpUnit:
+    """The one active API unit a subscribe request means, or an error naming why not.
+
+    By id: that unit, if it is this company's, active, and an API unit. Otherwise
+    locale and type are both required, and exactly one active API unit must match.
+    """
+    if unit_id is not None:
+        return await _unit_by_id(session, company_id, unit_id, subscription_type)
+    if locale is None or subscription_type is None:
+        raise SignUpUnitNotResolved(
+            "either signUpSourceId, or both locale and subscriptionType, are required"
+        )
+    matches = list(
+        await session.scalars(
+            select(SignUpUnit)
+            .where(
+                SignUpUnit.company_id == company_id,
+                SignUpUnit.method == API_METHOD,
+                SignUpUnit.status == ACTIVE,
+                SignUpUnit.subscription_type == subscription_type,
+                SignUpUnit.language == locale.language,
+                SignUpUnit.country == locale.country,
+            )
+            .limit(2)
+        )
+    )
+    described = f"locale {locale.tag} and subscriptionType {subscription_type}"
+    if not matches:
+        raise SignUpUnitNotResolved(f"no active API sign-up unit matches {described}")
+    if len(matches) > 1:
+        raise SignUpUnitNotResolved(
+            f"more than one active API sign-up unit matches {described}; pass signUpSourceId"
+        )
+    return matches[0]
+
+
+async def _unit_by_id(
+    session: AsyncSession,
+    company_id: int,
+    raw_id: str,
+    subscription_type: SubscriptionType | None,
+) -> SignUpUnit:
+    parsed = parse_unit_id(raw_id)
+    unit = None
+    if parsed is not None:
+        unit = await session.scalar(
+            select(SignUpUnit).where(SignUpUnit.company_id == company_id, SignUpUnit.id == parsed)
+        )
+    if unit is None:
+        raise SignUpUnitNotResolved(f"sign-up source {raw_id!r} does not exist")
+    if unit.status != ACTIVE:
+        raise SignUpUnitNotResolved(f"sign-up source {raw_id!r} is archived")
+    if unit.method != API_METHOD:
+        raise SignUpUnitNotResolved(f"sign-up source {raw_id!r} is not an API sign-up unit")
+    if subscription_type is not None and unit.subscription_type != subscription_type:
+        raise SignUpUnitNotResolved(
+            f"sign-up source {raw_id!r} is a {unit.subscription_type} unit, "
+            f"not {subscription_type}"
+        )
+    return unit

@@ -1,0 +1,91 @@
+"""Texts sent to people, per locale, with built-in en-US and fr-CA versions.
+
+A company may override any text per locale in its settings
+(`settings["templates"][locale][kind]`); a unit's own prompt and welcome texts win
+over both.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class MessageKind(StrEnum):
+    """Why a message is sent."""
+
+    CONFIRMATION_PROMPT = "CONFIRMATION_PROMPT"
+    WELCOME = "WELCOME"
+    ALREADY_SUBSCRIBED = "ALREADY_SUBSCRIBED"
+    OPT_OUT_CONFIRMATION = "OPT_OUT_CONFIRMATION"
+    HELP = "HELP"
+
+
+DEFAULT_LOCALE = "en-US"
+
+BUILT_IN: dict[str, dict[MessageKind, str]] = {
+    "en-US": {
+        MessageKind.CONFIRMATION_PROMPT: (
+            "{company}: Reply Y to confirm your subscription. {disclosure}"
+        ),
+        MessageKind.WELCOME: "{company}: You are now subscribed. {disclosure}",
+        MessageKind.ALREADY_SUBSCRIBED: (
+            "{company}: You are already subscribed. Reply HELP for help, STOP to cancel."
+        ),
+        MessageKind.OPT_OUT_CONFIRMATION: (
+            "{company}: You are unsubscribed and will receive no more messages."
+        ),
+        MessageKind.HELP: (
+            "{company}: Reply STOP to unsubscribe. Msg & data rates may apply."
+        ),
+    },
+    "fr-CA": {
+        MessageKind.CONFIRMATION_PROMPT: (
+            "{company} : Répondez Y pour confirmer votre abonnement. {disclosure}"
+        ),
+        MessageKind.WELCOME: "{company} : Vous êtes maintenant abonné. {disclosure}",
+        MessageKind.ALREADY_SUBSCRIBED: (
+            "{company} : Vous êtes déjà abonné. Répondez HELP pour de l'aide, STOP pour annuler."
+        ),
+        MessageKind.OPT_OUT_CONFIRMATION: (
+            "{company} : Vous êtes désabonné et ne recevrez plus de messages."
+        ),
+        MessageKind.HELP: (
+            "{company} : Répondez STOP pour vous désabonner. Des frais peuvent s'appliquer."
+        ),
+    },
+}
+
+
+def pick_locale(requested: str | None, company_settings: dict[str, Any]) -> str:
+    """The best locale we have texts for: exact, then same language, then en-US."""
+    available = set(BUILT_IN) | set(company_settings.get("templates", {}))
+    if requested in available:
+        return requested
+    if requested:
+        language = requested.split("-")[0]
+        for candidate in sorted(available):
+            if candidate.split("-")[0] == language:
+                return candidate
+    return DEFAULT_LOCALE
+
+
+def render(
+    kind: MessageKind,
+    locale: str,
+    *,
+    company_name: str,
+    company_settings: dict[str, Any],
+    disclosure: str | None = None,
+    unit_text: str | None = None,
+) -> str:
+    """The text of one message; placeholders are {company} and {disclosure}."""
+    overrides = company_settings.get("templates", {}).get(locale, {})
+    template = (
+        unit_text
+        or overrides.get(kind.value)
+        or BUILT_IN.get(locale, {}).get(kind)
+        or BUILT_IN[DEFAULT_LOCALE][kind]
+    )
+    text = template.format(company=company_name, disclosure=disclosure or "")
+    return " ".join(text.split())

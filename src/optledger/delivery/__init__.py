@@ -1,0 +1,1 @@
+"""Delivery: the outbox worker and the transports it sends through."""

@@ -1,0 +1,1 @@
+"""HTTP dialects: thin adapters from each wire format to the core."""

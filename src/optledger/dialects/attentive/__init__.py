@@ -1,0 +1,1 @@
+"""The Attentive-style v1/v2 API dialect."""

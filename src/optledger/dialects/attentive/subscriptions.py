@@ -1,0 +1,177 @@
+"""`/v1/subscriptions`: subscribe, eligibility and unsubscribe."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import Field
+
+from optledger.auth.credentials import CredentialKind, Principal
+from optledger.auth.scopes import Scope
+from optledger.core import subscriptions as core
+from optledger.core.consent import SubscriptionType
+from optledger.dialects.attentive.wire import (
+    ExternalIdentifiersDto,
+    LocaleDto,
+    ShortText,
+    SubscriptionDto,
+    SubscriptionTypeName,
+    UserDto,
+    WireModel,
+)
+from optledger.dialects.auth import DatabaseDep, bearer_principal, request_context
+
+router = APIRouter(prefix="/v1/subscriptions", tags=["Subscribers"])
+SubscriberWriter = Annotated[
+    Principal, Depends(bearer_principal(CredentialKind.API_KEY, Scope.SUBSCRIPTIONS_WRITE))
+]
+SOURCE = "attentive"
+
+
+class SubscribeRequest(WireModel):
+    user: UserDto
+    sign_up_source_id: ShortText | int | None = None
+    external_identifiers: ExternalIdentifiersDto | None = None
+    locale: LocaleDto | None = None
+    subscription_type: SubscriptionTypeName | None = None
+    single_opt_in: bool = False
+
+
+class SubscriptionCreationDto(WireModel):
+    subscription: SubscriptionDto
+    subscription_creation_status: Literal["NEWLY_CREATED", "PREVIOUSLY_CREATED"]
+
+
+class SubscribeResponse(WireModel):
+    user: UserDto
+    external_identifiers: ExternalIdentifiersDto | None = None
+    subscription_responses: list[SubscriptionCreationDto]
+
+
+class NotificationDto(WireModel):
+    language: Literal["en-US", "fr-CA"] | None = None
+    disabled: bool = False
+
+
+class UnsubscribeRequest(WireModel):
+    user: UserDto
+    subscriptions: list[SubscriptionDto] | None = Field(default=None, max_length=20)
+    notification: NotificationDto | None = None
+
+
+class SubscriptionUnsubscribeDto(WireModel):
+    subscription: SubscriptionDto
+    subscription_unsubscribe_status: Literal["NEWLY_UNSUBSCRIBED", "PREVIOUSLY_UNSUBSCRIBED"]
+
+
+class UnsubscribeResponse(WireModel):
+    user: UserDto
+    subscription_responses: list[SubscriptionUnsubscribeDto]
+
+
+class EligibilityDto(WireModel):
+    is_eligible: bool
+
+
+class SubscriptionEligibilityDto(WireModel):
+    subscription: SubscriptionDto
+    eligibility: EligibilityDto
+
+
+class EligibilityResponse(WireModel):
+    subscription_eligibilities: list[SubscriptionEligibilityDto]
+
+
+def _query_phone(raw: str | None) -> str | None:
+    # An unencoded "+" in a query string arrives as a space.
+    if raw is not None and raw.startswith(" ") and raw.strip().isdigit():
+        return "+" + raw.strip()
+    return raw
+
+
+@router.post("", status_code=202, response_model_by_alias=True)
+async def create_subscription(
+    body: SubscribeRequest, request: Request, principal: SubscriberWriter, database: DatabaseDep
+) -> SubscribeResponse:
+    """Opt a user in through a sign-up source, or the one API unit for locale and type."""
+    command = core.SubscribeCommand(
+        contacts=core.ContactPoints.parse(body.user.phone, body.user.email),
+        unit_id=None if body.sign_up_source_id is None else str(body.sign_up_source_id),
+        locale=body.locale.to_core() if body.locale else None,
+        subscription_type=SubscriptionType(body.subscription_type)
+        if body.subscription_type
+        else None,
+        single_opt_in=body.single_opt_in,
+        external_identifiers=body.external_identifiers.to_core()
+        if body.external_identifiers
+        else [],
+    )
+    context = request_context(request, principal, SOURCE)
+    result = await database.run(
+        lambda session: core.subscribe(session, principal.company, command, context)
+    )
+    return SubscribeResponse(
+        user=UserDto(phone=command.contacts.phone, email=command.contacts.email),
+        external_identifiers=body.external_identifiers,
+        subscription_responses=[
+            SubscriptionCreationDto(
+                subscription=SubscriptionDto(type=outcome.type.value, channel=outcome.channel.value),
+                subscription_creation_status=outcome.status.value,
+            )
+            for outcome in result.outcomes
+        ],
+    )
+
+
+@router.get("", response_model_by_alias=True)
+async def get_subscriptions(
+    principal: SubscriberWriter,
+    database: DatabaseDep,
+    phone: Annotated[str | None, Query(max_length=32)] = None,
+    email: Annotated[str | None, Query(max_length=320)] = None,
+) -> EligibilityResponse:
+    """Which subscriptions a phone or email has, and whether each may be messaged now."""
+    contacts = core.ContactPoints.parse(_query_phone(phone), email)
+    found = await database.read(
+        lambda session: core.check_eligibility(session, principal.company.id, contacts)
+    )
+    return EligibilityResponse(
+        subscription_eligibilities=[
+            SubscriptionEligibilityDto(
+                subscription=SubscriptionDto(type=item.type.value, channel=item.channel.value),
+                eligibility=EligibilityDto(is_eligible=item.is_eligible),
+            )
+            for item in found
+        ]
+    )
+
+
+@router.post("/unsubscribe", status_code=202, response_model_by_alias=True)
+async def unsubscribe(
+    body: UnsubscribeRequest, request: Request, principal: SubscriberWriter, database: DatabaseDep
+) -> UnsubscribeResponse:
+    """Opt a user out of the listed subscriptions, or of all of them."""
+    notification = body.notification or NotificationDto()
+    command = core.UnsubscribeCommand(
+        contacts=core.ContactPoints.parse(body.user.phone, body.user.email),
+        subscriptions=[item.to_core() for item in body.subscriptions]
+        if body.subscriptions is not None
+        else None,
+        notify=not notification.disabled,
+        notification_locale=notification.language,
+    )
+    context = request_context(request, principal, SOURCE)
+    outcomes = await database.run(
+        lambda session: core.unsubscribe(session, principal.company, command, context)
+    )
+    return UnsubscribeResponse(
+        user=UserDto(phone=command.contacts.phone, email=command.contacts.email),
+        subscription_responses=[
+            SubscriptionUnsubscribeDto(
+                subscription=SubscriptionDto(type=outcome.type.value, channel=outcome.channel.value),
+                subscription_unsubscribe_status=outcome.status.value,
+            )
+            for outcome in outcomes
+        ],
+    )

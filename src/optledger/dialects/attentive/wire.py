@@ -1,0 +1,70 @@
+"""Shared wire models of the Attentive dialect: camelCase, strict types."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.alias_generators import to_camel
+
+from optledger.core.consent import Channel, SubscriptionType
+from optledger.core.people import Identifier, IdentifierKind, external_identifier
+from optledger.core.sign_up_units import Locale
+
+ShortText = Annotated[str, StringConstraints(max_length=320)]
+SubscriptionTypeName = Literal["MARKETING", "TRANSACTIONAL", "CHECKOUT_ABANDONED"]
+ChannelName = Literal["TEXT", "EMAIL"]
+
+
+class WireModel(BaseModel):
+    """Strict (no "true" for true), camelCase, unknown fields ignored."""
+
+    model_config = ConfigDict(
+        strict=True, extra="ignore", alias_generator=to_camel, populate_by_name=True
+    )
+
+
+class UserDto(WireModel):
+    phone: ShortText | None = None
+    email: ShortText | None = None
+
+
+class LocaleDto(WireModel):
+    language: Annotated[str, StringConstraints(min_length=2, max_length=8)]
+    country: Annotated[str, StringConstraints(min_length=2, max_length=2)]
+
+    def to_core(self) -> Locale:
+        return Locale(self.language, self.country)
+
+
+class CustomIdentifierDto(WireModel):
+    name: ShortText
+    value: ShortText | None = None
+
+
+class ExternalIdentifiersDto(WireModel):
+    client_user_id: ShortText | None = None
+    shopify_id: ShortText | None = None
+    klaviyo_id: ShortText | None = None
+    custom_identifiers: list[CustomIdentifierDto] | None = Field(default=None, max_length=50)
+
+    def to_core(self) -> list[Identifier]:
+        """The identifiers given, blanks dropped."""
+        candidates = [
+            external_identifier(IdentifierKind.CLIENT_USER_ID, self.client_user_id),
+            external_identifier(IdentifierKind.SHOPIFY_ID, self.shopify_id),
+            external_identifier(IdentifierKind.KLAVIYO_ID, self.klaviyo_id),
+            *(
+                external_identifier(IdentifierKind.CUSTOM, item.value, item.name)
+                for item in self.custom_identifiers or []
+            ),
+        ]
+        return [candidate for candidate in candidates if candidate is not None]
+
+
+class SubscriptionDto(WireModel):
+    type: SubscriptionTypeName
+    channel: ChannelName
+
+    def to_core(self) -> tuple[SubscriptionType, Channel]:
+        return SubscriptionType(self.type), Channel(self.channel)

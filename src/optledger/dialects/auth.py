@@ -1,0 +1,74 @@
+"""FastAPI dependencies that turn request credentials into a principal."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from optledger.auth.credentials import CredentialKind, Principal, authenticate, split_token
+from optledger.core.context import RequestContext
+from optledger.core.errors import Forbidden, Unauthorized
+from optledger.storage.database import Database
+
+
+def get_database(request: Request) -> Database:
+    """The application's database handle."""
+    database: Database = request.app.state.database
+    return database
+
+
+DatabaseDep = Annotated[Database, Depends(get_database)]
+
+
+def _bearer_token(request: Request) -> str:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("a bearer token is required")
+    return token.strip()
+
+
+async def _principal(database: Database, kind: CredentialKind, lookup: str, secret: str) -> Principal:
+    return await database.read(lambda session: authenticate(session, kind, lookup, secret))
+
+
+def bearer_principal(
+    kind: CredentialKind, scope: str | None = None
+) -> Callable[[Request, Database], Awaitable[Principal]]:
+    """A dependency: the principal of a bearer credential of `kind` holding `scope`."""
+
+    async def dependency(request: Request, database: DatabaseDep) -> Principal:
+        lookup, secret = split_token(_bearer_token(request))
+        principal = await _principal(database, kind, lookup, secret)
+        if scope is not None and scope not in principal.scopes:
+            raise Forbidden(f"this API key lacks the {scope} scope")
+        return principal
+
+    return dependency
+
+
+async def basic_principal(request: Request, database: DatabaseDep) -> Principal:
+    """The principal of HTTP Basic credentials."""
+    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        raise Unauthorized("HTTP Basic credentials are required")
+    try:
+        username, colon, password = base64.b64decode(encoded, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        raise Unauthorized("malformed HTTP Basic credentials") from None
+    if not colon:
+        raise Unauthorized("malformed HTTP Basic credentials")
+    return await _principal(database, CredentialKind.BASIC, username, password)
+
+
+def request_context(request: Request, principal: Principal, source: str) -> RequestContext:
+    """The consent evidence of a request."""
+    return RequestContext(
+        source=source,
+        credential_id=principal.credential_id,
+        client_ip=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"),
+    )

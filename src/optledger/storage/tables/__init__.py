@@ -1,0 +1,21 @@
+"""All tables, imported together so that `Base.metadata` is complete."""
+
+from optledger.storage.tables.base import Base
+from optledger.storage.tables.companies import Company, Credential
+from optledger.storage.tables.delivery import Message
+from optledger.storage.tables.events import Event
+from optledger.storage.tables.people import Person, PersonIdentifier
+from optledger.storage.tables.subscriptions import SignUpUnit, SubscriptionList, SubscriptionRecord
+
+__all__ = [
+    "Base",
+    "Company",
+    "Credential",
+    "Event",
+    "Message",
+    "Person",
+    "PersonIdentifier",
+    "SignUpUnit",
+    "SubscriptionList",
+    "SubscriptionRecord",
+]
