@@ -1,0 +1,140 @@
+"""Fixtures: migrated SQLite and PostgreSQL databases, apps, and companies made by the product.
+
+Databases are migrated once per session; each test gets a company of its own, so
+tests are isolated the way tenants are.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import asyncpg
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from sqlalchemy.engine import make_url
+
+from optledger.app import create_app
+from optledger.bootstrap import BootstrapResult, bootstrap_company
+from optledger.settings import Settings
+from optledger.storage.database import Database
+from optledger.storage.migrate import upgrade_database
+
+POSTGRES_ENV = "OPTLEDGER_TEST_POSTGRES_URL"
+TEST_SECRET = "test-server-secret"
+
+
+@pytest.fixture(scope="session")
+async def sqlite_database(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Database]:
+    url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('sqlite') / 'optledger.db'}"
+    await upgrade_database(url)
+    database = Database(url)
+    yield database
+    await database.dispose()
+
+
+async def create_postgres_database(admin_url: str) -> str:
+    """A fresh, empty database on the test server; returns its URL."""
+    url = make_url(admin_url)
+    name = f"optledger_test_{uuid.uuid4().hex[:10]}"
+    connection = await asyncpg.connect(
+        host=url.host, port=url.port, user=url.username, database=url.database
+    )
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def postgres_admin_url() -> str:
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail(f"{POSTGRES_ENV} must be set in CI: PostgreSQL tests may not be skipped")
+        pytest.skip(f"{POSTGRES_ENV} is not set")
+    return url
+
+
+@pytest.fixture(scope="session")
+async def postgres_database() -> AsyncIterator[Database]:
+    url = await create_postgres_database(postgres_admin_url())
+    await upgrade_database(url)
+    database = Database(url)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request: pytest.FixtureRequest) -> Database:
+    """Each test that uses it runs once on SQLite and once on PostgreSQL."""
+    db: Database = request.getfixturevalue(f"{request.param}_database")
+    return db
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(secret_key=TEST_SECRET, run_worker_in_process=False)
+
+
+@pytest.fixture
+async def app_client(
+    database: Database, settings: Settings
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the ASGI app, with no credentials."""
+    app = create_app(settings, database=database)
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
+
+
+@dataclass
+class Tenant:
+    """A bootstrapped company and what a test needs to act for it."""
+
+    boot: BootstrapResult
+    database: Database
+
+    @property
+    def key(self) -> str:
+        return self.boot.company.key
+
+    @property
+    def company_id(self) -> int:
+        return self.boot.company.id
+
+    @property
+    def api_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.boot.api_key.token}"}
+
+    @property
+    def legacy_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.boot.legacy_token.token}"}
+
+    def unit_id(self, sub_type: str) -> str:
+        return next(str(u.id) for u in self.boot.units if u.subscription_type == sub_type)
+
+
+async def make_tenant(database: Database, name: str | None = None) -> Tenant:
+    """A new company, bootstrapped through the product's own code."""
+    key = f"co-{uuid.uuid4().hex[:12]}"
+    boot = await database.run(
+        lambda session: bootstrap_company(session, key, server_secret=TEST_SECRET, name=name)
+    )
+    return Tenant(boot=boot, database=database)
+
+
+@pytest.fixture
+async def tenant(database: Database) -> Tenant:
+    return await make_tenant(database, name="Acme")
+
+
+@pytest.fixture
+async def client(app_client: httpx.AsyncClient, tenant: Tenant) -> httpx.AsyncClient:
+    """An HTTP client authenticated with the tenant's full-scope API key."""
+    app_client.headers.update(tenant.api_headers)
+    return app_client

@@ -1,0 +1,95 @@
+"""Small helpers shared by the HTTP tests: requests and direct reads of what was stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from sqlalchemy import func, select
+
+from optledger.storage.database import Database
+from optledger.storage.tables import Event, Message, Person, SubscriptionRecord
+
+
+def subscribe_body(
+    phone: str | None = None,
+    email: str | None = None,
+    *,
+    unit_id: str | None = None,
+    sub_type: str | None = "MARKETING",
+    **extra: Any,
+) -> dict[str, Any]:
+    """A subscribe request; without a unit id it resolves by en/US and `sub_type`."""
+    user = {key: value for key, value in (("phone", phone), ("email", email)) if value}
+    body: dict[str, Any] = {"user": user, **extra}
+    if unit_id is not None:
+        body["signUpSourceId"] = unit_id
+    else:
+        body["locale"] = {"language": "en", "country": "US"}
+        body["subscriptionType"] = sub_type
+    return body
+
+
+async def subscribe(client: httpx.AsyncClient, *args: Any, **kwargs: Any) -> httpx.Response:
+    return await client.post("/v1/subscriptions", json=subscribe_body(*args, **kwargs))
+
+
+def statuses(response: httpx.Response, key: str) -> dict[tuple[str, str], str]:
+    """{(type, channel): status} from a subscribe or unsubscribe response."""
+    return {
+        (item["subscription"]["type"], item["subscription"]["channel"]): item[key]
+        for item in response.json()["subscriptionResponses"]
+    }
+
+
+async def records(database: Database, company_id: int, contact: str) -> list[SubscriptionRecord]:
+    async def query(session: Any) -> list[SubscriptionRecord]:
+        return list(
+            await session.scalars(
+                select(SubscriptionRecord)
+                .where(
+                    SubscriptionRecord.company_id == company_id,
+                    SubscriptionRecord.contact_value == contact,
+                )
+                .order_by(SubscriptionRecord.id)
+            )
+        )
+
+    return await database.read(query)
+
+
+async def count_rows(database: Database, company_id: int, table: type[Any], **filters: Any) -> int:
+    async def query(session: Any) -> int:
+        statement = select(func.count()).select_from(table).where(table.company_id == company_id)
+        for name, value in filters.items():
+            statement = statement.where(getattr(table, name) == value)
+        return int(await session.scalar(statement))
+
+    return await database.read(query)
+
+
+async def events(database: Database, company_id: int, event_type: str) -> list[Event]:
+    async def query(session: Any) -> list[Event]:
+        return list(
+            await session.scalars(
+                select(Event)
+                .where(Event.company_id == company_id, Event.type == event_type)
+                .order_by(Event.id)
+            )
+        )
+
+    return await database.read(query)
+
+
+async def messages(database: Database, company_id: int, to: str | None = None) -> list[Message]:
+    async def query(session: Any) -> list[Message]:
+        statement = select(Message).where(Message.company_id == company_id)
+        if to is not None:
+            statement = statement.where(Message.to_address == to)
+        return list(await session.scalars(statement.order_by(Message.id)))
+
+    return await database.read(query)
+
+
+async def people_count(database: Database, company_id: int) -> int:
+    return await count_rows(database, company_id, Person)
