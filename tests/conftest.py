@@ -81,9 +81,7 @@ def settings() -> Settings:
 
 
 @pytest.fixture
-async def app_client(
-    database: Database, settings: Settings
-) -> AsyncIterator[httpx.AsyncClient]:
+async def app_client(database: Database, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the ASGI app, with no credentials."""
     app = create_app(settings, database=database)
     async with LifespanManager(app) as manager:

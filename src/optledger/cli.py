@@ -115,7 +115,10 @@ def bootstrap(
     table = Table("id", "name", "type", "channels", "locale")
     for unit in data["sign_up_units"]:  # type: ignore[attr-defined]
         table.add_row(
-            unit["id"], unit["name"], unit["type"], ", ".join(unit["channels"]),
+            unit["id"],
+            unit["name"],
+            unit["type"],
+            ", ".join(unit["channels"]),
             f"{unit['locale']['language']}-{unit['locale']['country']}",
         )
     console.print(table)

@@ -35,9 +35,7 @@ BUILT_IN: dict[str, dict[MessageKind, str]] = {
         MessageKind.OPT_OUT_CONFIRMATION: (
             "{company}: You are unsubscribed and will receive no more messages."
         ),
-        MessageKind.HELP: (
-            "{company}: Reply STOP to unsubscribe. Msg & data rates may apply."
-        ),
+        MessageKind.HELP: ("{company}: Reply STOP to unsubscribe. Msg & data rates may apply."),
     },
     "fr-CA": {
         MessageKind.CONFIRMATION_PROMPT: (
@@ -60,7 +58,7 @@ BUILT_IN: dict[str, dict[MessageKind, str]] = {
 def pick_locale(requested: str | None, company_settings: dict[str, Any]) -> str:
     """The best locale we have texts for: exact, then same language, then en-US."""
     available = set(BUILT_IN) | set(company_settings.get("templates", {}))
-    if requested in available:
+    if requested is not None and requested in available:
         return requested
     if requested:
         language = requested.split("-")[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Mapping
 from datetime import timedelta
@@ -34,7 +35,7 @@ async def _claim(session: AsyncSession, limit: int) -> list[tuple[Message, str]]
         .order_by(Message.id)
         .limit(limit)
     )
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     ids = list(await session.scalars(due))
     if not ids:
@@ -51,7 +52,9 @@ async def _claim(session: AsyncSession, limit: int) -> list[tuple[Message, str]]
     return [(message, key) for message, key in rows.tuples()]
 
 
-async def _record(database: Database, message_id: int, error: TransportError | None, provider_id: str | None) -> None:
+async def _record(
+    database: Database, message_id: int, error: TransportError | None, provider_id: str | None
+) -> None:
     async def apply(session: AsyncSession) -> None:
         message = await session.get_one(Message, message_id)
         message.attempts += 1
@@ -109,7 +112,5 @@ async def run_worker(
             log.exception("outbox delivery failed; retrying")
             delivered = 0
         if not delivered:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
-            except TimeoutError:
-                pass

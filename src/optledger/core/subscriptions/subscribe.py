@@ -141,8 +141,14 @@ async def _open_subscription(
         )
         if channel == Channel.TEXT:
             queue_message(
-                session, company, context, channel=channel, to=contact,
-                kind=MessageKind.ALREADY_SUBSCRIBED, locale=locale, person_id=person.id,
+                session,
+                company,
+                context,
+                channel=channel,
+                to=contact,
+                kind=MessageKind.ALREADY_SUBSCRIBED,
+                locale=locale,
+                person_id=person.id,
             )
         return SubscribeOutcome(sub_type, channel, CreationStatus.PREVIOUSLY_CREATED, existing.id)
 
@@ -192,7 +198,14 @@ async def _open_subscription(
             else MessageKind.WELCOME
         )
         queue_message(
-            session, company, context, channel=channel, to=contact, kind=kind,
-            locale=locale, person_id=person.id, unit=unit,
+            session,
+            company,
+            context,
+            channel=channel,
+            to=contact,
+            kind=kind,
+            locale=locale,
+            person_id=person.id,
+            unit=unit,
         )
     return SubscribeOutcome(sub_type, channel, CreationStatus.NEWLY_CREATED, record.id)
