@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from optledger.bootstrap import BootstrapResult, bootstrap_company
+from optledger.core.errors import OptledgerError
 from optledger.settings import get_settings
 from optledger.storage.database import Database
 from optledger.storage.migrate import upgrade_database
@@ -102,7 +103,11 @@ def bootstrap(
         finally:
             await database.dispose()
 
-    data = _bootstrap_json(asyncio.run(run()))
+    try:
+        data = _bootstrap_json(asyncio.run(run()))
+    except OptledgerError as exc:
+        console.print(f"[red]error:[/red] {exc.message}")
+        raise typer.Exit(1) from None
     if as_json:
         typer.echo(json.dumps(data))
         return
