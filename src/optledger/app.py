@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from optledger import __version__
+from optledger.auth.cache import PrincipalCache
 from optledger.core.errors import OptledgerError
 from optledger.delivery.transports.log import LogTransport
 from optledger.delivery.worker import run_worker
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if owns_database and settings.is_sqlite:
             await upgrade_database(settings.resolved_database_url)
         app.state.database = db
+        app.state.principal_cache = PrincipalCache(settings.credential_cache_seconds)
         stop = asyncio.Event()
         worker = None
         if settings.worker_in_process:

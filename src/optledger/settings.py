@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = ONE_MIB
     log_level: str = "INFO"
+    credential_cache_seconds: float = Field(
+        default=5.0,
+        description="How long a process remembers an authenticated credential.",
+    )
     run_worker_in_process: bool | None = Field(
         default=None,
         description="Deliver the outbox inside `serve`; defaults to on for SQLite.",

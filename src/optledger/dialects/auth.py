@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from optledger.auth.cache import PrincipalCache
 from optledger.auth.credentials import CredentialKind, Principal, authenticate, split_token
 from optledger.core.context import RequestContext
 from optledger.core.errors import Forbidden, Unauthorized
@@ -32,9 +33,14 @@ def _bearer_token(request: Request) -> str:
 
 
 async def _principal(
-    database: Database, kind: CredentialKind, lookup: str, secret: str
+    request: Request, database: Database, kind: CredentialKind, lookup: str, secret: str
 ) -> Principal:
-    return await database.read(lambda session: authenticate(session, kind, lookup, secret))
+    cache: PrincipalCache = request.app.state.principal_cache
+    principal = cache.get(kind, lookup, secret)
+    if principal is None:
+        principal = await database.read(lambda session: authenticate(session, kind, lookup, secret))
+        cache.put(kind, lookup, secret, principal)
+    return principal
 
 
 def bearer_principal(
@@ -44,7 +50,7 @@ def bearer_principal(
 
     async def dependency(request: Request, database: DatabaseDep) -> Principal:
         lookup, secret = split_token(_bearer_token(request))
-        principal = await _principal(database, kind, lookup, secret)
+        principal = await _principal(request, database, kind, lookup, secret)
         if scope is not None and scope not in principal.scopes:
             raise Forbidden(f"this API key lacks the {scope} scope")
         return principal
@@ -63,7 +69,7 @@ async def basic_principal(request: Request, database: DatabaseDep) -> Principal:
         raise Unauthorized("malformed HTTP Basic credentials") from None
     if not colon:
         raise Unauthorized("malformed HTTP Basic credentials")
-    return await _principal(database, CredentialKind.BASIC, username, password)
+    return await _principal(request, database, CredentialKind.BASIC, username, password)
 
 
 def request_context(request: Request, principal: Principal, source: str) -> RequestContext:

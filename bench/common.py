@@ -1,0 +1,287 @@
+"""Shared benchmark machinery: servers on 127.0.0.1, a bounded load generator, baselines.
+
+Everything here talks only to addresses on this machine and stops after a fixed
+number of requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import psutil
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PG = "postgresql+asyncpg://optledger@127.0.0.1:54329/postgres"
+
+# (method, path, json body or None) for request number i
+RequestFactory = Callable[[int], tuple[str, str, dict[str, Any] | None]]
+
+
+@dataclass
+class LoadResult:
+    """What one phase of load measured."""
+
+    name: str
+    count: int
+    seconds: float
+    latencies_ms: list[float]
+    errors: int
+    rss_mb: float | None = None
+
+    @property
+    def rate(self) -> float:
+        return self.count / self.seconds if self.seconds else 0.0
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        if not ordered:
+            return float("nan")
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    def row(self) -> dict[str, Any]:
+        return {
+            "phase": self.name,
+            "requests": self.count,
+            "per_second": round(self.rate, 1),
+            "p50_ms": round(self.percentile(0.50), 2),
+            "p99_ms": round(self.percentile(0.99), 2),
+            "errors": self.errors,
+            "server_rss_mb": None if self.rss_mb is None else round(self.rss_mb, 1),
+        }
+
+
+def print_table(title: str, rows: list[dict[str, Any]]) -> None:
+    """A plain, copyable table."""
+    print(f"\n== {title}")
+    if not rows:
+        return
+    columns = list(rows[0])
+    widths = {c: max(len(c), *(len(str(r.get(c, ""))) for r in rows)) for c in columns}
+    print("  ".join(c.ljust(widths[c]) for c in columns))
+    for row in rows:
+        print("  ".join(str(row.get(c, "")).ljust(widths[c]) for c in columns))
+
+
+async def create_pg_database(admin_url: str, prefix: str = "bench") -> str:
+    """A new empty database on the server of `admin_url`; returns its SQLAlchemy URL."""
+    url = make_url(admin_url)
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    connection = await asyncpg.connect(
+        host=url.host, port=url.port, user=url.username, database=url.database
+    )
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """`optledger serve` in a subprocess on 127.0.0.1."""
+
+    def __init__(self, env: dict[str, str], *, workers: int = 1) -> None:
+        self.port = free_port()
+        self.env = env
+        self.workers = workers
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115 - lives as long as the server
+            prefix="optledger-bench-", suffix=".log"
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        command = [sys.executable, "-m", "optledger", "serve", "--port", str(self.port)]
+        if self.workers > 1:
+            command += ["--workers", str(self.workers)]
+        self.process = subprocess.Popen(
+            command, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise RuntimeError(f"server did not start; see {self.log.name}")
+
+    def rss_mb(self) -> float:
+        """Resident memory of the server and its worker processes."""
+        assert self.process is not None
+        root = psutil.Process(self.process.pid)
+        processes = [root, *root.children(recursive=True)]
+        return sum(p.memory_info().rss for p in processes) / 1024 / 1024
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.log.close()
+
+
+def bench_env(database_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "OPTLEDGER_DATABASE_URL": database_url,
+        "OPTLEDGER_DATA_DIR": str(data_dir),
+        "OPTLEDGER_SECRET_KEY": "bench-secret",
+        "OPTLEDGER_LOG_LEVEL": "WARNING",
+        **extra,
+    }
+    return env
+
+
+def bootstrap(env: dict[str, str], company: str = "bench") -> dict[str, Any]:
+    """Credentials and units of a bootstrapped company, through the CLI."""
+    output = subprocess.run(
+        [sys.executable, "-m", "optledger", "bootstrap", "--company", company, "--json"],
+        env=env,
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    ).stdout
+    data: dict[str, Any] = json.loads(output)
+    return data
+
+
+async def run_load(
+    name: str,
+    base_url: str,
+    make_request: RequestFactory,
+    *,
+    count: int,
+    concurrency: int,
+    headers: dict[str, str],
+) -> LoadResult:
+    """Send `count` requests with `concurrency` in flight; time each one."""
+    latencies: list[float] = []
+    errors = 0
+    next_index = 0
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(
+        base_url=base_url, headers=headers, limits=limits, timeout=30
+    ) as client:
+
+        async def worker() -> None:
+            nonlocal next_index, errors
+            while next_index < count:
+                index = next_index
+                next_index += 1
+                method, path, body = make_request(index)
+                started = time.perf_counter()
+                response = await client.request(method, path, json=body)
+                latencies.append((time.perf_counter() - started) * 1000)
+                if response.status_code >= 300:
+                    errors += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        seconds = time.perf_counter() - started
+    return LoadResult(name, count, seconds, latencies, errors)
+
+
+def find_pg_binary(name: str) -> str:
+    found = shutil.which(name)
+    if found:
+        return found
+    for candidate in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True):
+        return str(candidate)
+    raise FileNotFoundError(name)
+
+
+def pgbench_baseline(admin_url: str, *, concurrency: int, transactions: int) -> LoadResult:
+    """pgbench's TPC-B-like script at the same concurrency: the database's own ceiling."""
+    database = asyncio.run(create_pg_database(admin_url, prefix="pgbench"))
+    url = make_url(database)
+    args = ["-h", str(url.host), "-p", str(url.port), "-U", str(url.username)]
+    pgbench = find_pg_binary("pgbench")
+    subprocess.run(
+        [pgbench, "-i", "-q", "-s", "1", *args, str(url.database)], check=True, capture_output=True
+    )
+    per_client = max(1, transactions // concurrency)
+    output = subprocess.run(
+        [
+            pgbench,
+            *args,
+            "-c",
+            str(concurrency),
+            "-j",
+            "2",
+            "-t",
+            str(per_client),
+            str(url.database),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    tps = float(re.search(r"tps = ([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    latency = float(re.search(r"latency average = ([\d.]+) ms", output).group(1))  # type: ignore[union-attr]
+    total = per_client * concurrency
+    # pgbench reports an average, not percentiles: shown as p50 for comparison.
+    return LoadResult("pgbench tpcb-like", total, total / tps, [latency], 0)
+
+
+async def sqlite_baseline(path: Path, *, concurrency: int, transactions: int) -> LoadResult:
+    """Raw committed single-row inserts with the server's durability settings."""
+    import aiosqlite
+
+    async with aiosqlite.connect(path) as setup:
+        await setup.execute("PRAGMA journal_mode=WAL")
+        await setup.execute("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT)")
+        await setup.commit()
+    latencies: list[float] = []
+    # One writer connection, as the server uses: SQLite has one write lock.
+    lock = asyncio.Lock()
+    async with aiosqlite.connect(path, isolation_level=None) as connection:
+        await connection.execute("PRAGMA synchronous=FULL")
+
+        async def one(index: int) -> None:
+            started = time.perf_counter()
+            async with lock:
+                await connection.execute("BEGIN IMMEDIATE")
+                await connection.execute("INSERT INTO t (v) VALUES (?)", (str(index),))
+                await connection.execute("COMMIT")
+            latencies.append((time.perf_counter() - started) * 1000)
+
+        semaphore = asyncio.Semaphore(concurrency)
+
+        async def bounded(index: int) -> None:
+            async with semaphore:
+                await one(index)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(bounded(i) for i in range(transactions)))
+        seconds = time.perf_counter() - started
+    return LoadResult("sqlite insert+commit", transactions, seconds, latencies, 0)

@@ -1,0 +1,5 @@
+"""`python -m optledger` runs the CLI."""
+
+from optledger.cli import app
+
+app()
