@@ -136,3 +136,10 @@ async def test_unknown_fields_are_ignored(client: httpx.AsyncClient) -> None:
         "/v1/subscriptions", json=subscribe_body(PHONE, somethingNew={"nested": [1, 2]})
     )
     assert response.status_code == 202
+
+
+async def test_openapi_document_is_served(app_client: httpx.AsyncClient) -> None:
+    response = await app_client.get("/openapi.json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    assert {"/v1/subscriptions", "/v1/subscriptions/unsubscribe", "/v1/me"} <= set(paths)
