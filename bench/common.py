@@ -16,16 +16,16 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import psutil
 from sqlalchemy.engine import make_url
+
+from optledger.storage.provision import create_postgres_database
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PG = "postgresql+asyncpg://optledger@127.0.0.1:54329/postgres"
@@ -80,17 +80,8 @@ def print_table(title: str, rows: list[dict[str, Any]]) -> None:
 
 
 async def create_pg_database(admin_url: str, prefix: str = "bench") -> str:
-    """A new empty database on the server of `admin_url`; returns its SQLAlchemy URL."""
-    url = make_url(admin_url)
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    connection = await asyncpg.connect(
-        host=url.host, port=url.port, user=url.username, database=url.database
-    )
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    return url.set(database=name).render_as_string(hide_password=False)
+    """A new empty database on the server of `admin_url`."""
+    return await create_postgres_database(admin_url, prefix=prefix)
 
 
 def free_port() -> int:

@@ -11,17 +11,16 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-import asyncpg
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-from sqlalchemy.engine import make_url
 
 from optledger.app import create_app
 from optledger.bootstrap import BootstrapResult, bootstrap_company
 from optledger.settings import Settings
 from optledger.storage.database import Database
 from optledger.storage.migrate import upgrade_database
+from optledger.storage.provision import create_postgres_database
 
 POSTGRES_ENV = "OPTLEDGER_TEST_POSTGRES_URL"
 TEST_SECRET = "test-server-secret"
@@ -36,20 +35,6 @@ async def sqlite_database(tmp_path_factory: pytest.TempPathFactory) -> AsyncIter
     await database.dispose()
 
 
-async def create_postgres_database(admin_url: str) -> str:
-    """A fresh, empty database on the test server; returns its URL."""
-    url = make_url(admin_url)
-    name = f"optledger_test_{uuid.uuid4().hex[:10]}"
-    connection = await asyncpg.connect(
-        host=url.host, port=url.port, user=url.username, database=url.database
-    )
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await connection.close()
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
 def postgres_admin_url() -> str:
     url = os.environ.get(POSTGRES_ENV)
     if not url:
@@ -61,7 +46,7 @@ def postgres_admin_url() -> str:
 
 @pytest.fixture(scope="session")
 async def postgres_database() -> AsyncIterator[Database]:
-    url = await create_postgres_database(postgres_admin_url())
+    url = await create_postgres_database(postgres_admin_url(), prefix="optledger_test")
     await upgrade_database(url)
     database = Database(url)
     yield database
