@@ -31,7 +31,9 @@ def _bearer_token(request: Request) -> str:
     return token.strip()
 
 
-async def _principal(database: Database, kind: CredentialKind, lookup: str, secret: str) -> Principal:
+async def _principal(
+    database: Database, kind: CredentialKind, lookup: str, secret: str
+) -> Principal:
     return await database.read(lambda session: authenticate(session, kind, lookup, secret))
 
 

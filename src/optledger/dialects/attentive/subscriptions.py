@@ -116,7 +116,9 @@ async def create_subscription(
         external_identifiers=body.external_identifiers,
         subscription_responses=[
             SubscriptionCreationDto(
-                subscription=SubscriptionDto(type=outcome.type.value, channel=outcome.channel.value),
+                subscription=SubscriptionDto(
+                    type=outcome.type.value, channel=outcome.channel.value
+                ),
                 subscription_creation_status=outcome.status.value,
             )
             for outcome in result.outcomes
@@ -169,7 +171,9 @@ async def unsubscribe(
         user=UserDto(phone=command.contacts.phone, email=command.contacts.email),
         subscription_responses=[
             SubscriptionUnsubscribeDto(
-                subscription=SubscriptionDto(type=outcome.type.value, channel=outcome.channel.value),
+                subscription=SubscriptionDto(
+                    type=outcome.type.value, channel=outcome.channel.value
+                ),
                 subscription_unsubscribe_status=outcome.status.value,
             )
             for outcome in outcomes
