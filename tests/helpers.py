@@ -93,3 +93,25 @@ async def messages(database: Database, company_id: int, to: str | None = None) -
 
 async def people_count(database: Database, company_id: int) -> int:
     return await count_rows(database, company_id, Person)
+
+
+async def text_in(client: httpx.AsyncClient, company_key: str, phone: str, body: str) -> str:
+    """Send an inbound SMS through the JSON route; returns the action it took."""
+    response = await client.post(
+        f"/inbound/sms/{company_key}", json={"from": phone, "to": "+15550000000", "body": body}
+    )
+    assert response.status_code == 202, response.text
+    action: str = response.json()["action"]
+    return action
+
+
+async def eligibility(client: httpx.AsyncClient, phone: str) -> dict[tuple[str, str], bool]:
+    """{(type, channel): isEligible} of a phone."""
+    response = await client.get("/v1/subscriptions", params={"phone": phone})
+    assert response.status_code == 200, response.text
+    return {
+        (item["subscription"]["type"], item["subscription"]["channel"]): item["eligibility"][
+            "isEligible"
+        ]
+        for item in response.json()["subscriptionEligibilities"]
+    }

@@ -104,4 +104,4 @@ async def messages_to(
     )
     if company_id is not None:
         query = query.where(Message.company_id == company_id)
-    return [(message, key) for message, key in (await session.execute(query)).tuples()]
+    return [(message, key) for message, key in await session.execute(query)]

@@ -108,7 +108,7 @@ async def _claim(session: AsyncSession, policy: DeliveryPolicy) -> list[Outgoing
             company_key=key,
             locale=message.locale,
         )
-        for message, key in rows.tuples()
+        for message, key in rows
     ]
 
 
@@ -176,14 +176,20 @@ async def deliver_due(
     claimed = await database.run(lambda session: _claim(session, policy))
     if not claimed:
         return 0
+    # Messages to one recipient go out one after another, in the order they were
+    # queued (a prompt before its welcome); different recipients go out in parallel.
+    by_recipient: dict[tuple[str, str], list[Outgoing]] = {}
+    for message in claimed:
+        by_recipient.setdefault((message.channel, message.to), []).append(message)
     limit = asyncio.Semaphore(policy.max_in_flight)
+    outcomes: dict[int, Outcome] = {}
 
-    async def send(message: Outgoing) -> Outcome:
+    async def send_in_order(messages: list[Outgoing]) -> None:
         async with limit:
-            return await _send(transports, message)
+            for message in messages:
+                outcomes[message.id] = await _send(transports, message)
 
-    results = await asyncio.gather(*(send(message) for message in claimed))
-    outcomes = {message.id: result for message, result in zip(claimed, results, strict=True)}
+    await asyncio.gather(*(send_in_order(group) for group in by_recipient.values()))
     await database.run(lambda session: _record(session, outcomes, policy))
     return len(claimed)
 
