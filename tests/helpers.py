@@ -8,7 +8,7 @@ import httpx
 from sqlalchemy import func, select
 
 from optledger.storage.database import Database
-from optledger.storage.tables import Event, Message, Person, SubscriptionRecord
+from optledger.storage.tables import Event, InboundMessage, Message, Person, SubscriptionRecord
 
 
 def subscribe_body(
@@ -115,3 +115,16 @@ async def eligibility(client: httpx.AsyncClient, phone: str) -> dict[tuple[str, 
         ]
         for item in response.json()["subscriptionEligibilities"]
     }
+
+
+async def inbound_messages(database: Database, company_id: int) -> list[InboundMessage]:
+    async def query(session: Any) -> list[InboundMessage]:
+        return list(
+            await session.scalars(
+                select(InboundMessage)
+                .where(InboundMessage.company_id == company_id)
+                .order_by(InboundMessage.id)
+            )
+        )
+
+    return await database.read(query)
