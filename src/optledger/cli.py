@@ -248,3 +248,7 @@ def set_twilio_token(
 
     _in_transaction(apply)
     console.print(f"[green]Twilio auth token of {company} updated[/green]")
+
+
+if __name__ == "__main__":
+    app()

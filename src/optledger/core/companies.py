@@ -17,9 +17,7 @@ _COMPANY_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{1,62}$")
 def validate_company_key(key: str) -> str:
     """A company key must be url-safe: it appears in Vibes routes."""
     if not _COMPANY_KEY.match(key):
-        raise InvalidInput(
-            f"company key {key!r} must be 2-63 characters of a-z, 0-9, '-' or '_'"
-        )
+        raise InvalidInput(f"company key {key!r} must be 2-63 characters of a-z, 0-9, '-' or '_'")
     return key
 
 

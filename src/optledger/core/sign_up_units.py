@@ -153,7 +153,6 @@ async def _unit_by_id(
         raise SignUpUnitNotResolved(f"sign-up source {raw_id!r} is not an {method} sign-up unit")
     if subscription_type is not None and unit.subscription_type != subscription_type:
         raise SignUpUnitNotResolved(
-            f"sign-up source {raw_id!r} is a {unit.subscription_type} unit, "
-            f"not {subscription_type}"
+            f"sign-up source {raw_id!r} is a {unit.subscription_type} unit, not {subscription_type}"
         )
     return unit

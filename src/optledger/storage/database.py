@@ -93,10 +93,9 @@ class Database:
         """One transaction: committed when the block ends, rolled back if it raises."""
         engine = self.read_engine if read_only else self.write_engine
         try:
-            async with AsyncSession(engine, expire_on_commit=False) as session:
-                async with session.begin():
-                    yield session
-        except (OSError, asyncio.TimeoutError, ConnectionError) as exc:
+            async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
+                yield session
+        except (TimeoutError, OSError, ConnectionError) as exc:
             raise DatabaseUnavailable(str(exc)) from exc
         except OperationalError as exc:
             if "unable to open" in str(exc.orig).lower() or "connect" in str(exc.orig).lower():

@@ -32,9 +32,7 @@ async def upgrade_database(url: str, revision: str = "head") -> None:
     engine = create_async_engine(url)
     try:
         async with engine.begin() as connection:
-            await connection.run_sync(
-                lambda sync: command.upgrade(alembic_config(sync), revision)
-            )
+            await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
     finally:
         await engine.dispose()
 

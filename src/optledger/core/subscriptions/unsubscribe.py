@@ -50,9 +50,7 @@ def _targets(
     command: UnsubscribeCommand, records: list[SubscriptionRecord]
 ) -> list[tuple[SubscriptionType, Channel]]:
     if command.subscriptions is None:
-        return list(
-            dict.fromkeys((SubscriptionType(r.type), Channel(r.channel)) for r in records)
-        )
+        return list(dict.fromkeys((SubscriptionType(r.type), Channel(r.channel)) for r in records))
     for sub_type, channel in command.subscriptions:
         if command.contacts.for_channel(channel) is None:
             contact = "phone" if channel == Channel.TEXT else "email"
@@ -113,8 +111,13 @@ async def unsubscribe(
             f"{text_records[-1].language}-{text_records[-1].country}" if text_records else None
         )
         queue_message(
-            session, company, context, channel=Channel.TEXT, to=contacts.phone,
-            kind=MessageKind.OPT_OUT_CONFIRMATION, locale=locale,
+            session,
+            company,
+            context,
+            channel=Channel.TEXT,
+            to=contacts.phone,
+            kind=MessageKind.OPT_OUT_CONFIRMATION,
+            locale=locale,
             person_id=text_records[-1].person_id if text_records else None,
         )
     return outcomes
