@@ -198,6 +198,7 @@ def messages(
 
     found = _in_transaction(query)
     table = Table("id", "company", "created", "kind", "status", "attempts", "provider id", "body")
+    table.columns[2].no_wrap = True
     for message, key in found:
         error = f" ({message.last_error})" if message.last_error else ""
         table.add_row(
@@ -208,7 +209,7 @@ def messages(
             message.status + error,
             str(message.attempts),
             message.provider_id or "",
-            message.body,
+            message.body if len(message.body) <= 60 else message.body[:59] + "…",
         )
     console.print(table if found else f"nothing was sent to {to}")
 
