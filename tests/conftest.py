@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 import httpx
@@ -17,10 +17,16 @@ from asgi_lifespan import LifespanManager
 
 from optledger.app import create_app
 from optledger.bootstrap import BootstrapResult, bootstrap_company
+from optledger.delivery.transports.base import Transport
+from optledger.delivery.transports.log import LogTransport
+from optledger.delivery.transports.smtp import SmtpTransport
+from optledger.delivery.transports.webhook import WebhookTransport
+from optledger.delivery.worker import DeliveryPolicy, deliver_due
 from optledger.settings import Settings
 from optledger.storage.database import Database
 from optledger.storage.migrate import upgrade_database
 from optledger.storage.provision import create_postgres_database
+from tests.sink import HttpSink, SmtpSink
 
 POSTGRES_ENV = "OPTLEDGER_TEST_POSTGRES_URL"
 TEST_SECRET = "test-server-secret"
@@ -121,3 +127,57 @@ async def client(app_client: httpx.AsyncClient, tenant: Tenant) -> httpx.AsyncCl
     """An HTTP client authenticated with the tenant's full-scope API key."""
     app_client.headers.update(tenant.api_headers)
     return app_client
+
+
+@pytest.fixture(scope="session")
+def http_sink() -> Iterator[HttpSink]:
+    """A real webhook receiver on 127.0.0.1, shared by the session (filter by `to`)."""
+    sink = HttpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def smtp_sink() -> Iterator[SmtpSink]:
+    """A real SMTP server on 127.0.0.1."""
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@dataclass
+class Outbox:
+    """Delivers the outbox the way a worker does, to the real sinks."""
+
+    database: Database
+    transports: dict[str, Transport]
+    policy: DeliveryPolicy
+
+    async def deliver(self) -> int:
+        """Deliver every due message; returns how many attempts were made."""
+        total = 0
+        while attempted := await deliver_due(self.database, self.transports, self.policy):
+            total += attempted
+        return total
+
+
+@pytest.fixture
+async def outbox(
+    database: Database, http_sink: HttpSink, smtp_sink: SmtpSink
+) -> AsyncIterator[Outbox]:
+    """SMS through the webhook transport to `http_sink`, email over SMTP to `smtp_sink`.
+
+    The database is shared by the session, so messages other tests left queued are
+    first delivered to the log: each test starts from an empty outbox.
+    """
+    log_only: dict[str, Transport] = {"TEXT": LogTransport(), "EMAIL": LogTransport()}
+    while await deliver_due(database, log_only, DeliveryPolicy()):
+        pass
+    http_sink.planned_statuses.clear()
+    http_sink.delay = 0
+    async with httpx.AsyncClient(timeout=2) as http:
+        transports: dict[str, Transport] = {
+            "TEXT": WebhookTransport(http, http_sink.url),
+            "EMAIL": SmtpTransport(host="127.0.0.1", port=smtp_sink.port, sender="ol@example.com"),
+        }
+        yield Outbox(database, transports, DeliveryPolicy(backoff_base_seconds=0))

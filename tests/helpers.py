@@ -8,7 +8,7 @@ import httpx
 from sqlalchemy import func, select
 
 from optledger.storage.database import Database
-from optledger.storage.tables import Event, Message, Person, SubscriptionRecord
+from optledger.storage.tables import Event, InboundMessage, Message, Person, SubscriptionRecord
 
 
 def subscribe_body(
@@ -32,6 +32,11 @@ def subscribe_body(
 
 async def subscribe(client: httpx.AsyncClient, *args: Any, **kwargs: Any) -> httpx.Response:
     return await client.post("/v1/subscriptions", json=subscribe_body(*args, **kwargs))
+
+
+async def subscribe_active(client: httpx.AsyncClient, *args: Any, **kwargs: Any) -> httpx.Response:
+    """Subscribe with single opt-in, for tests that need an ACTIVE record at once."""
+    return await subscribe(client, *args, singleOptIn=True, **kwargs)
 
 
 def statuses(response: httpx.Response, key: str) -> dict[tuple[str, str], str]:
@@ -93,3 +98,38 @@ async def messages(database: Database, company_id: int, to: str | None = None) -
 
 async def people_count(database: Database, company_id: int) -> int:
     return await count_rows(database, company_id, Person)
+
+
+async def text_in(client: httpx.AsyncClient, company_key: str, phone: str, body: str) -> str:
+    """Send an inbound SMS through the JSON route; returns the action it took."""
+    response = await client.post(
+        f"/inbound/sms/{company_key}", json={"from": phone, "to": "+15550000000", "body": body}
+    )
+    assert response.status_code == 202, response.text
+    action: str = response.json()["action"]
+    return action
+
+
+async def eligibility(client: httpx.AsyncClient, phone: str) -> dict[tuple[str, str], bool]:
+    """{(type, channel): isEligible} of a phone."""
+    response = await client.get("/v1/subscriptions", params={"phone": phone})
+    assert response.status_code == 200, response.text
+    return {
+        (item["subscription"]["type"], item["subscription"]["channel"]): item["eligibility"][
+            "isEligible"
+        ]
+        for item in response.json()["subscriptionEligibilities"]
+    }
+
+
+async def inbound_messages(database: Database, company_id: int) -> list[InboundMessage]:
+    async def query(session: Any) -> list[InboundMessage]:
+        return list(
+            await session.scalars(
+                select(InboundMessage)
+                .where(InboundMessage.company_id == company_id)
+                .order_by(InboundMessage.id)
+            )
+        )
+
+    return await database.read(query)

@@ -88,7 +88,10 @@ async def test_malformed_json_is_400(client: httpx.AsyncClient, tenant: Tenant, 
 async def test_bad_unsubscribe_bodies_are_400_and_end_nothing(
     client: httpx.AsyncClient, tenant: Tenant, body: Any
 ) -> None:
-    assert (await client.post("/v1/subscriptions", json=subscribe_body(PHONE))).status_code == 202
+    subscribed = await client.post(
+        "/v1/subscriptions", json=subscribe_body(PHONE, singleOptIn=True)
+    )
+    assert subscribed.status_code == 202
     response = await client.post("/v1/subscriptions/unsubscribe", json=body)
     assert response.status_code == 400, response.text
     eligibility = await client.get("/v1/subscriptions", params={"phone": PHONE})

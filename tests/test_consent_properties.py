@@ -121,6 +121,7 @@ class ConsentLedger(RuleBasedStateMachine):
             contacts=ContactPoints.parse(phone, email),
             locale=Locale("en", "US"),
             subscription_type=sub_type,
+            single_opt_in=True,
         )
         result = self.run(self.database.run(lambda s: subscribe(s, self.company, command, CONTEXT)))
         for outcome in result.outcomes:

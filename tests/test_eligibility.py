@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from tests.conftest import Tenant
-from tests.helpers import subscribe
+from tests.helpers import subscribe_active
 
 PHONE = "+19148440001"
 EMAIL = "someone@example.com"
@@ -22,8 +22,8 @@ def eligibility(response: httpx.Response) -> dict[tuple[str, str], bool]:
 
 
 async def test_active_is_eligible_and_ended_is_not(client: httpx.AsyncClient) -> None:
-    await subscribe(client, PHONE, EMAIL)
-    await subscribe(client, PHONE, sub_type="TRANSACTIONAL")
+    await subscribe_active(client, PHONE, EMAIL)
+    await subscribe_active(client, PHONE, sub_type="TRANSACTIONAL")
     await client.post(
         "/v1/subscriptions/unsubscribe",
         json={
@@ -43,15 +43,15 @@ async def test_active_is_eligible_and_ended_is_not(client: httpx.AsyncClient) ->
 
 
 async def test_resubscribed_is_eligible_again(client: httpx.AsyncClient) -> None:
-    await subscribe(client, PHONE)
+    await subscribe_active(client, PHONE)
     await client.post("/v1/subscriptions/unsubscribe", json={"user": {"phone": PHONE}})
-    await subscribe(client, PHONE)
+    await subscribe_active(client, PHONE)
     response = await client.get("/v1/subscriptions", params={"phone": PHONE})
     assert eligibility(response) == {("MARKETING", "TEXT"): True}
 
 
 async def test_unencoded_plus_in_query_is_understood(client: httpx.AsyncClient) -> None:
-    await subscribe(client, PHONE)
+    await subscribe_active(client, PHONE)
     response = await client.get(f"/v1/subscriptions?phone={PHONE}")
     assert eligibility(response) == {("MARKETING", "TEXT"): True}
 
@@ -74,7 +74,7 @@ async def test_other_company_sees_nothing(
 ) -> None:
     from tests.conftest import make_tenant
 
-    await subscribe(client, PHONE)
+    await subscribe_active(client, PHONE)
     other = await make_tenant(tenant.database)
     response = await app_client.get(
         "/v1/subscriptions", params={"phone": PHONE}, headers=other.api_headers

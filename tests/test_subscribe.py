@@ -43,12 +43,13 @@ async def test_seed_invalid_phones_are_refused_and_nothing_is_written(
 async def test_repeat_subscribe_is_previously_created_recorded_and_messaged(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
-    first = await subscribe(client, "+19148440001", "Someone@Example.COM")
+    # Single opt-in: a repeat of an ACTIVE subscription is "already subscribed".
+    first = await subscribe(client, "+19148440001", "Someone@Example.COM", singleOptIn=True)
     assert statuses(first, CREATION) == {
         ("MARKETING", "TEXT"): "NEWLY_CREATED",
         ("MARKETING", "EMAIL"): "NEWLY_CREATED",
     }
-    again = await subscribe(client, "+19148440001", "Someone@Example.COM")
+    again = await subscribe(client, "+19148440001", "Someone@Example.COM", singleOptIn=True)
     assert statuses(again, CREATION) == {
         ("MARKETING", "TEXT"): "PREVIOUSLY_CREATED",
         ("MARKETING", "EMAIL"): "PREVIOUSLY_CREATED",

@@ -6,7 +6,14 @@ import httpx
 
 from optledger.storage.tables import Event
 from tests.conftest import Tenant
-from tests.helpers import count_rows, events, messages, records, statuses, subscribe
+from tests.helpers import (
+    count_rows,
+    events,
+    messages,
+    records,
+    statuses,
+    subscribe_active,
+)
 
 STATUS = "subscriptionUnsubscribeStatus"
 PHONE = "+19148440001"
@@ -20,7 +27,7 @@ async def unsubscribe(client: httpx.AsyncClient, **body: object) -> httpx.Respon
 async def test_phone_ends_text_only_and_email_ends_email_only(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
-    await subscribe(client, PHONE, EMAIL)
+    await subscribe_active(client, PHONE, EMAIL)
     response = await unsubscribe(client, user={"phone": PHONE})
     assert response.status_code == 202
     assert statuses(response, STATUS) == {("MARKETING", "TEXT"): "NEWLY_UNSUBSCRIBED"}
@@ -40,7 +47,7 @@ async def test_phone_ends_text_only_and_email_ends_email_only(
 async def test_repeat_is_previously_unsubscribed_and_recorded(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
-    await subscribe(client, PHONE)
+    await subscribe_active(client, PHONE)
     first = await unsubscribe(client, user={"phone": PHONE})
     again = await unsubscribe(client, user={"phone": PHONE})
     assert statuses(first, STATUS) == {("MARKETING", "TEXT"): "NEWLY_UNSUBSCRIBED"}
@@ -53,8 +60,8 @@ async def test_repeat_is_previously_unsubscribed_and_recorded(
 
 
 async def test_only_listed_subscriptions_end(client: httpx.AsyncClient, tenant: Tenant) -> None:
-    await subscribe(client, PHONE, sub_type="MARKETING")
-    await subscribe(client, PHONE, sub_type="TRANSACTIONAL")
+    await subscribe_active(client, PHONE, sub_type="MARKETING")
+    await subscribe_active(client, PHONE, sub_type="TRANSACTIONAL")
     response = await unsubscribe(
         client,
         user={"phone": PHONE},
@@ -68,7 +75,7 @@ async def test_only_listed_subscriptions_end(client: httpx.AsyncClient, tenant: 
 async def test_listed_subscription_never_held_is_previously_unsubscribed(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
-    await subscribe(client, PHONE)
+    await subscribe_active(client, PHONE)
     response = await unsubscribe(
         client,
         user={"phone": PHONE},
@@ -80,7 +87,7 @@ async def test_listed_subscription_never_held_is_previously_unsubscribed(
 async def test_email_cannot_reach_text_subscriptions(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
-    await subscribe(client, PHONE, EMAIL)
+    await subscribe_active(client, PHONE, EMAIL)
     response = await unsubscribe(
         client, user={"email": EMAIL}, subscriptions=[{"type": "MARKETING", "channel": "TEXT"}]
     )
@@ -94,7 +101,7 @@ async def test_email_cannot_reach_text_subscriptions(
 async def test_notification_language_and_disabled(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
-    await subscribe(client, PHONE)
+    await subscribe_active(client, PHONE)
     await unsubscribe(client, user={"phone": PHONE}, notification={"language": "fr-CA"})
     [confirmation] = [
         m
@@ -110,7 +117,7 @@ async def test_notification_language_and_disabled(
 
 
 async def test_notification_language_is_exact(client: httpx.AsyncClient, tenant: Tenant) -> None:
-    await subscribe(client, PHONE)
+    await subscribe_active(client, PHONE)
     for language in ("fr-ca", "fr", "de-DE"):
         response = await unsubscribe(
             client, user={"phone": PHONE}, notification={"language": language}
@@ -122,7 +129,7 @@ async def test_notification_language_is_exact(client: httpx.AsyncClient, tenant:
 
 
 async def test_email_unsubscribe_sends_no_text(client: httpx.AsyncClient, tenant: Tenant) -> None:
-    await subscribe(client, PHONE, EMAIL)
+    await subscribe_active(client, PHONE, EMAIL)
     await unsubscribe(client, user={"email": EMAIL})
     kinds = [m.kind for m in await messages(tenant.database, tenant.company_id)]
     assert "OPT_OUT_CONFIRMATION" not in kinds
@@ -139,9 +146,9 @@ async def test_unknown_contact_is_404_and_writes_nothing(
 async def test_resubscribe_after_opt_out_makes_a_new_record(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
-    await subscribe(client, PHONE)
+    await subscribe_active(client, PHONE)
     await unsubscribe(client, user={"phone": PHONE})
-    response = await subscribe(client, PHONE)
+    response = await subscribe_active(client, PHONE)
     assert statuses(response, "subscriptionCreationStatus") == {
         ("MARKETING", "TEXT"): "NEWLY_CREATED"
     }

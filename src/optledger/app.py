@@ -15,11 +15,13 @@ from starlette.responses import Response
 from optledger import __version__
 from optledger.auth.cache import PrincipalCache
 from optledger.core.errors import OptledgerError
-from optledger.delivery.transports.log import LogTransport
-from optledger.delivery.worker import run_worker
+from optledger.delivery.transports.configured import configured_transports
+from optledger.delivery.worker import DeliveryPolicy, run_worker
 from optledger.dialects.attentive.routes import router as attentive_router
 from optledger.dialects.errors import STATUS_BY_KIND, error_response
+from optledger.dialects.inbound.routes import router as inbound_router
 from optledger.dialects.limits import BodySizeLimit
+from optledger.dialects.operator.messages import router as messages_router
 from optledger.settings import Settings, get_settings
 from optledger.storage.database import Database, DatabaseUnavailable
 from optledger.storage.migrate import upgrade_database
@@ -81,23 +83,28 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             await upgrade_database(settings.resolved_database_url)
         app.state.database = db
         app.state.principal_cache = PrincipalCache(settings.credential_cache_seconds)
+        app.state.settings = settings
         stop = asyncio.Event()
-        worker = None
-        if settings.worker_in_process:
-            transports = {"TEXT": LogTransport(), "EMAIL": LogTransport()}
-            worker = asyncio.create_task(run_worker(db, transports, stop))
-        try:
-            yield
-        finally:
-            stop.set()
-            if worker is not None:
-                await worker
-            if owns_database:
-                await db.dispose()
+        async with contextlib.AsyncExitStack() as stack:
+            worker = None
+            if settings.worker_in_process:
+                transports = await stack.enter_async_context(configured_transports(settings))
+                policy = DeliveryPolicy.from_settings(settings)
+                worker = asyncio.create_task(run_worker(db, transports, stop, policy))
+            try:
+                yield
+            finally:
+                stop.set()
+                if worker is not None:
+                    await worker
+                if owns_database:
+                    await db.dispose()
 
     app = FastAPI(title="optledger", version=__version__, lifespan=lifespan)
     install_error_handlers(app)
     app.include_router(attentive_router)
+    app.include_router(inbound_router)
+    app.include_router(messages_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
     @app.get("/healthz", include_in_schema=False)

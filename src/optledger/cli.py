@@ -1,29 +1,45 @@
-"""The `optledger` command: serve, migrate, bootstrap."""
+"""The `optledger` command: serve, migrate, bootstrap, worker, messages, templates."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
-from typing import Annotated
+import signal
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
 
 import typer
 import uvicorn
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from optledger.bootstrap import BootstrapResult, bootstrap_company
+from optledger.core.companies import get_company_by_key
+from optledger.core.company_settings import set_company_setting
 from optledger.core.errors import OptledgerError
+from optledger.core.messages import messages_to
+from optledger.core.templates import MessageKind, set_company_template
+from optledger.delivery.transports.configured import configured_transports
+from optledger.delivery.worker import DeliveryPolicy, run_workers
+from optledger.dialects.inbound.twilio import AUTH_TOKEN_SETTING
 from optledger.settings import get_settings
 from optledger.storage.database import Database
 from optledger.storage.migrate import upgrade_database
+from optledger.storage.tables import Message
 
 app = typer.Typer(
     help="optledger: subscription and consent ledger.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+templates_app = typer.Typer(help="Message texts per company and locale.", no_args_is_help=True)
+twilio_app = typer.Typer(help="Twilio settings of a company.", no_args_is_help=True)
+app.add_typer(templates_app, name="templates")
+app.add_typer(twilio_app, name="twilio")
 console = Console(soft_wrap=True)
+T = TypeVar("T")
 
 
 def _configure_logging() -> None:
@@ -127,3 +143,113 @@ def bootstrap(
             f"{unit['locale']['language']}-{unit['locale']['country']}",
         )
     console.print(table)
+
+
+def _in_transaction(command: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run one core command in a write transaction; domain errors end the process."""
+
+    async def run() -> T:
+        database = Database(get_settings().resolved_database_url)
+        try:
+            return await database.run(command)
+        finally:
+            await database.dispose()
+
+    try:
+        return asyncio.run(run())
+    except OptledgerError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, help="Delivery loops in this process.")] = 1,
+) -> None:
+    """Deliver the outbox until SIGTERM or Ctrl-C; run several on PostgreSQL as needed."""
+    _configure_logging()
+    settings = get_settings()
+
+    async def run() -> None:
+        if settings.is_sqlite:
+            await upgrade_database(settings.resolved_database_url)
+        database = Database(settings.resolved_database_url, pool_size=concurrency + 1)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        try:
+            async with configured_transports(settings) as transports:
+                policy = DeliveryPolicy.from_settings(settings)
+                await run_workers(database, transports, stop, policy, concurrency)
+        finally:
+            await database.dispose()
+
+    asyncio.run(run())
+
+
+@app.command()
+def messages(
+    to: Annotated[str, typer.Option(help="Phone (E.164) or email address.")],
+    company: Annotated[str | None, typer.Option(help="Only this company's messages.")] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 50,
+) -> None:
+    """Show what was queued and sent to a number or address, newest first."""
+
+    async def query(session: AsyncSession) -> list[tuple[Message, str]]:
+        company_id = (await get_company_by_key(session, company)).id if company else None
+        return await messages_to(session, company_id, to, limit=limit)
+
+    found = _in_transaction(query)
+    table = Table("id", "company", "created", "kind", "status", "attempts", "provider id", "body")
+    table.columns[2].no_wrap = True
+    for message, key in found:
+        error = f" ({message.last_error})" if message.last_error else ""
+        table.add_row(
+            str(message.id),
+            key,
+            f"{message.created_at:%Y-%m-%d %H:%M:%S}",
+            message.kind,
+            message.status + error,
+            str(message.attempts),
+            message.provider_id or "",
+            message.body if len(message.body) <= 60 else message.body[:59] + "…",
+        )
+    console.print(table if found else f"nothing was sent to {to}")
+
+
+@templates_app.command("set")
+def set_template(
+    company: Annotated[str, typer.Option(help="Company key.")],
+    locale: Annotated[str, typer.Option(help="e.g. en-US or fr-CA.")],
+    kind: Annotated[MessageKind, typer.Option(help="Which message.")],
+    text: Annotated[
+        str | None, typer.Argument(help="Placeholders: {company}, {disclosure}.")
+    ] = None,
+    reset: Annotated[bool, typer.Option(help="Go back to the built-in text.")] = False,
+) -> None:
+    """Override one message text for a company and locale."""
+    if (text is None) != reset:
+        raise typer.BadParameter("give a text, or --reset")
+
+    async def apply(session: AsyncSession) -> None:
+        found = await get_company_by_key(session, company)
+        set_company_template(found, locale, kind, None if reset else text)
+
+    _in_transaction(apply)
+    console.print(f"[green]{kind} for {company} in {locale} updated[/green]")
+
+
+@twilio_app.command("set-token")
+def set_twilio_token(
+    company: Annotated[str, typer.Option(help="Company key.")],
+    auth_token: Annotated[str, typer.Argument(help="The Twilio auth token that signs posts.")],
+) -> None:
+    """Keep the auth token that inbound Twilio posts for this company are signed with."""
+
+    async def apply(session: AsyncSession) -> None:
+        found = await get_company_by_key(session, company)
+        set_company_setting(found, AUTH_TOKEN_SETTING, auth_token.strip() or None)
+
+    _in_transaction(apply)
+    console.print(f"[green]Twilio auth token of {company} updated[/green]")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ONE_MIB = 1024 * 1024
@@ -36,6 +37,55 @@ class Settings(BaseSettings):
         default=None,
         description="Deliver the outbox inside `serve`; defaults to on for SQLite.",
     )
+    # Double opt-in and delivery (the outbox worker).
+    confirmation_ttl_hours: float = Field(
+        default=72, gt=0, description="How long a confirmation prompt waits for Y or N."
+    )
+    worker_lease_seconds: float = Field(
+        default=60, gt=0, description="How long a claimed message is a worker's own."
+    )
+    worker_poll_seconds: float = Field(default=0.2, gt=0)
+    worker_batch_size: int = Field(default=100, gt=0)
+    delivery_max_attempts: int = Field(default=8, gt=0)
+    # Transports per channel.
+    sms_transport: Literal["log", "webhook", "twilio"] = "log"
+    email_transport: Literal["log", "webhook", "smtp"] = "log"
+    sms_webhook_url: str | None = None
+    email_webhook_url: str | None = None
+    webhook_timeout_seconds: float = 10
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from_number: str | None = None
+    twilio_api_base: str = "https://api.twilio.com"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_from: str | None = None
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    public_base_url: str | None = Field(
+        default=None,
+        description="The URL this server is reached at, when a proxy changes it "
+        "(Twilio signs the URL it posted to).",
+    )
+
+    @model_validator(mode="after")
+    def _transports_are_complete(self) -> Settings:
+        """Refuse to start with a transport that could not send anything."""
+        missing = []
+        if self.sms_transport == "webhook" and not self.sms_webhook_url:
+            missing.append("OPTLEDGER_SMS_WEBHOOK_URL")
+        if self.email_transport == "webhook" and not self.email_webhook_url:
+            missing.append("OPTLEDGER_EMAIL_WEBHOOK_URL")
+        if self.sms_transport == "twilio":
+            for name in ("twilio_account_sid", "twilio_auth_token", "twilio_from_number"):
+                if not getattr(self, name):
+                    missing.append(f"OPTLEDGER_{name.upper()}")
+        if self.email_transport == "smtp" and not self.smtp_from:
+            missing.append("OPTLEDGER_SMTP_FROM")
+        if missing:
+            raise ValueError(f"the configured transports need {', '.join(missing)}")
+        return self
 
     @property
     def resolved_database_url(self) -> str:

@@ -74,6 +74,19 @@ class Conflict(OptledgerError):
     code = "CONFLICT"
 
 
+class Unprocessable(OptledgerError):
+    """The request is valid but the state of the ledger refuses it."""
+
+    kind = ErrorKind.UNPROCESSABLE
+    code = "UNPROCESSABLE"
+
+
+class ConfirmationBlocked(Unprocessable):
+    """The number answered NO to this unit's prompt; it is not prompted again."""
+
+    code = "MDNHASCONFIRMATIONBLOCK"
+
+
 class IdentifierConflict(Conflict):
     """Identifiers in one request point at two different people."""
 

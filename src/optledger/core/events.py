@@ -22,6 +22,9 @@ class EventType(StrEnum):
     SUBSCRIPTION_ENDED = "subscription_ended"
     UNSUBSCRIBE_REPEATED = "unsubscribe_repeated"
     MESSAGE_QUEUED = "message_queued"
+    MESSAGE_SENT = "message_sent"
+    MESSAGE_DEAD = "message_dead"
+    INBOUND_RECEIVED = "inbound_received"
 
 
 def record_event(

@@ -94,14 +94,16 @@ async def resolve_sign_up_unit(
     unit_id: str | None,
     locale: Locale | None,
     subscription_type: SubscriptionType | None,
+    method: str = API_METHOD,
 ) -> SignUpUnit:
     """The one active API unit a subscribe request means, or an error naming why not.
 
-    By id: that unit, if it is this company's, active, and an API unit. Otherwise
-    locale and type are both required, and exactly one active API unit must match.
+    By id: that unit, if it is this company's, active, and of `method` (API unless a
+    keyword was texted). Otherwise locale and type are both required, and exactly one
+    active API unit must match.
     """
     if unit_id is not None:
-        return await _unit_by_id(session, company_id, unit_id, subscription_type)
+        return await _unit_by_id(session, company_id, unit_id, subscription_type, method)
     if locale is None or subscription_type is None:
         raise SignUpUnitNotResolved(
             "either signUpSourceId, or both locale and subscriptionType, are required"
@@ -135,6 +137,7 @@ async def _unit_by_id(
     company_id: int,
     raw_id: str,
     subscription_type: SubscriptionType | None,
+    method: str,
 ) -> SignUpUnit:
     parsed = parse_unit_id(raw_id)
     unit = None
@@ -146,8 +149,8 @@ async def _unit_by_id(
         raise SignUpUnitNotResolved(f"sign-up source {raw_id!r} does not exist")
     if unit.status != ACTIVE:
         raise SignUpUnitNotResolved(f"sign-up source {raw_id!r} is archived")
-    if unit.method != API_METHOD:
-        raise SignUpUnitNotResolved(f"sign-up source {raw_id!r} is not an API sign-up unit")
+    if unit.method != method:
+        raise SignUpUnitNotResolved(f"sign-up source {raw_id!r} is not an {method} sign-up unit")
     if subscription_type is not None and unit.subscription_type != subscription_type:
         raise SignUpUnitNotResolved(
             f"sign-up source {raw_id!r} is a {unit.subscription_type} unit, not {subscription_type}"

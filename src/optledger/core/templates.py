@@ -7,8 +7,14 @@ over both.
 
 from __future__ import annotations
 
+import re
+import string
 from enum import StrEnum
 from typing import Any
+
+from optledger.core.company_settings import set_company_setting
+from optledger.core.errors import InvalidInput
+from optledger.storage.tables import Company
 
 
 class MessageKind(StrEnum):
@@ -87,3 +93,28 @@ def render(
     )
     text = template.format(company=company_name, disclosure=disclosure or "")
     return " ".join(text.split())
+
+
+_LOCALE_TAG = re.compile(r"^[a-z]{2,3}-[A-Z]{2}$")
+PLACEHOLDERS = frozenset({"company", "disclosure"})
+
+
+def set_company_template(
+    company: Company, locale: str, kind: MessageKind, text: str | None
+) -> None:
+    """Override one text for a company and locale; None restores the built-in one."""
+    if not _LOCALE_TAG.match(locale):
+        raise InvalidInput(f"locale {locale!r} must look like en-US")
+    if text is not None:
+        if not text.strip():
+            raise InvalidInput("a template must not be empty")
+        try:
+            fields = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+        except ValueError as exc:
+            raise InvalidInput(f"template is malformed: {exc}") from None
+        unknown = fields - PLACEHOLDERS
+        if unknown:
+            raise InvalidInput(
+                f"unknown placeholders {sorted(unknown)}; use {{company}} and {{disclosure}}"
+            )
+    set_company_setting(company, ("templates", locale, kind.value), text)

@@ -1,39 +1,85 @@
-"""The outbox worker: claims due messages, sends them, records the outcome."""
+"""The outbox worker: claims due messages, sends them, records the outcome.
+
+At least once: a message is claimed with a lease, sent, then marked. A worker that
+dies between sending and marking leaves the claim to lapse; another worker sends
+the message again with the same idempotency key. On PostgreSQL, claims take rows
+with `FOR UPDATE SKIP LOCKED`, so any number of workers share the outbox; on SQLite
+the single write lock serialises claims.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import random
+import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from optledger.delivery.transports.base import Outgoing, Transport, TransportError
+from optledger.core.context import RequestContext
+from optledger.core.events import EventType, record_event
+from optledger.core.messages import MessageStatus
+from optledger.core.subscriptions.confirmations import expire_pending
+from optledger.delivery.transports.base import Outgoing, SendResult, Transport, TransportError
+from optledger.settings import Settings
 from optledger.storage.database import Database
 from optledger.storage.tables import Company, Message
 from optledger.storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
-BATCH_SIZE = 50
-LEASE = timedelta(seconds=60)
-MAX_ATTEMPTS = 8
+WORKER_CONTEXT = RequestContext(source="worker")
 
 
-async def _claim(session: AsyncSession, limit: int) -> list[tuple[Message, str]]:
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    """How a worker claims, retries and gives up."""
+
+    batch_size: int = 100
+    lease: timedelta = timedelta(seconds=60)
+    max_attempts: int = 8
+    backoff_base_seconds: float = 2
+    max_backoff_seconds: float = 3600
+    poll_seconds: float = 0.2
+    max_in_flight: int = 32
+    confirmation_ttl: timedelta = timedelta(hours=72)
+    sweep_every_seconds: float = 60
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DeliveryPolicy:
+        """The policy the process is configured with."""
+        return cls(
+            batch_size=settings.worker_batch_size,
+            lease=timedelta(seconds=settings.worker_lease_seconds),
+            max_attempts=settings.delivery_max_attempts,
+            poll_seconds=settings.worker_poll_seconds,
+            confirmation_ttl=timedelta(hours=settings.confirmation_ttl_hours),
+        )
+
+    def backoff(self, attempts: int) -> timedelta:
+        """Exponential, capped, with jitter so that failed batches spread out."""
+        seconds = min(self.backoff_base_seconds * 2 ** (attempts - 1), self.max_backoff_seconds)
+        return timedelta(seconds=seconds * random.uniform(0.8, 1.2))
+
+
+async def _claim(session: AsyncSession, policy: DeliveryPolicy) -> list[Outgoing]:
+    """Lease up to a batch of due messages; the attempt is counted when it is claimed,
+    so a message that kills its worker still reaches the dead letter."""
     now = utcnow()
     due = (
         select(Message.id)
         .where(
-            Message.status == "queued",
+            Message.status == MessageStatus.QUEUED,
             Message.next_attempt_at <= now,
             (Message.claimed_until.is_(None)) | (Message.claimed_until < now),
         )
         .order_by(Message.id)
-        .limit(limit)
+        .limit(policy.batch_size)
     )
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
@@ -41,7 +87,9 @@ async def _claim(session: AsyncSession, limit: int) -> list[tuple[Message, str]]
     if not ids:
         return []
     await session.execute(
-        update(Message).where(Message.id.in_(ids)).values(claimed_until=now + LEASE)
+        update(Message)
+        .where(Message.id.in_(ids))
+        .values(claimed_until=now + policy.lease, attempts=Message.attempts + 1)
     )
     rows = await session.execute(
         select(Message, Company.key)
@@ -49,68 +97,151 @@ async def _claim(session: AsyncSession, limit: int) -> list[tuple[Message, str]]
         .where(Message.id.in_(ids))
         .order_by(Message.id)
     )
-    return [(message, key) for message, key in rows.tuples()]
-
-
-async def _record(
-    database: Database, message_id: int, error: TransportError | None, provider_id: str | None
-) -> None:
-    async def apply(session: AsyncSession) -> None:
-        message = await session.get_one(Message, message_id)
-        message.attempts += 1
-        message.claimed_until = None
-        if error is None:
-            message.status = "sent"
-            message.provider_id = provider_id
-            message.sent_at = utcnow()
-            message.last_error = None
-            return
-        message.last_error = str(error)
-        if not error.retryable or message.attempts >= MAX_ATTEMPTS:
-            message.status = "dead"
-        else:
-            message.next_attempt_at = utcnow() + timedelta(seconds=2**message.attempts)
-
-    await database.run(apply)
-
-
-async def deliver_due(database: Database, transports: Mapping[str, Transport]) -> int:
-    """Deliver one batch of due messages; returns how many were attempted."""
-    claimed = await database.run(lambda session: _claim(session, BATCH_SIZE))
-    for message, company_key in claimed:
-        outgoing = Outgoing(
+    return [
+        Outgoing(
             id=message.id,
             idempotency_key=message.idempotency_key,
             channel=message.channel,
             to=message.to_address,
             body=message.body,
             kind=message.kind,
-            company_key=company_key,
+            company_key=key,
             locale=message.locale,
         )
-        try:
-            result = await transports[message.channel].send(outgoing)
-        except TransportError as exc:
-            await _record(database, message.id, exc, None)
+        for message, key in rows
+    ]
+
+
+Outcome = SendResult | TransportError
+
+
+async def _send(transports: Mapping[str, Transport], message: Outgoing) -> Outcome:
+    try:
+        return await transports[message.channel].send(message)
+    except TransportError as exc:
+        return exc
+    except Exception as exc:  # a transport bug must not lose the other outcomes
+        log.exception("transport failed on message %d", message.id)
+        return TransportError(f"unexpected {exc!r}")
+
+
+async def _record(
+    session: AsyncSession, outcomes: dict[int, Outcome], policy: DeliveryPolicy
+) -> None:
+    now = utcnow()
+    messages = await session.scalars(select(Message).where(Message.id.in_(outcomes)))
+    for message in messages:
+        if message.status != MessageStatus.QUEUED:
+            continue  # another worker finished it after our lease ran out
+        outcome = outcomes[message.id]
+        message.claimed_until = None
+        if isinstance(outcome, SendResult):
+            message.status = MessageStatus.SENT.value
+            message.provider_id = outcome.provider_id
+            message.sent_at = now
+            message.last_error = None
+            event = EventType.MESSAGE_SENT
         else:
-            await _record(database, message.id, None, result.provider_id)
+            message.last_error = str(outcome)[:2000]
+            if outcome.retryable and message.attempts < policy.max_attempts:
+                message.next_attempt_at = now + policy.backoff(message.attempts)
+                continue
+            message.status = MessageStatus.DEAD.value
+            event = EventType.MESSAGE_DEAD
+            log.warning(
+                "message %d is dead after %d attempts: %s", message.id, message.attempts, outcome
+            )
+        record_event(
+            session,
+            message.company_id,
+            event,
+            WORKER_CONTEXT,
+            person_id=message.person_id,
+            channel=message.channel,
+            contact_value=message.to_address,
+            data={
+                "message_id": message.id,
+                "kind": message.kind,
+                "idempotency_key": message.idempotency_key,
+                "attempts": message.attempts,
+            },
+        )
+
+
+async def deliver_due(
+    database: Database, transports: Mapping[str, Transport], policy: DeliveryPolicy | None = None
+) -> int:
+    """Deliver one batch of due messages; returns how many were attempted."""
+    policy = policy or DeliveryPolicy()
+    claimed = await database.run(lambda session: _claim(session, policy))
+    if not claimed:
+        return 0
+    # Messages to one recipient go out one after another, in the order they were
+    # queued (a prompt before its welcome); different recipients go out in parallel.
+    by_recipient: dict[tuple[str, str], list[Outgoing]] = {}
+    for message in claimed:
+        by_recipient.setdefault((message.channel, message.to), []).append(message)
+    limit = asyncio.Semaphore(policy.max_in_flight)
+    outcomes: dict[int, Outcome] = {}
+
+    async def send_in_order(messages: list[Outgoing]) -> None:
+        async with limit:
+            for message in messages:
+                outcomes[message.id] = await _send(transports, message)
+
+    await asyncio.gather(*(send_in_order(group) for group in by_recipient.values()))
+    await database.run(lambda session: _record(session, outcomes, policy))
     return len(claimed)
+
+
+async def expire_prompts(database: Database, policy: DeliveryPolicy) -> int:
+    """Expire every confirmation prompt older than the policy's time to live."""
+    cutoff = utcnow() - policy.confirmation_ttl
+    total = 0
+    while expired := await database.run(lambda session: expire_pending(session, cutoff)):
+        total += expired
+    return total
 
 
 async def run_worker(
     database: Database,
     transports: Mapping[str, Transport],
     stop: asyncio.Event,
+    policy: DeliveryPolicy | None = None,
     *,
-    idle_seconds: float = 0.5,
+    sweeps: bool = True,
 ) -> None:
-    """Deliver until `stop` is set, sleeping while the outbox is empty."""
+    """Deliver until `stop` is set, sleeping while the outbox is empty.
+
+    With `sweeps`, unanswered prompts are also expired now and then.
+    """
+    policy = policy or DeliveryPolicy()
+    next_sweep = time.monotonic()
     while not stop.is_set():
+        delivered = 0
         try:
-            delivered = await deliver_due(database, transports)
+            if sweeps and time.monotonic() >= next_sweep:
+                next_sweep = time.monotonic() + policy.sweep_every_seconds
+                await expire_prompts(database, policy)
+            delivered = await deliver_due(database, transports, policy)
         except Exception:
             log.exception("outbox delivery failed; retrying")
-            delivered = 0
         if not delivered:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=idle_seconds)
+                await asyncio.wait_for(stop.wait(), timeout=policy.poll_seconds)
+
+
+async def run_workers(
+    database: Database,
+    transports: Mapping[str, Transport],
+    stop: asyncio.Event,
+    policy: DeliveryPolicy,
+    concurrency: int = 1,
+) -> None:
+    """`concurrency` delivery loops in this process; one of them sweeps expiries."""
+    await asyncio.gather(
+        *(
+            run_worker(database, transports, stop, policy, sweeps=index == 0)
+            for index in range(concurrency)
+        )
+    )

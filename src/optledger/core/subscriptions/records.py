@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from optledger.core.consent import (
     OPEN_STATUSES,
+    Channel,
     ConsentAction,
     OptOutReason,
     RecordStatus,
@@ -57,9 +59,14 @@ def end_record(
     record: SubscriptionRecord,
     reason: OptOutReason,
     context: RequestContext,
+    *,
+    at: datetime | None = None,
 ) -> None:
-    """Close an open record with an opt-out and record why."""
-    now = utcnow()
+    """Close an open record with an opt-out and record why.
+
+    Records ended by one opt-out share `at`, so that opt-out can be found again (START).
+    """
+    now = at or utcnow()
     record.status = next_status(RecordStatus(record.status), ConsentAction.OPT_OUT).value
     record.opt_out_date = now
     record.opt_out_reason = reason.value
@@ -75,3 +82,28 @@ def end_record(
         contact_value=record.contact_value,
         data={"reason": reason.value, "type": record.type},
     )
+
+
+async def end_channel_subscriptions(
+    session: AsyncSession,
+    company_id: int,
+    channel: Channel,
+    contact_value: str,
+    reason: OptOutReason,
+    context: RequestContext,
+) -> list[SubscriptionRecord]:
+    """End every open record of one contact point on one channel, all at one time."""
+    ended = [
+        record
+        for record in await records_for_contacts(session, company_id, [contact_value])
+        if record.channel == channel and RecordStatus(record.status) in OPEN_STATUSES
+    ]
+    now = utcnow()
+    for record in ended:
+        end_record(session, record, reason, context, at=now)
+    return ended
+
+
+def record_locale(record: SubscriptionRecord) -> str:
+    """The locale a record's consent was given in, e.g. en-US."""
+    return f"{record.language}-{record.country}"

@@ -14,7 +14,8 @@ from optledger.core.errors import InvalidInput
 from optledger.core.events import EventType, record_event
 from optledger.core.messages import queue_message
 from optledger.core.people import Identifier, resolve_person
-from optledger.core.sign_up_units import Locale, resolve_sign_up_unit
+from optledger.core.sign_up_units import API_METHOD, Locale, resolve_sign_up_unit
+from optledger.core.subscriptions.confirmations import check_confirmation_block
 from optledger.core.subscriptions.contacts import ContactPoints
 from optledger.core.subscriptions.records import open_record
 from optledger.core.templates import MessageKind
@@ -34,6 +35,10 @@ class SubscribeCommand:
     external_identifiers: Sequence[Identifier] = ()
     # None: every channel of the unit that a contact point was given for.
     channels: Sequence[Channel] | None = None
+    # KEYWORD when the number texted a unit's keyword.
+    method: str = API_METHOD
+    # The person asked from their own handset: a confirmation block is lifted.
+    initiated_by_contact: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,14 +61,13 @@ class SubscribeResult:
 
 
 def initial_status(unit: SignUpUnit, channel: Channel, single_opt_in: bool) -> RecordStatus:
-    """Where a new record starts.
+    """Where a new record starts: PENDING where the unit asks for double opt-in.
 
-    Double opt-in (a PENDING record and a "Reply Y" prompt) is not wired up yet, so
-    every new record starts ACTIVE; the PENDING state and the single opt-in flag are
-    kept so that flow slots in here.
+    TEXT follows `double_opt_in` (on by default), EMAIL `email_double_opt_in` (off by
+    default); a single opt-in request (checked against the unit before) skips both.
     """
-    del unit, channel, single_opt_in
-    return RecordStatus.ACTIVE
+    double = unit.double_opt_in if channel == Channel.TEXT else unit.email_double_opt_in
+    return RecordStatus.PENDING if double and not single_opt_in else RecordStatus.ACTIVE
 
 
 def _channels_to_open(command: SubscribeCommand, unit: SignUpUnit) -> list[Channel]:
@@ -94,6 +98,7 @@ async def subscribe(
         unit_id=command.unit_id,
         locale=command.locale,
         subscription_type=command.subscription_type,
+        method=command.method,
     )
     if command.single_opt_in and not unit.allow_single_opt_in:
         raise InvalidInput(f"sign-up source {unit.id} does not allow single opt-in")
@@ -106,23 +111,40 @@ async def subscribe(
         contact = command.contacts.for_channel(channel)
         assert contact is not None
         result.outcomes.append(
-            await _open_subscription(
-                session, company, person, unit, channel, contact, command.single_opt_in, context
+            await open_subscription(
+                session,
+                company,
+                person,
+                unit,
+                channel,
+                contact,
+                context,
+                status=initial_status(unit, channel, command.single_opt_in),
+                single_opt_in=command.single_opt_in,
+                initiated_by_contact=command.initiated_by_contact,
             )
         )
     return result
 
 
-async def _open_subscription(
+async def open_subscription(
     session: AsyncSession,
     company: Company,
     person: Person,
     unit: SignUpUnit,
     channel: Channel,
     contact: str,
-    single_opt_in: bool,
     context: RequestContext,
+    *,
+    status: RecordStatus,
+    single_opt_in: bool = False,
+    initiated_by_contact: bool = False,
 ) -> SubscribeOutcome:
+    """Open a record through `unit` starting at `status`, unless one is open already.
+
+    Queues what the person is promised: the prompt for a PENDING record, the
+    welcome (legal) message for an ACTIVE one, "already subscribed" on a TEXT repeat.
+    """
     sub_type = SubscriptionType(unit.subscription_type)
     target = await default_list(session, company.id, sub_type, channel)
     locale = f"{unit.language}-{unit.country}"
@@ -140,20 +162,26 @@ async def _open_subscription(
             data={"unit_id": unit.id, "type": sub_type.value},
         )
         if channel == Channel.TEXT:
+            # A prompt still waiting is sent again: "already subscribed" would mislead.
+            pending = existing.status == RecordStatus.PENDING
             queue_message(
                 session,
                 company,
                 context,
                 channel=channel,
                 to=contact,
-                kind=MessageKind.ALREADY_SUBSCRIBED,
+                kind=MessageKind.CONFIRMATION_PROMPT if pending else MessageKind.ALREADY_SUBSCRIBED,
                 locale=locale,
                 person_id=person.id,
+                unit=unit,
             )
         return SubscribeOutcome(sub_type, channel, CreationStatus.PREVIOUSLY_CREATED, existing.id)
 
+    if channel == Channel.TEXT:
+        await check_confirmation_block(
+            session, unit, contact, initiated_by_contact=initiated_by_contact
+        )
     now = utcnow()
-    status = initial_status(unit, channel, single_opt_in)
     record = SubscriptionRecord(
         company_id=company.id,
         person_id=person.id,
@@ -191,12 +219,12 @@ async def _open_subscription(
         contact_value=contact,
         data={"unit_id": unit.id, "type": sub_type.value, "status": status.value},
     )
-    if channel == Channel.TEXT:
-        kind = (
-            MessageKind.CONFIRMATION_PROMPT
-            if status == RecordStatus.PENDING
-            else MessageKind.WELCOME
-        )
+    kind = None
+    if status == RecordStatus.PENDING:
+        kind = MessageKind.CONFIRMATION_PROMPT
+    elif not single_opt_in or unit.welcome_on_single_opt_in:
+        kind = MessageKind.WELCOME
+    if kind is not None:
         queue_message(
             session,
             company,

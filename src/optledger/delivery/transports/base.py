@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+import httpx
+
 
 @dataclass(frozen=True)
 class Outgoing:
@@ -39,3 +41,12 @@ class Transport(Protocol):
     """Sends one message; raises `TransportError` when it could not."""
 
     async def send(self, message: Outgoing) -> SendResult: ...
+
+
+def error_from_response(provider: str, response: httpx.Response) -> TransportError:
+    """A provider's HTTP refusal: 5xx, 408 and 429 may pass on retry, other 4xx never."""
+    retryable = response.status_code >= 500 or response.status_code in (408, 429)
+    return TransportError(
+        f"{provider} answered {response.status_code}: {response.text[:200]}",
+        retryable=retryable,
+    )

@@ -4,14 +4,17 @@ from optledger.storage.tables.base import Base
 from optledger.storage.tables.companies import Company, Credential
 from optledger.storage.tables.delivery import Message
 from optledger.storage.tables.events import Event
+from optledger.storage.tables.inbound import ConfirmationBlock, InboundMessage
 from optledger.storage.tables.people import Person, PersonIdentifier
 from optledger.storage.tables.subscriptions import SignUpUnit, SubscriptionList, SubscriptionRecord
 
 __all__ = [
     "Base",
     "Company",
+    "ConfirmationBlock",
     "Credential",
     "Event",
+    "InboundMessage",
     "Message",
     "Person",
     "PersonIdentifier",

@@ -88,6 +88,13 @@ class SubscriptionRecord(Base):
         ),
         Index("ix_subscription_records_contact", "company_id", "contact_value"),
         Index("ix_subscription_records_person", "company_id", "person_id"),
+        # The expiry sweep looks for prompts left unanswered.
+        Index(
+            "ix_subscription_records_pending",
+            "created_at",
+            sqlite_where=text("status = 'PENDING'"),
+            postgresql_where=text("status = 'PENDING'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -1,0 +1,9 @@
+"""Every route of the inbound SMS dialect."""
+
+from fastapi import APIRouter
+
+from optledger.dialects.inbound import sms, twilio
+
+router = APIRouter()
+router.include_router(sms.router)
+router.include_router(twilio.router)

@@ -1,0 +1,82 @@
+"""`POST /inbound/twilio/{company_key}`: Twilio's form post, checked against its signature.
+
+The signature (`X-Twilio-Signature`) is an HMAC of the URL and form fields keyed with
+the company's Twilio auth token, kept in its settings (`optledger twilio set-token`).
+Replies go through the outbox, so the TwiML answer is always empty.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
+from twilio.request_validator import RequestValidator
+from twilio.twiml.messaging_response import MessagingResponse
+
+from optledger.core.companies import get_company_by_key
+from optledger.core.company_settings import company_setting
+from optledger.core.context import RequestContext
+from optledger.core.errors import Forbidden, InvalidInput, NotFound
+from optledger.core.inbound import InboundSms, receive_sms
+from optledger.dialects.auth import DatabaseDep
+from optledger.settings import Settings
+from optledger.storage.tables import Company
+
+router = APIRouter(prefix="/inbound", tags=["Inbound SMS"])
+AUTH_TOKEN_SETTING = ("twilio", "auth_token")
+SOURCE = "keyword"
+
+
+def _signed_url(request: Request) -> str:
+    """The URL Twilio posted to; behind a proxy, the configured public base URL."""
+    settings: Settings = request.app.state.settings
+    base = settings.public_base_url
+    if not base:
+        return str(request.url)
+    query = f"?{request.url.query}" if request.url.query else ""
+    return f"{base.rstrip('/')}{request.url.path}{query}"
+
+
+def _verified(company: Company, url: str, form: dict[str, str], signature: str) -> bool:
+    token = company_setting(company, AUTH_TOKEN_SETTING)
+    if not isinstance(token, str) or not token or not signature:
+        return False
+    return bool(RequestValidator(token).validate(url, form, signature))
+
+
+@router.post("/twilio/{company_key}")
+async def inbound_twilio(company_key: str, request: Request, database: DatabaseDep) -> Response:
+    """Apply one text Twilio forwards; an unsigned or mis-signed post changes nothing."""
+    raw = (await request.body()).decode("utf-8", errors="replace")
+    form = dict(parse_qsl(raw, keep_blank_values=True))
+    url = _signed_url(request)
+    signature = request.headers.get("x-twilio-signature", "")
+    context = RequestContext(
+        source=SOURCE,
+        client_ip=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent"),
+    )
+
+    async def apply(session: AsyncSession) -> None:
+        try:
+            company = await get_company_by_key(session, company_key)
+        except NotFound:
+            company = None
+        # An unknown company and a bad signature look the same from outside.
+        if company is None or not _verified(company, url, form, signature):
+            raise Forbidden("the request is not signed with this company's Twilio auth token")
+        if not form.get("From"):
+            raise InvalidInput("From is required")
+        sms = InboundSms(
+            from_number=form["From"],
+            body=form.get("Body", ""),
+            to_number=form.get("To"),
+            provider="twilio",
+            provider_message_id=form.get("MessageSid") or form.get("SmsSid"),
+        )
+        await receive_sms(session, company, sms, context)
+
+    await database.run(apply)
+    return Response(str(MessagingResponse()), media_type="application/xml")

@@ -1,0 +1,1 @@
+"""optledger's own operator API (not a compatibility dialect)."""

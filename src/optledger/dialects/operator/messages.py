@@ -1,0 +1,74 @@
+"""`GET /v1/messages?to=`: what was sent to a number or address, for the key's company."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from optledger.auth.credentials import CredentialKind, Principal
+from optledger.auth.scopes import Scope
+from optledger.core.messages import messages_to
+from optledger.dialects.attentive.wire import WireModel
+from optledger.dialects.auth import DatabaseDep, bearer_principal
+from optledger.storage.tables import Message
+
+router = APIRouter(prefix="/v1/messages", tags=["Messages"])
+MessageReader = Annotated[
+    Principal, Depends(bearer_principal(CredentialKind.API_KEY, Scope.MESSAGES_READ))
+]
+
+
+class MessageDto(WireModel):
+    id: int
+    channel: str
+    to: str
+    kind: str
+    body: str
+    locale: str
+    status: str
+    attempts: int
+    last_error: str | None
+    provider_id: str | None
+    idempotency_key: str
+    created_at: datetime
+    sent_at: datetime | None
+
+    @classmethod
+    def of(cls, message: Message) -> MessageDto:
+        return cls(
+            id=message.id,
+            channel=message.channel,
+            to=message.to_address,
+            kind=message.kind,
+            body=message.body,
+            locale=message.locale,
+            status=message.status,
+            attempts=message.attempts,
+            last_error=message.last_error,
+            provider_id=message.provider_id,
+            idempotency_key=message.idempotency_key,
+            created_at=message.created_at,
+            sent_at=message.sent_at,
+        )
+
+
+class MessagesResponse(WireModel):
+    messages: list[MessageDto]
+
+
+@router.get("", response_model_by_alias=True)
+async def list_messages(
+    principal: MessageReader,
+    database: DatabaseDep,
+    to: Annotated[str, Query(min_length=3, max_length=320)],
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> MessagesResponse:
+    """The newest messages queued for `to` (a phone in E.164 or an email), with their log."""
+    # An unencoded "+" in a query string arrives as a space.
+    address = "+" + to.strip() if to.startswith(" ") and to.strip().isdigit() else to
+    found = await database.read(
+        lambda session: messages_to(session, principal.company.id, address, limit=limit)
+    )
+    return MessagesResponse(messages=[MessageDto.of(message) for message, _ in found])

@@ -1,0 +1,125 @@
+"""The outbox worker against a real HTTP sink: retries, dead letters, the message log."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from optledger.core.consent import Channel
+from optledger.core.context import RequestContext
+from optledger.core.messages import queue_message
+from optledger.core.templates import MessageKind
+from optledger.delivery.transports.webhook import WebhookTransport
+from optledger.storage.tables import Company, Message
+from tests.conftest import Outbox, Tenant, make_tenant
+from tests.helpers import events, messages
+from tests.sink import HttpSink
+
+PHONE = "+19148440021"
+
+
+async def queue_one(tenant: Tenant, to: str = PHONE) -> Message:
+    async def apply(session: AsyncSession) -> Message:
+        company = await session.get_one(Company, tenant.company_id)
+        return queue_message(
+            session,
+            company,
+            RequestContext(source="test"),
+            channel=Channel.TEXT,
+            to=to,
+            kind=MessageKind.HELP,
+            locale="en-US",
+        )
+
+    return await tenant.database.run(apply)
+
+
+async def test_5xx_is_retried_with_the_same_key_then_sent_and_logged(
+    tenant: Tenant, outbox: Outbox, http_sink: HttpSink
+) -> None:
+    queued = await queue_one(tenant)
+    http_sink.planned_statuses.extend([503, 500])
+    await outbox.deliver()
+    [message] = await messages(tenant.database, tenant.company_id, PHONE)
+    assert (message.status, message.attempts, message.last_error) == ("sent", 3, None)
+    assert message.provider_id is not None
+    assert message.provider_id.startswith("sink-")
+    [delivered] = http_sink.to(PHONE, tenant.key)
+    assert delivered["id"] == queued.idempotency_key
+    [sent] = await events(tenant.database, tenant.company_id, "message_sent")
+    assert sent.data["idempotency_key"] == queued.idempotency_key
+
+
+async def test_4xx_is_a_dead_letter_at_once(
+    tenant: Tenant, outbox: Outbox, http_sink: HttpSink
+) -> None:
+    await queue_one(tenant)
+    http_sink.planned_statuses.append(422)
+    await outbox.deliver()
+    [message] = await messages(tenant.database, tenant.company_id, PHONE)
+    assert (message.status, message.attempts) == ("dead", 1)
+    assert message.last_error is not None
+    assert "422" in message.last_error
+    assert len(await events(tenant.database, tenant.company_id, "message_dead")) == 1
+
+
+async def test_the_last_failed_attempt_is_a_dead_letter(
+    tenant: Tenant, outbox: Outbox, http_sink: HttpSink
+) -> None:
+    await queue_one(tenant)
+    http_sink.planned_statuses.extend([503] * 3)
+    outbox.policy = dataclasses.replace(outbox.policy, max_attempts=3)
+    await outbox.deliver()
+    [message] = await messages(tenant.database, tenant.company_id, PHONE)
+    assert (message.status, message.attempts) == ("dead", 3)
+    assert http_sink.to(PHONE, tenant.key) == []
+
+
+async def test_a_timeout_is_retried(tenant: Tenant, outbox: Outbox, http_sink: HttpSink) -> None:
+    await queue_one(tenant)
+    http_sink.delay = 0.5
+    async with httpx.AsyncClient(timeout=0.1) as impatient:
+        outbox.transports["TEXT"] = WebhookTransport(impatient, http_sink.url)
+        outbox.policy = dataclasses.replace(outbox.policy, max_attempts=2)
+        await outbox.deliver()
+    [message] = await messages(tenant.database, tenant.company_id, PHONE)
+    assert (message.status, message.attempts) == ("dead", 2)
+    assert message.last_error is not None
+    assert "Timeout" in message.last_error
+
+
+async def test_backoff_waits_before_the_next_attempt(
+    tenant: Tenant, outbox: Outbox, http_sink: HttpSink
+) -> None:
+    await queue_one(tenant)
+    http_sink.planned_statuses.append(503)
+    outbox.policy = dataclasses.replace(outbox.policy, backoff_base_seconds=30)
+    await outbox.deliver()  # one failed attempt; the next is not due for ~30 s
+    [message] = await messages(tenant.database, tenant.company_id, PHONE)
+    assert (message.status, message.attempts) == ("queued", 1)
+    delay = (message.next_attempt_at - message.created_at).total_seconds()
+    assert 20 < delay < 40
+
+
+async def test_messages_api_shows_the_log_to_its_own_company_only(
+    client: httpx.AsyncClient, tenant: Tenant, outbox: Outbox
+) -> None:
+    queued = await queue_one(tenant)
+    await outbox.deliver()
+    response = await client.get("/v1/messages", params={"to": PHONE})
+    assert response.status_code == 200, response.text
+    [shown] = response.json()["messages"]
+    assert shown["idempotencyKey"] == queued.idempotency_key
+    assert (shown["kind"], shown["status"], shown["attempts"]) == ("HELP", "sent", 1)
+    assert shown["providerId"].startswith("sink-")
+
+    other = await make_tenant(tenant.database)
+    response = await client.get("/v1/messages", params={"to": PHONE}, headers=other.api_headers)
+    assert response.json() == {"messages": []}
+    assert (await client.get("/v1/messages", params={"to": "not an address"})).status_code == 400
+    response = await client.get(
+        "/v1/messages", params={"to": PHONE}, headers={"Authorization": "Bearer nope.nope"}
+    )
+    assert response.status_code == 401
