@@ -1,13 +1,16 @@
 """people, identity and attributes
 
 Custom attribute definitions and values, privacy requests, the per-company
-suppression key and the suppression list.
+suppression key and the suppression list; one value per person of every
+identifier kind other than phone and email.
 
 Revision ID: 0002
 Revises: 0001
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -20,11 +23,11 @@ branch_labels = None
 depends_on = None
 
 
-def _id(name: str, nullable: bool = False) -> sa.Column:
+def _id(name: str, nullable: bool = False) -> sa.Column[Any]:
     return sa.Column(name, sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=nullable)
 
 
-def _time(name: str, nullable: bool = False) -> sa.Column:
+def _time(name: str, nullable: bool = False) -> sa.Column[Any]:
     return sa.Column(name, optledger.storage.types.UTCDateTime(timezone=True), nullable=nullable)
 
 
@@ -34,7 +37,18 @@ def _company_fk(table: str) -> sa.ForeignKeyConstraint:
     )
 
 
+SINGLE_VALUED_SQL = "kind NOT IN ('phone', 'email')"
+
+
 def upgrade() -> None:
+    with op.batch_alter_table("person_identifiers", schema=None) as batch_op:
+        batch_op.create_index(
+            "uq_person_identifiers_single_valued",
+            ["company_id", "person_id", "kind", "name"],
+            unique=True,
+            sqlite_where=sa.text(SINGLE_VALUED_SQL),
+            postgresql_where=sa.text(SINGLE_VALUED_SQL),
+        )
     op.create_table(
         "attribute_definitions",
         _id("id"),
@@ -158,3 +172,9 @@ def downgrade() -> None:
         batch_op.drop_index("ix_person_attributes_definition")
     op.drop_table("person_attributes")
     op.drop_table("attribute_definitions")
+    with op.batch_alter_table("person_identifiers", schema=None) as batch_op:
+        batch_op.drop_index(
+            "uq_person_identifiers_single_valued",
+            sqlite_where=sa.text(SINGLE_VALUED_SQL),
+            postgresql_where=sa.text(SINGLE_VALUED_SQL),
+        )
