@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from optledger.bootstrap import BootstrapResult, bootstrap_company
+from optledger.cli_attributes import attributes_app
 from optledger.core.errors import OptledgerError
 from optledger.settings import get_settings
 from optledger.storage.database import Database
@@ -23,6 +24,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+app.add_typer(attributes_app, name="attributes")
 console = Console(soft_wrap=True)
 
 

@@ -88,7 +88,11 @@ async def set_custom_attributes(
     to a phone or email through the identity API first.
     """
     named_by_contact = bool(identity.contacts.identifiers)
-    if not named_by_contact and not await find_people(session, company_id, identity.identifiers):
+    if (
+        identity.identifiers
+        and not named_by_contact
+        and not await find_people(session, company_id, identity.identifiers)
+    ):
         raise NotFound("no user has these identifiers; link them to a phone or email first")
     person = await resolve_person(session, company_id, identity.identifiers)
     await set_attributes(session, company_id, person.id, AttributeChanges(custom=properties))

@@ -103,16 +103,13 @@ async def check_suppression(
         for channel in channels
         if (contact := contacts.for_channel(channel)) is not None
     }
-    found = set(
-        (
-            await session.execute(
-                select(Suppression.channel, Suppression.contact_hash).where(
-                    Suppression.company_id == company_id,
-                    Suppression.contact_hash.in_([digest for _, digest in wanted.values()]),
-                )
-            )
-        ).tuples()
+    rows = await session.execute(
+        select(Suppression.channel, Suppression.contact_hash).where(
+            Suppression.company_id == company_id,
+            Suppression.contact_hash.in_([digest for _, digest in wanted.values()]),
+        )
     )
+    found = {(channel, digest) for channel, digest in rows}
     suppressed = [c for c, (_, digest) in wanted.items() if (c.value, digest) in found]
     for channel in suppressed:
         if single_opt_in or unit.method == IMPORT_METHOD:
