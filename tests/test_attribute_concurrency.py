@@ -52,10 +52,7 @@ async def test_racing_for_the_last_attribute_slots_never_passes_100(
         ninety_eight = {f"attr {i}": i for i in range(98)}
         assert (await upsert_user(clients[0], {"phone": PHONE}, ninety_eight)).status_code == 202
         responses = await asyncio.gather(
-            *(
-                upsert_user(clients[i % 2], {"phone": PHONE}, {f"racer {i}": i})
-                for i in range(10)
-            )
+            *(upsert_user(clients[i % 2], {"phone": PHONE}, {f"racer {i}": i}) for i in range(10))
         )
     assert Counter(r.status_code for r in responses) == {202: 2, 400: 8}
     assert await count_rows(database, tenant.company_id, AttributeDefinition) == 100

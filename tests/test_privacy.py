@@ -185,3 +185,17 @@ async def test_scopes(app_client: httpx.AsyncClient, tenant: Tenant) -> None:
     assert (await app_client.get(f"{DELETE}/1", headers=limited)).status_code == 403
     allowed = await key_with_scopes(tenant, [Scope.PRIVACY_REQUESTS_WRITE])
     assert (await app_client.post(DELETE, json=body, headers=allowed)).status_code == 200
+
+
+async def test_a_client_user_id_finds_the_subject(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    await subscribed_person(client, tenant)
+    response = await client.post(DELETE, json={"clientUserId": "cu-1"})
+    assert response.status_code == 200
+    assert (response.json()["subjectPhone"], response.json()["subjectEmail"]) == (None, None)
+    assert await count_rows(tenant.database, tenant.company_id, PersonIdentifier) == 0
+    # The person's phone and email were found through them, and are suppressed.
+    assert await count_rows(tenant.database, tenant.company_id, Suppression) == 2
+    response = await subscribe(client, PHONE, unit_id=tenant.unit_id("MARKETING"), singleOptIn=True)
+    assert response.status_code == 409

@@ -240,4 +240,7 @@ async def test_bad_bodies_are_400_and_write_nothing(
         "/v2/user/attributes", content=b"{not json", headers={"content-type": "application/json"}
     )
     assert response.status_code == 400
+    huge = {"identifiers": {"phone": PHONE}, "attributes": {"note": "x" * (2 * 1024 * 1024)}}
+    response = await client.post("/v2/user/attributes", json=huge)
+    assert response.status_code == 413
     assert await count_rows(tenant.database, tenant.company_id, Person) == 0
