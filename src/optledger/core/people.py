@@ -68,6 +68,7 @@ def external_identifier(
 
 
 def _dedupe(identifiers: Iterable[Identifier]) -> list[Identifier]:
+    """Drop repeats; two values of one single-valued kind in one request are refused."""
     unique = list(dict.fromkeys(identifiers))
     seen: dict[tuple[IdentifierKind, str], Identifier] = {}
     for identifier in unique:
