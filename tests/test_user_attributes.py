@@ -127,12 +127,13 @@ async def test_standard_attributes_are_typed(client: httpx.AsyncClient, tenant: 
 async def test_subscriptions_use_the_subscribe_flow(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> None:
+    text = {"type": "MARKETING", "channel": "TEXT", "signUpSourceId": tenant.unit_id("MARKETING")}
     response = await upsert_user(
         client,
         {"phone": PHONE, "email": EMAIL},
         {"firstName": "Ann"},
         [
-            {"type": "MARKETING", "channel": "TEXT", "signUpSourceId": tenant.unit_id("MARKETING")},
+            {**text, "singleOptIn": True},
             {
                 "subscriptionType": "MARKETING",
                 "channel": "EMAIL",
@@ -141,20 +142,16 @@ async def test_subscriptions_use_the_subscribe_flow(
         ],
     )
     assert response.status_code == 202, response.text
-    [text] = await records(tenant.database, tenant.company_id, PHONE)
+    [text_record] = await records(tenant.database, tenant.company_id, PHONE)
     [email] = await records(tenant.database, tenant.company_id, EMAIL)
-    assert (text.channel, text.type, email.channel) == ("TEXT", "MARKETING", "EMAIL")
-    assert text.person_id == email.person_id
-    assert text.unit_id == int(tenant.unit_id("MARKETING"))
+    assert (text_record.channel, text_record.type, email.channel) == ("TEXT", "MARKETING", "EMAIL")
+    assert text_record.single_opt_in
+    assert text_record.person_id == email.person_id
+    assert text_record.unit_id == int(tenant.unit_id("MARKETING"))
     first_kinds = [m.kind for m in await messages(tenant.database, tenant.company_id, PHONE)]
 
-    # The same request again is a repeat, recorded and messaged as the v1 API does it.
-    again = await upsert_user(
-        client,
-        {"phone": PHONE},
-        None,
-        [{"type": "MARKETING", "channel": "TEXT", "signUpSourceId": tenant.unit_id("MARKETING")}],
-    )
+    # The same subscription again is a repeat, recorded and messaged as the v1 API does.
+    again = await upsert_user(client, {"phone": PHONE}, None, [{**text, "singleOptIn": True}])
     assert again.status_code == 202
     assert await count_rows(tenant.database, tenant.company_id, SubscriptionRecord) == 2
     kinds = [m.kind for m in await messages(tenant.database, tenant.company_id, PHONE)]
