@@ -8,7 +8,16 @@ import httpx
 from sqlalchemy import func, select
 
 from optledger.storage.database import Database
-from optledger.storage.tables import Event, InboundMessage, Message, Person, SubscriptionRecord
+from optledger.storage.tables import (
+    AttributeDefinition,
+    Event,
+    InboundMessage,
+    Message,
+    Person,
+    PersonAttribute,
+    PersonIdentifier,
+    SubscriptionRecord,
+)
 
 
 def subscribe_body(
@@ -131,5 +140,66 @@ async def inbound_messages(database: Database, company_id: int) -> list[InboundM
                 .order_by(InboundMessage.id)
             )
         )
+
+    return await database.read(query)
+
+
+async def upsert_user(
+    client: httpx.AsyncClient,
+    identifiers: dict[str, Any],
+    attributes: dict[str, Any] | None = None,
+    subscriptions: list[dict[str, Any]] | None = None,
+    **kwargs: Any,
+) -> httpx.Response:
+    """POST /v2/user/attributes."""
+    body: dict[str, Any] = {"identifiers": identifiers}
+    if attributes is not None:
+        body["attributes"] = attributes
+    if subscriptions is not None:
+        body["subscriptions"] = subscriptions
+    return await client.post("/v2/user/attributes", json=body, **kwargs)
+
+
+async def stored_identifiers(database: Database, company_id: int) -> dict[tuple[str, str], int]:
+    """{(kind or custom name, value): person id} of every stored identifier."""
+
+    async def query(session: Any) -> dict[tuple[str, str], int]:
+        rows = await session.execute(
+            select(
+                PersonIdentifier.kind,
+                PersonIdentifier.name,
+                PersonIdentifier.value,
+                PersonIdentifier.person_id,
+            ).where(PersonIdentifier.company_id == company_id)
+        )
+        return {(name or kind, value): person_id for kind, name, value, person_id in rows}
+
+    return await database.read(query)
+
+
+async def stored_attributes(database: Database, company_id: int) -> dict[int, dict[str, Any]]:
+    """{person id: {attribute name: value}} of every stored attribute value."""
+
+    async def query(session: Any) -> dict[int, dict[str, Any]]:
+        found: dict[int, dict[str, Any]] = {}
+        for row in await session.scalars(
+            select(PersonAttribute).where(PersonAttribute.company_id == company_id)
+        ):
+            found.setdefault(row.person_id, {})[row.name] = row.value
+        return found
+
+    return await database.read(query)
+
+
+async def attribute_types(database: Database, company_id: int) -> dict[str, str]:
+    """{name: type} of the company's custom attribute definitions."""
+
+    async def query(session: Any) -> dict[str, str]:
+        rows = await session.execute(
+            select(AttributeDefinition.name, AttributeDefinition.type).where(
+                AttributeDefinition.company_id == company_id
+            )
+        )
+        return {name: kind for name, kind in rows}
 
     return await database.read(query)

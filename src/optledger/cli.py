@@ -16,6 +16,7 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from optledger.bootstrap import BootstrapResult, bootstrap_company
+from optledger.cli_attributes import attributes_app
 from optledger.core.companies import get_company_by_key
 from optledger.core.company_settings import set_company_setting
 from optledger.core.errors import OptledgerError
@@ -38,6 +39,7 @@ templates_app = typer.Typer(help="Message texts per company and locale.", no_arg
 twilio_app = typer.Typer(help="Twilio settings of a company.", no_args_is_help=True)
 app.add_typer(templates_app, name="templates")
 app.add_typer(twilio_app, name="twilio")
+app.add_typer(attributes_app, name="attributes")
 console = Console(soft_wrap=True)
 T = TypeVar("T")
 

@@ -97,3 +97,21 @@ class SignUpUnitNotResolved(InvalidInput):
     """No single active API sign-up unit fits the request."""
 
     code = "SIGN_UP_UNIT_NOT_RESOLVED"
+
+
+class InvalidAttribute(InvalidInput):
+    """An attribute name or value that the attribute's type does not allow."""
+
+    code = "INVALID_ATTRIBUTE"
+
+
+class AttributeLimitReached(InvalidInput):
+    """A request would create more custom attributes than a company may have."""
+
+    code = "ATTRIBUTE_LIMIT_REACHED"
+
+
+class ContactPointSuppressed(Conflict):
+    """A contact point erased on request, to be subscribed without confirmed consent."""
+
+    code = "CONTACT_POINT_SUPPRESSED"

@@ -16,6 +16,9 @@ class EventType(StrEnum):
 
     SUBSCRIPTION_CREATED = "subscription_created"
     SUBSCRIPTION_REPEATED = "subscription_repeated"
+    # An explicit consent for a contact point that a privacy erasure suppressed.
+    CONSENT_AFTER_ERASURE = "consent_after_erasure"
+    PRIVACY_ERASURE = "privacy_erasure"
     SUBSCRIPTION_CONFIRMED = "subscription_confirmed"
     SUBSCRIPTION_DECLINED = "subscription_declined"
     SUBSCRIPTION_EXPIRED = "subscription_expired"

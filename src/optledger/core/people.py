@@ -28,6 +28,12 @@ class IdentifierKind(StrEnum):
     CUSTOM = "custom"
 
 
+# A person has one id in each external system (clientUserId is the Vibes
+# external_person_id) and one value per custom identifier name; phones and emails
+# may be several. `uq_person_identifiers_single_valued` holds this under races.
+CONTACT_KINDS = frozenset({IdentifierKind.PHONE, IdentifierKind.EMAIL})
+
+
 @dataclass(frozen=True)
 class Identifier:
     """One identifier value; `name` only for custom identifiers."""
@@ -62,7 +68,47 @@ def external_identifier(
 
 
 def _dedupe(identifiers: Iterable[Identifier]) -> list[Identifier]:
-    return list(dict.fromkeys(identifiers))
+    """Drop repeats; two values of one single-valued kind in one request are refused."""
+    unique = list(dict.fromkeys(identifiers))
+    seen: dict[tuple[IdentifierKind, str], Identifier] = {}
+    for identifier in unique:
+        if identifier.kind in CONTACT_KINDS:
+            continue
+        other = seen.setdefault((identifier.kind, identifier.name), identifier)
+        if other != identifier:
+            raise InvalidInput(
+                f"one person has one {identifier.kind}"
+                + (f" {identifier.name!r}" if identifier.name else "")
+                + f": got both {other.value!r} and {identifier.value!r}"
+            )
+    return unique
+
+
+async def _refuse_second_values(
+    session: AsyncSession, company_id: int, person_id: int, new: Sequence[Identifier]
+) -> None:
+    """A known person keeps their one value of each single-valued kind."""
+    single = [i for i in new if i.kind not in CONTACT_KINDS]
+    if not single:
+        return
+    rows = await session.execute(
+        select(PersonIdentifier.kind, PersonIdentifier.name, PersonIdentifier.value).where(
+            PersonIdentifier.company_id == company_id,
+            PersonIdentifier.person_id == person_id,
+            PersonIdentifier.kind.in_({i.kind.value for i in single}),
+        )
+    )
+    held = {
+        (IdentifierKind(kind), name): Identifier(IdentifierKind(kind), value, name)
+        for kind, name, value in rows
+    }
+    for identifier in single:
+        existing = held.get((identifier.kind, identifier.name))
+        if existing is not None:
+            raise IdentifierConflict(
+                f"{identifier.describe()} would be a second value for a person who has "
+                f"{existing.describe()}"
+            )
 
 
 async def find_people(
@@ -95,7 +141,8 @@ async def resolve_person(
     """The one person these identifiers name, created if none; unknown ones are attached.
 
     Identifiers that point at two people are an `IdentifierConflict`: merging people
-    silently would bridge two people's consent and data.
+    silently would bridge two people's consent and data. So is a second value of a
+    single-valued kind (such as another clientUserId) for a known person.
     """
     identifiers = _dedupe(identifiers)
     if not identifiers:
@@ -108,6 +155,9 @@ async def resolve_person(
     now = utcnow()
     if person_ids:
         person = await session.get_one(Person, person_ids.pop())
+        await _refuse_second_values(
+            session, company_id, person.id, [i for i in identifiers if i not in owners]
+        )
         person.updated_at = now
     else:
         person = Person(

@@ -14,6 +14,7 @@ from optledger.core.errors import InvalidInput
 from optledger.core.events import EventType, record_event
 from optledger.core.messages import queue_message
 from optledger.core.people import Identifier, resolve_person
+from optledger.core.privacy.suppression import check_suppression
 from optledger.core.sign_up_units import API_METHOD, Locale, resolve_sign_up_unit
 from optledger.core.subscriptions.confirmations import check_confirmation_block
 from optledger.core.subscriptions.contacts import ContactPoints
@@ -103,6 +104,9 @@ async def subscribe(
     if command.single_opt_in and not unit.allow_single_opt_in:
         raise InvalidInput(f"sign-up source {unit.id} does not allow single opt-in")
     channels = _channels_to_open(command, unit)
+    await check_suppression(
+        session, company.id, unit, command.contacts, channels, command.single_opt_in, context
+    )
     person = await resolve_person(
         session, company.id, [*command.contacts.identifiers, *command.external_identifiers]
     )

@@ -2,8 +2,19 @@
 
 from fastapi import APIRouter
 
-from optledger.dialects.attentive import me, subscriptions
+from optledger.dialects.attentive import (
+    custom_attributes,
+    identity,
+    me,
+    privacy,
+    subscriptions,
+    user_attributes,
+)
 
 router = APIRouter()
 router.include_router(subscriptions.router)
 router.include_router(me.router)
+router.include_router(user_attributes.router)
+router.include_router(custom_attributes.router)
+router.include_router(identity.router)
+router.include_router(privacy.router)

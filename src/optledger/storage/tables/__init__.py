@@ -1,14 +1,17 @@
 """All tables, imported together so that `Base.metadata` is complete."""
 
+from optledger.storage.tables.attributes import AttributeDefinition, PersonAttribute
 from optledger.storage.tables.base import Base
 from optledger.storage.tables.companies import Company, Credential
 from optledger.storage.tables.delivery import Message
 from optledger.storage.tables.events import Event
 from optledger.storage.tables.inbound import ConfirmationBlock, InboundMessage
 from optledger.storage.tables.people import Person, PersonIdentifier
+from optledger.storage.tables.privacy import PrivacyKey, PrivacyRequest, Suppression
 from optledger.storage.tables.subscriptions import SignUpUnit, SubscriptionList, SubscriptionRecord
 
 __all__ = [
+    "AttributeDefinition",
     "Base",
     "Company",
     "ConfirmationBlock",
@@ -17,8 +20,12 @@ __all__ = [
     "InboundMessage",
     "Message",
     "Person",
+    "PersonAttribute",
     "PersonIdentifier",
+    "PrivacyKey",
+    "PrivacyRequest",
     "SignUpUnit",
     "SubscriptionList",
     "SubscriptionRecord",
+    "Suppression",
 ]

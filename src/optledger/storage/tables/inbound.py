@@ -19,7 +19,7 @@ class InboundMessage(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
-    from_address: Mapped[str] = mapped_column(String(32))
+    from_address: Mapped[str] = mapped_column(String(320))
     to_address: Mapped[str | None] = mapped_column(String(32))
     body: Mapped[str] = mapped_column(Text)
     # What the message did: a keyword action, or "ignored".

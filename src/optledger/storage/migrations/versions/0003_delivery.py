@@ -25,7 +25,7 @@ def upgrade() -> None:
         "inbound_messages",
         sa.Column("id", ID, nullable=False),
         sa.Column("company_id", ID, nullable=False),
-        sa.Column("from_address", sa.String(length=32), nullable=False),
+        sa.Column("from_address", sa.String(length=320), nullable=False),
         sa.Column("to_address", sa.String(length=32), nullable=True),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("action", sa.String(length=32), nullable=False),

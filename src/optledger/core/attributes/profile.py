@@ -1,0 +1,140 @@
+"""Setting a person's attributes: standard ones first, custom ones by definition.
+
+A value of null removes the attribute from the person; an empty string is ignored
+(clients fill unknown fields with ""). A custom name seen for the first time is
+defined from its value (see `values`), within the company's limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from optledger.core.attributes.definitions import create_definitions, definitions_named
+from optledger.core.attributes.standard import STANDARD_ATTRIBUTES, standard_name
+from optledger.core.attributes.values import (
+    AttributeType,
+    Scalar,
+    check_name,
+    check_scalar,
+    coerce,
+    infer_type,
+)
+from optledger.storage.tables import PersonAttribute
+from optledger.storage.types import utcnow
+
+
+@dataclass(frozen=True)
+class AttributeChanges:
+    """Attribute values as a request sends them; values are unchecked JSON."""
+
+    standard: Mapping[str, Any] = field(default_factory=dict)
+    custom: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Plan:
+    """Checked changes: values to store (with their definition) and names to remove."""
+
+    store: dict[str, tuple[Scalar, int | None]] = field(default_factory=dict)
+    remove: set[str] = field(default_factory=set)
+
+
+def _with_priority(changes: AttributeChanges) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Standard and custom values, a standard name in custom counting as standard."""
+    standard: dict[str, Any] = {}
+    for name, value in changes.standard.items():
+        standard[standard_name(name) or name] = value
+    custom: dict[str, Any] = {}
+    for name, value in changes.custom.items():
+        reserved = standard_name(name)
+        if reserved is None:
+            custom[check_name(name)] = value
+        else:
+            standard.setdefault(reserved, value)
+    return standard, custom
+
+
+def _is_unset(value: Any) -> bool:
+    return isinstance(value, str) and not value.strip()
+
+
+async def _plan(session: AsyncSession, company_id: int, changes: AttributeChanges) -> _Plan:
+    standard, custom = _with_priority(changes)
+    plan = _Plan()
+    for name, value in standard.items():
+        if value is None:
+            plan.remove.add(name)
+        elif not _is_unset(value):
+            kind = STANDARD_ATTRIBUTES[name]
+            plan.store[name] = (coerce(name, kind, check_scalar(name, value), []), None)
+    given = {name: value for name, value in custom.items() if not _is_unset(value)}
+    known = await definitions_named(session, company_id, given)
+    new: dict[str, AttributeType] = {}
+    for name, value in given.items():
+        if value is None:
+            plan.remove.add(name)
+            continue
+        scalar = check_scalar(name, value)
+        if name not in known:
+            new[name] = infer_type(scalar)
+            # Store the value in the form its inferred type keeps, e.g. a normalised date.
+            plan.store[name] = (coerce(name, new[name], scalar, []), None)
+            continue
+        definition = known[name]
+        kind = AttributeType(definition.type)
+        plan.store[name] = (coerce(name, kind, scalar, definition.enum_values), definition.id)
+    for name, definition in (await create_definitions(session, company_id, new)).items():
+        plan.store[name] = (plan.store[name][0], definition.id)
+    return plan
+
+
+async def set_attributes(
+    session: AsyncSession, company_id: int, person_id: int, changes: AttributeChanges
+) -> None:
+    """Check every value, then upsert and remove the person's attribute values."""
+    plan = await _plan(session, company_id, changes)
+    if plan.remove:
+        await session.execute(
+            delete(PersonAttribute).where(
+                PersonAttribute.company_id == company_id,
+                PersonAttribute.person_id == person_id,
+                PersonAttribute.name.in_(plan.remove),
+            )
+        )
+    if not plan.store:
+        return
+    existing = {
+        row.name: row
+        for row in await session.scalars(
+            select(PersonAttribute).where(
+                PersonAttribute.company_id == company_id,
+                PersonAttribute.person_id == person_id,
+                PersonAttribute.name.in_(plan.store),
+            )
+        )
+    }
+    now = utcnow()
+    for name, (value, definition_id) in plan.store.items():
+        row = existing.get(name)
+        if row is None:
+            session.add(
+                PersonAttribute(
+                    company_id=company_id,
+                    person_id=person_id,
+                    definition_id=definition_id,
+                    name=name,
+                    value=value,
+                    updated_at=now,
+                )
+            )
+        elif row.value != value:
+            row.value = value
+            row.updated_at = now
+    # A concurrent request may have set the same attribute: the unique constraint
+    # fails here and the unit of work is replayed.
+    await session.flush()

@@ -1,0 +1,1 @@
+"""Privacy requests: erasing a subject, and the suppression list that outlives it."""

@@ -1,0 +1,84 @@
+"""`/v1/identity-resolution/user-identifiers`, and the identifier wire models it shares."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import Field
+
+from optledger.auth.credentials import CredentialKind, Principal
+from optledger.auth.scopes import Scope
+from optledger.core.identity import IdentifierInput, Identity, link_identifiers, parse_identity
+from optledger.dialects.attentive.wire import ExternalIdentifiersDto, ShortText, WireModel
+from optledger.dialects.auth import DatabaseDep, bearer_principal
+
+router = APIRouter(prefix="/v1/identity-resolution", tags=["Identity"])
+IdentityWriter = Annotated[
+    Principal, Depends(bearer_principal(CredentialKind.API_KEY, Scope.IDENTITY_WRITE))
+]
+# External ids are strings, but numeric ids (Shopify's) often arrive as numbers.
+IdText = ShortText | int
+
+
+class NamedIdentifierDto(WireModel):
+    # The v2 User Attributes schema names it `key`, the v1 schemas `name`.
+    name: ShortText | None = None
+    key: ShortText | None = None
+    value: IdText | None = None
+
+
+class IdentifiersDto(WireModel):
+    phone: ShortText | None = None
+    email: ShortText | None = None
+    client_user_id: IdText | None = None
+    shopify_id: IdText | None = None
+    klaviyo_id: IdText | None = None
+    custom_identifiers: list[NamedIdentifierDto] | None = Field(default=None, max_length=50)
+
+    def to_core(self) -> Identity:
+        """Validated identifiers; blanks dropped."""
+        return parse_identity(
+            IdentifierInput(
+                phone=self.phone,
+                email=self.email,
+                client_user_id=_text(self.client_user_id),
+                shopify_id=_text(self.shopify_id),
+                klaviyo_id=_text(self.klaviyo_id),
+                custom=[
+                    (item.name or item.key or "", _text(item.value))
+                    for item in self.custom_identifiers or []
+                ],
+            )
+        )
+
+
+def _text(value: str | int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def identity_of(
+    phone: str | None, email: str | None, external: ExternalIdentifiersDto | None
+) -> Identity:
+    """The identity of a v1 `user` object: phone, email and external identifiers."""
+    external = external or ExternalIdentifiersDto()
+    return parse_identity(
+        IdentifierInput(
+            phone=phone,
+            email=email,
+            client_user_id=external.client_user_id,
+            shopify_id=external.shopify_id,
+            klaviyo_id=external.klaviyo_id,
+            custom=[(item.name, item.value) for item in external.custom_identifiers or []],
+        )
+    )
+
+
+@router.post("/user-identifiers", status_code=202)
+async def add_user_identifiers(
+    body: IdentifiersDto, principal: IdentityWriter, database: DatabaseDep
+) -> dict[str, str]:
+    """Link a clientUserId or custom identifiers to a user's other identifiers."""
+    identity = body.to_core()
+    await database.run(lambda session: link_identifiers(session, principal.company.id, identity))
+    return {}

@@ -1,0 +1,102 @@
+"""`/v1/privacy/delete-request`: erase a subject, and look the request up again."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Request
+from pydantic import Field
+
+from optledger.auth.credentials import CredentialKind, Principal
+from optledger.auth.scopes import Scope
+from optledger.core.identity import IdentifierInput, parse_identity
+from optledger.core.privacy.erasure import (
+    DeleteRequestCommand,
+    get_privacy_request,
+    request_deletion,
+)
+from optledger.dialects.attentive.wire import ShortText, WireModel
+from optledger.dialects.auth import DatabaseDep, bearer_principal, request_context
+from optledger.storage.tables import PrivacyRequest
+
+router = APIRouter(prefix="/v1/privacy", tags=["Privacy Request"])
+# No separate read scope exists: reading a request needs the scope that made it.
+PrivacyWriter = Annotated[
+    Principal, Depends(bearer_principal(CredentialKind.API_KEY, Scope.PRIVACY_REQUESTS_WRITE))
+]
+SOURCE = "privacy_request"
+
+
+class DeleteRequestBody(WireModel):
+    subject_email: ShortText | None = None
+    subject_phone: ShortText | None = None
+    client_user_id: ShortText | None = None
+    request_msg: str | None = Field(default=None, max_length=2000)
+
+
+class PrivacyRequestDto(WireModel):
+    id: str
+    processed: bool
+    type: str
+    subject_email: str | None
+    subject_phone: str | None
+    request_msg: str | None
+    request_date_time: str
+    processing_start_date_time: str | None
+    processing_end_date_time: str | None
+
+
+def _timestamp(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _dto(found: PrivacyRequest) -> PrivacyRequestDto:
+    return PrivacyRequestDto(
+        id=str(found.id),
+        processed=found.processed,
+        type=found.type,
+        subject_email=found.subject_email,
+        subject_phone=found.subject_phone,
+        request_msg=found.request_msg,
+        request_date_time=_timestamp(found.requested_at) or "",
+        processing_start_date_time=_timestamp(found.processing_started_at),
+        processing_end_date_time=_timestamp(found.processing_ended_at),
+    )
+
+
+@router.post("/delete-request", response_model_by_alias=True)
+async def create_delete_request(
+    body: DeleteRequestBody, request: Request, principal: PrivacyWriter, database: DatabaseDep
+) -> PrivacyRequestDto:
+    """Erase a subject's personal data now; their opt-out survives as a suppression."""
+    command = DeleteRequestCommand(
+        subject=parse_identity(
+            IdentifierInput(
+                phone=body.subject_phone,
+                email=body.subject_email,
+                client_user_id=body.client_user_id,
+            )
+        ),
+        request_msg=body.request_msg,
+    )
+    context = request_context(request, principal, SOURCE)
+    found = await database.run(
+        lambda session: request_deletion(session, principal.company, command, context)
+    )
+    return _dto(found)
+
+
+@router.get("/delete-request/{request_id}", response_model_by_alias=True)
+async def read_delete_request(
+    request_id: Annotated[str, Path(max_length=40)],
+    principal: PrivacyWriter,
+    database: DatabaseDep,
+) -> PrivacyRequestDto:
+    """A deletion request of this company, by id."""
+    found = await database.read(
+        lambda session: get_privacy_request(session, principal.company.id, request_id)
+    )
+    return _dto(found)
