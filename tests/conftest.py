@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -181,3 +182,27 @@ async def outbox(
             "EMAIL": SmtpTransport(host="127.0.0.1", port=smtp_sink.port, sender="ol@example.com"),
         }
         yield Outbox(database, transports, DeliveryPolicy(backoff_base_seconds=0))
+
+
+@asynccontextmanager
+async def two_servers(
+    tenant: Tenant, database: Database, settings: Settings
+) -> AsyncIterator[list[httpx.AsyncClient]]:
+    """Clients of two apps on two database handles: two server processes."""
+    second = Database(database.url)
+    apps = [create_app(settings, database=database), create_app(settings, database=second)]
+    try:
+        async with LifespanManager(apps[0]) as one, LifespanManager(apps[1]) as two:
+            clients = [
+                httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=manager.app),
+                    base_url="http://testserver",
+                    headers=tenant.api_headers,
+                )
+                for manager in (one, two)
+            ]
+            yield clients
+            for client in clients:
+                await client.aclose()
+    finally:
+        await second.dispose()

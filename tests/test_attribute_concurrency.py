@@ -4,45 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
-import httpx
-from asgi_lifespan import LifespanManager
-
-from optledger.app import create_app
 from optledger.settings import Settings
 from optledger.storage.database import Database
 from optledger.storage.tables import AttributeDefinition, Person, PersonAttribute
-from tests.conftest import Tenant
+from tests.conftest import Tenant, two_servers
 from tests.helpers import count_rows, stored_identifiers, upsert_user
 
 PHONE = "+19148440001"
-
-
-@asynccontextmanager
-async def two_servers(
-    tenant: Tenant, database: Database, settings: Settings
-) -> AsyncIterator[list[httpx.AsyncClient]]:
-    """Clients of two apps on two database handles: two server processes."""
-    second = Database(database.url)
-    apps = [create_app(settings, database=database), create_app(settings, database=second)]
-    try:
-        async with LifespanManager(apps[0]) as one, LifespanManager(apps[1]) as two:
-            clients = [
-                httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=manager.app),
-                    base_url="http://testserver",
-                    headers=tenant.api_headers,
-                )
-                for manager in (one, two)
-            ]
-            yield clients
-            for client in clients:
-                await client.aclose()
-    finally:
-        await second.dispose()
 
 
 async def test_racing_for_the_last_attribute_slots_never_passes_100(

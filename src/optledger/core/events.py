@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from optledger.core.context import RequestContext
-from optledger.storage.tables import Event
+from optledger.storage.tables import Event, SubscriptionRecord
 
 
 class EventType(StrEnum):
@@ -57,3 +57,24 @@ def record_event(
     )
     session.add(event)
     return event
+
+
+def record_event_on(
+    session: AsyncSession,
+    record: SubscriptionRecord,
+    event_type: EventType,
+    context: RequestContext,
+    **data: Any,
+) -> Event:
+    """An event about one subscription record: its person, channel and contact point."""
+    return record_event(
+        session,
+        record.company_id,
+        event_type,
+        context,
+        person_id=record.person_id,
+        record_id=record.id,
+        channel=record.channel,
+        contact_value=record.contact_value,
+        data={"type": record.type, **data},
+    )

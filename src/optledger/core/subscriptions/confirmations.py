@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from optledger.core.consent import Channel, ConsentAction, RecordStatus, next_status
 from optledger.core.context import RequestContext
 from optledger.core.errors import ConfirmationBlocked
-from optledger.core.events import EventType, record_event
+from optledger.core.events import EventType, record_event_on
 from optledger.core.messages import queue_message
 from optledger.core.subscriptions.records import record_locale
 from optledger.core.templates import MessageKind
@@ -53,17 +53,7 @@ def _answer(
     record.updated_at = now
     if action == ConsentAction.CONFIRM:
         record.opt_in_date = now
-    record_event(
-        session,
-        record.company_id,
-        _EVENT_BY_ACTION[action],
-        context,
-        person_id=record.person_id,
-        record_id=record.id,
-        channel=record.channel,
-        contact_value=record.contact_value,
-        data={"unit_id": record.unit_id, "type": record.type},
-    )
+    record_event_on(session, record, _EVENT_BY_ACTION[action], context, unit_id=record.unit_id)
 
 
 async def confirm_pending(

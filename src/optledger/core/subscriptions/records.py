@@ -17,7 +17,7 @@ from optledger.core.consent import (
     next_status,
 )
 from optledger.core.context import RequestContext
-from optledger.core.events import EventType, record_event
+from optledger.core.events import EventType, record_event_on
 from optledger.storage.tables import SubscriptionRecord
 from optledger.storage.types import utcnow
 
@@ -71,17 +71,7 @@ def end_record(
     record.opt_out_date = now
     record.opt_out_reason = reason.value
     record.updated_at = now
-    record_event(
-        session,
-        record.company_id,
-        EventType.SUBSCRIPTION_ENDED,
-        context,
-        person_id=record.person_id,
-        record_id=record.id,
-        channel=record.channel,
-        contact_value=record.contact_value,
-        data={"reason": reason.value, "type": record.type},
-    )
+    record_event_on(session, record, EventType.SUBSCRIPTION_ENDED, context, reason=reason.value)
 
 
 async def end_channel_subscriptions(

@@ -11,7 +11,7 @@ from optledger.core.companies import default_list
 from optledger.core.consent import Channel, CreationStatus, RecordStatus, SubscriptionType
 from optledger.core.context import RequestContext
 from optledger.core.errors import InvalidInput
-from optledger.core.events import EventType, record_event
+from optledger.core.events import EventType, record_event_on
 from optledger.core.messages import queue_message
 from optledger.core.people import Identifier, resolve_person
 from optledger.core.privacy.suppression import check_suppression
@@ -154,16 +154,8 @@ async def open_subscription(
     locale = f"{unit.language}-{unit.country}"
     existing = await open_record(session, company.id, target.id, contact)
     if existing is not None:
-        record_event(
-            session,
-            company.id,
-            EventType.SUBSCRIPTION_REPEATED,
-            context,
-            person_id=person.id,
-            record_id=existing.id,
-            channel=channel.value,
-            contact_value=contact,
-            data={"unit_id": unit.id, "type": sub_type.value},
+        record_event_on(
+            session, existing, EventType.SUBSCRIPTION_REPEATED, context, unit_id=unit.id
         )
         if channel == Channel.TEXT:
             # A prompt still waiting is sent again: "already subscribed" would mislead.
@@ -212,16 +204,13 @@ async def open_subscription(
     # The partial unique index on open records turns a concurrent duplicate into an
     # IntegrityError here; the unit of work is replayed and finds this record.
     await session.flush()
-    record_event(
+    record_event_on(
         session,
-        company.id,
+        record,
         EventType.SUBSCRIPTION_CREATED,
         context,
-        person_id=person.id,
-        record_id=record.id,
-        channel=channel.value,
-        contact_value=contact,
-        data={"unit_id": unit.id, "type": sub_type.value, "status": status.value},
+        unit_id=unit.id,
+        status=status.value,
     )
     kind = None
     if status == RecordStatus.PENDING:
