@@ -13,6 +13,7 @@ from optledger.core.contact_points import normalize_e164_phone, normalize_email
 from optledger.core.context import RequestContext
 from optledger.core.events import EventType, record_event
 from optledger.core.templates import MessageKind, pick_locale, render
+from optledger.storage.outbox import mark_outbox_written
 from optledger.storage.tables import Company, Message, SignUpUnit
 
 
@@ -69,6 +70,7 @@ def queue_message(
         status=MessageStatus.QUEUED.value,
     )
     session.add(message)
+    mark_outbox_written(session)
     record_event(
         session,
         company.id,

@@ -10,7 +10,6 @@ the single write lock serialises claims.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time
@@ -28,6 +27,7 @@ from optledger.core.subscriptions.confirmations import expire_pending
 from optledger.delivery.transports.base import Outgoing, SendResult, Transport, TransportError
 from optledger.settings import Settings
 from optledger.storage.database import Database
+from optledger.storage.outbox import outbox_notifications
 from optledger.storage.tables import Company, Message
 from optledger.storage.types import utcnow
 
@@ -227,8 +227,21 @@ async def run_worker(
         except Exception:
             log.exception("outbox delivery failed; retrying")
         if not delivered:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=policy.poll_seconds)
+            await _idle(database, stop, policy.poll_seconds)
+
+
+async def _idle(database: Database, stop: asyncio.Event, seconds: float) -> None:
+    """Wait for new messages, `stop`, or `seconds`, whichever comes first."""
+    waiters = [
+        asyncio.ensure_future(stop.wait()),
+        asyncio.ensure_future(database.outbox_written.wait()),
+    ]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+    database.outbox_written.clear()
 
 
 async def run_workers(
@@ -238,10 +251,14 @@ async def run_workers(
     policy: DeliveryPolicy,
     concurrency: int = 1,
 ) -> None:
-    """`concurrency` delivery loops in this process; one of them sweeps expiries."""
-    await asyncio.gather(
-        *(
-            run_worker(database, transports, stop, policy, sweeps=index == 0)
-            for index in range(concurrency)
+    """`concurrency` delivery loops in this process; one of them sweeps expiries.
+
+    On PostgreSQL they also listen for other processes' commits of new messages.
+    """
+    async with outbox_notifications(database):
+        await asyncio.gather(
+            *(
+                run_worker(database, transports, stop, policy, sweeps=index == 0)
+                for index in range(concurrency)
+            )
         )
-    )

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
@@ -17,6 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engin
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# A unit of work that queued messages carries this flag in `session.info`; its commit
+# wakes the outbox workers (NOTIFY on this channel for other processes).
+OUTBOX_WRITTEN = "outbox_written"
+OUTBOX_CHANNEL = "optledger_outbox"
 
 # How often a unit of work is replayed when it lost a race (a unique constraint hit
 # by a concurrent insert, a serialization failure, a busy SQLite file).
@@ -72,6 +77,8 @@ class Database:
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
+        # Set after a commit that queued messages: wakes in-process outbox workers.
+        self.outbox_written = asyncio.Event()
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         if self.is_sqlite:
@@ -92,15 +99,23 @@ class Database:
     async def session(self, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:
         """One transaction: committed when the block ends, rolled back if it raises."""
         engine = self.read_engine if read_only else self.write_engine
+        wrote_outbox = False
         try:
             async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
                 yield session
+                if session.info.get(OUTBOX_WRITTEN):
+                    wrote_outbox = True
+                    if not self.is_sqlite:
+                        # Delivered to listening workers only if this transaction commits.
+                        await session.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))
         except (TimeoutError, OSError, ConnectionError) as exc:
             raise DatabaseUnavailable(str(exc)) from exc
         except OperationalError as exc:
             if "unable to open" in str(exc.orig).lower() or "connect" in str(exc.orig).lower():
                 raise DatabaseUnavailable(str(exc.orig)) from exc
             raise
+        if wrote_outbox:
+            self.outbox_written.set()
 
     async def run(self, command: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """Run `command` in one write transaction, replaying it if it lost a race.
