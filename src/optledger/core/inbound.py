@@ -16,7 +16,6 @@ from optledger.core.consent import Channel, OptOutReason, RecordStatus
 from optledger.core.contact_points import normalize_e164_phone
 from optledger.core.context import RequestContext
 from optledger.core.events import EventType, record_event
-from optledger.core.messages import queue_message
 from optledger.core.sign_up_units import ACTIVE
 from optledger.core.subscriptions.confirmations import (
     confirm_pending,
@@ -24,11 +23,8 @@ from optledger.core.subscriptions.confirmations import (
     pending_text_records,
 )
 from optledger.core.subscriptions.contacts import ContactPoints
-from optledger.core.subscriptions.records import (
-    end_channel_subscriptions,
-    record_locale,
-    records_for_contacts,
-)
+from optledger.core.subscriptions.notices import send_text_notice
+from optledger.core.subscriptions.records import end_open_records, records_for_contacts
 from optledger.core.subscriptions.subscribe import (
     SubscribeCommand,
     open_subscription,
@@ -116,7 +112,7 @@ async def _apply_keyword(
     if word in OPT_OUT_KEYWORDS:
         return await _opt_out(session, company, phone, context)
     if word in HELP_KEYWORDS:
-        await _reply(session, company, phone, MessageKind.HELP, context)
+        await send_text_notice(session, company, phone, MessageKind.HELP, context)
         return InboundOutcome(InboundAction.HELP)
     if word in CONFIRM_KEYWORDS | DECLINE_KEYWORDS:
         pending = await pending_text_records(session, company.id, phone)
@@ -146,9 +142,12 @@ async def _opt_out(
     session: AsyncSession, company: Company, phone: str, context: RequestContext
 ) -> InboundOutcome:
     """End every TEXT subscription of the number; one confirmation, subscribed or not."""
-    ended = await end_channel_subscriptions(
-        session, company.id, Channel.TEXT, phone, OptOutReason.KEYWORD_OPT_OUT, context
-    )
+    records = [
+        record
+        for record in await records_for_contacts(session, company.id, [phone])
+        if record.channel == Channel.TEXT
+    ]
+    ended = end_open_records(session, records, OptOutReason.KEYWORD_OPT_OUT, context)
     if not ended:
         record_event(
             session,
@@ -159,7 +158,9 @@ async def _opt_out(
             contact_value=phone,
             data={"reason": OptOutReason.KEYWORD_OPT_OUT.value},
         )
-    await _reply(session, company, phone, MessageKind.OPT_OUT_CONFIRMATION, context)
+    await send_text_notice(
+        session, company, phone, MessageKind.OPT_OUT_CONFIRMATION, context, records=records
+    )
     return InboundOutcome(InboundAction.OPT_OUT, [record.id for record in ended])
 
 
@@ -209,34 +210,4 @@ async def _keyword_unit(session: AsyncSession, company_id: int, word: str) -> Si
     # Keywords are kept upper-cased in a JSON list; a company has few keyword units.
     return next(
         (unit for unit in units if word in unit.keywords and Channel.TEXT in unit.channels), None
-    )
-
-
-async def _reply(
-    session: AsyncSession,
-    company: Company,
-    phone: str,
-    kind: MessageKind,
-    context: RequestContext,
-) -> None:
-    """Answer in the locale the number last subscribed in, else the company's."""
-    text_records = [
-        r
-        for r in await records_for_contacts(session, company.id, [phone])
-        if r.channel == Channel.TEXT
-    ]
-    locale = (
-        record_locale(text_records[-1])
-        if text_records
-        else f"{company.default_language}-{company.default_country}"
-    )
-    queue_message(
-        session,
-        company,
-        context,
-        channel=Channel.TEXT,
-        to=phone,
-        kind=kind,
-        locale=locale,
-        person_id=text_records[-1].person_id if text_records else None,
     )

@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from optledger.core.consent import (
     OPEN_STATUSES,
-    Channel,
     ConsentAction,
     OptOutReason,
     RecordStatus,
+    is_open,
     next_status,
 )
 from optledger.core.context import RequestContext
@@ -74,20 +74,17 @@ def end_record(
     record_event_on(session, record, EventType.SUBSCRIPTION_ENDED, context, reason=reason.value)
 
 
-async def end_channel_subscriptions(
+def end_open_records(
     session: AsyncSession,
-    company_id: int,
-    channel: Channel,
-    contact_value: str,
+    records: Sequence[SubscriptionRecord],
     reason: OptOutReason,
     context: RequestContext,
 ) -> list[SubscriptionRecord]:
-    """End every open record of one contact point on one channel, all at one time."""
-    ended = [
-        record
-        for record in await records_for_contacts(session, company_id, [contact_value])
-        if record.channel == channel and RecordStatus(record.status) in OPEN_STATUSES
-    ]
+    """End the open ones among `records`, all at one time; returns those it ended.
+
+    One opt-out shares one time, so it can be found again (START after STOP).
+    """
+    ended = [record for record in records if is_open(RecordStatus(record.status))]
     now = utcnow()
     for record in ended:
         end_record(session, record, reason, context, at=now)

@@ -10,18 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from optledger.core.consent import (
     Channel,
     OptOutReason,
-    RecordStatus,
     SubscriptionType,
     UnsubscribeStatus,
-    is_open,
 )
 from optledger.core.context import RequestContext
 from optledger.core.errors import InvalidInput, NotFound
 from optledger.core.events import EventType, record_event
-from optledger.core.messages import queue_message
 from optledger.core.people import any_identifier_known
 from optledger.core.subscriptions.contacts import ContactPoints
-from optledger.core.subscriptions.records import end_record, records_for_contacts
+from optledger.core.subscriptions.notices import send_text_notice
+from optledger.core.subscriptions.records import end_open_records, records_for_contacts
 from optledger.core.templates import MessageKind
 from optledger.storage.tables import Company, SubscriptionRecord
 
@@ -83,9 +81,7 @@ async def unsubscribe(
     for sub_type, channel in _targets(command, records):
         contact = contacts.for_channel(channel)
         matching = [r for r in records if r.type == sub_type and r.channel == channel]
-        open_ones = [r for r in matching if is_open(RecordStatus(r.status))]
-        for record in open_ones:
-            end_record(session, record, command.reason, context)
+        open_ones = end_open_records(session, matching, command.reason, context)
         if not open_ones:
             record_event(
                 session,
@@ -106,18 +102,13 @@ async def unsubscribe(
 
     text_touched = any(outcome.channel == Channel.TEXT for outcome in outcomes)
     if command.notify and text_touched and contacts.phone:
-        text_records = [r for r in records if r.channel == Channel.TEXT]
-        locale = command.notification_locale or (
-            f"{text_records[-1].language}-{text_records[-1].country}" if text_records else None
-        )
-        queue_message(
+        await send_text_notice(
             session,
             company,
+            contacts.phone,
+            MessageKind.OPT_OUT_CONFIRMATION,
             context,
-            channel=Channel.TEXT,
-            to=contacts.phone,
-            kind=MessageKind.OPT_OUT_CONFIRMATION,
-            locale=locale,
-            person_id=text_records[-1].person_id if text_records else None,
+            locale=command.notification_locale,
+            records=records,
         )
     return outcomes
