@@ -72,6 +72,7 @@ async def upsert_user(
                 single_opt_in=request.single_opt_in,
                 external_identifiers=identity.external,
                 channels=[request.channel],
+                person=person,
             ),
             context,
         )

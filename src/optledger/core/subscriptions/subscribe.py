@@ -40,6 +40,8 @@ class SubscribeCommand:
     method: str = API_METHOD
     # The person asked from their own handset: a confirmation block is lifted.
     initiated_by_contact: bool = False
+    # Already resolved from these identifiers by the caller (the user upsert flow).
+    person: Person | None = None
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,7 @@ async def subscribe(
     await check_suppression(
         session, company.id, unit, command.contacts, channels, command.single_opt_in, context
     )
-    person = await resolve_person(
+    person = command.person or await resolve_person(
         session, company.id, [*command.contacts.identifiers, *command.external_identifiers]
     )
     result = SubscribeResult(person=person, unit=unit)
