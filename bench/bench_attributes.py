@@ -20,7 +20,6 @@ import json
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +38,7 @@ from bench.common import (
     create_pg_database,
     print_table,
     run_load,
+    timed_concurrently,
 )
 
 MAX_REQUESTS = 10_000
@@ -95,21 +95,11 @@ async def raw_upsert_baseline(admin_url: str, count: int, concurrency: int) -> L
         " ON CONFLICT (company_id, person_key, name)"
         " DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
     )
-    latencies: list[float] = []
-    next_index = 0
 
-    async def worker() -> None:
-        nonlocal next_index
-        while next_index < count:
-            index = next_index
-            next_index += 1
-            started = time.perf_counter()
-            await pool.execute(statement, f"p-{index}", json.dumps(index))
-            latencies.append((time.perf_counter() - started) * 1000)
+    async def upsert(index: int) -> None:
+        await pool.execute(statement, f"p-{index}", json.dumps(index))
 
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    seconds = time.perf_counter() - started
+    seconds, latencies = await timed_concurrently(count, concurrency, upsert)
     await pool.close()
     return LoadResult("raw INSERT ON CONFLICT", count, seconds, latencies, 0)
 

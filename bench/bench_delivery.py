@@ -15,10 +15,10 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -30,6 +30,13 @@ sys.path.insert(0, str(ROOT))
 
 from tests.sink import HttpSink  # noqa: E402
 
+from bench.common import (  # noqa: E402
+    DEFAULT_PG,
+    Server,
+    bench_env,
+    percentile,
+    timed_concurrently,
+)
 from optledger.bootstrap import bootstrap_company  # noqa: E402
 from optledger.core.consent import Channel  # noqa: E402
 from optledger.core.context import RequestContext  # noqa: E402
@@ -41,10 +48,7 @@ from optledger.storage.provision import create_postgres_database  # noqa: E402
 from optledger.storage.tables import Company  # noqa: E402
 
 ADMIN_URL = os.environ.get(
-    "OPTLEDGER_BENCH_POSTGRES_URL",
-    os.environ.get(
-        "OPTLEDGER_TEST_POSTGRES_URL", "postgresql+asyncpg://optledger@127.0.0.1:54329/postgres"
-    ),
+    "OPTLEDGER_BENCH_POSTGRES_URL", os.environ.get("OPTLEDGER_TEST_POSTGRES_URL", DEFAULT_PG)
 )
 BATCH = 4000
 CONCURRENCY = 32  # the worker's default number of sends in flight
@@ -52,15 +56,13 @@ SUBSCRIBES = 200
 
 
 def env_for(url: str, sink: HttpSink) -> dict[str, str]:
-    return {
-        **os.environ,
-        "OPTLEDGER_DATABASE_URL": url,
-        "OPTLEDGER_SMS_TRANSPORT": "webhook",
-        "OPTLEDGER_SMS_WEBHOOK_URL": sink.url,
-        "OPTLEDGER_RUN_WORKER_IN_PROCESS": "false",
-        "OPTLEDGER_SECRET_KEY": "bench",
-        "OPTLEDGER_LOG_LEVEL": "WARNING",
-    }
+    return bench_env(
+        url,
+        Path(tempfile.gettempdir()),
+        OPTLEDGER_SMS_TRANSPORT="webhook",
+        OPTLEDGER_SMS_WEBHOOK_URL=sink.url,
+        OPTLEDGER_RUN_WORKER_IN_PROCESS="false",
+    )
 
 
 def optledger(url: str, sink: HttpSink, *args: str) -> subprocess.Popen[bytes]:
@@ -72,11 +74,6 @@ def stop(processes: list[subprocess.Popen[bytes]]) -> None:
         process.send_signal(signal.SIGTERM)
     for process in processes:
         process.wait(timeout=15)
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 async def wait_for(sink: HttpSink, count: int, within: float = 60) -> float:
@@ -91,18 +88,15 @@ async def wait_for(sink: HttpSink, count: int, within: float = 60) -> float:
 
 async def baseline_throughput(sink: HttpSink) -> float:
     """Raw POSTs to the sink at the workers' concurrency: the ceiling of this machine."""
-    limit = asyncio.Semaphore(CONCURRENCY)
     payload = {"id": "x", "channel": "TEXT", "to": "+1", "body": "b", "kind": "HELP",
                "company_key": "bench", "locale": "en-US"}  # fmt: skip
     async with httpx.AsyncClient(limits=httpx.Limits(max_connections=CONCURRENCY)) as client:
 
         async def post(index: int) -> None:
-            async with limit:
-                await client.post(sink.url, json={**payload, "id": str(index)})
+            await client.post(sink.url, json={**payload, "id": str(index)})
 
-        started = time.perf_counter()
-        await asyncio.gather(*(post(index) for index in range(BATCH)))
-        return BATCH / (time.perf_counter() - started)
+        seconds, _ = await timed_concurrently(BATCH, CONCURRENCY, post)
+        return BATCH / seconds
 
 
 async def queue_batch(database: Database, company_id: int, offset: int) -> None:
@@ -137,30 +131,15 @@ async def worker_throughput(
     return BATCH / elapsed
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 async def prompt_latency(url: str, sink: HttpSink, api_key: str) -> list[float]:
     """Seconds from each subscribe's 202 to its prompt arriving at the sink."""
-    port = free_port()
-    processes = [
-        optledger(url, sink, "serve", "--port", str(port)),
-        optledger(url, sink, "worker"),
-    ]
-    base = f"http://127.0.0.1:{port}"
+    server = Server(env_for(url, sink))
+    server.start()
+    worker = optledger(url, sink, "worker")
     headers = {"Authorization": f"Bearer {api_key}"}
     latencies = []
     try:
-        async with httpx.AsyncClient(base_url=base, headers=headers) as client:
-            for _ in range(100):
-                try:
-                    if (await client.get("/healthz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    await asyncio.sleep(0.1)
+        async with httpx.AsyncClient(base_url=server.url, headers=headers) as client:
             for index in range(SUBSCRIBES):
                 phone = f"+1914844{index:04d}"
                 body = {"user": {"phone": phone}, "subscriptionType": "MARKETING",
@@ -173,7 +152,8 @@ async def prompt_latency(url: str, sink: HttpSink, api_key: str) -> list[float]:
                     await asyncio.sleep(0.001)
                 latencies.append(arrived[0].at - accepted)
     finally:
-        stop(processes)
+        stop([worker])
+        server.stop()
     return latencies
 
 

@@ -12,11 +12,12 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,38 @@ DEFAULT_PG = "postgresql+asyncpg://optledger@127.0.0.1:54329/postgres"
 
 # (method, path, json body or None) for request number i
 RequestFactory = Callable[[int], tuple[str, str, dict[str, Any] | None]]
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The value below which a share `q` of `values` lies (nearest rank)."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def timed_concurrently(
+    count: int, concurrency: int, operation: Callable[[int], Awaitable[None]]
+) -> tuple[float, list[float]]:
+    """Run `operation(0..count-1)` with `concurrency` in flight.
+
+    Returns the wall seconds and each operation's latency in milliseconds.
+    """
+    latencies: list[float] = []
+    next_index = 0
+
+    async def worker() -> None:
+        nonlocal next_index
+        while next_index < count:
+            index = next_index
+            next_index += 1
+            started = time.perf_counter()
+            await operation(index)
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return time.perf_counter() - started, latencies
 
 
 @dataclass
@@ -50,10 +83,7 @@ class LoadResult:
         return self.count / self.seconds if self.seconds else 0.0
 
     def percentile(self, q: float) -> float:
-        ordered = sorted(self.latencies_ms)
-        if not ordered:
-            return float("nan")
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+        return percentile(self.latencies_ms, q)
 
     def row(self) -> dict[str, Any]:
         return {
@@ -85,8 +115,7 @@ async def create_pg_database(admin_url: str, prefix: str = "bench") -> str:
 
 
 def free_port() -> int:
-    import socket
-
+    """A TCP port on 127.0.0.1 that nothing listens on."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
@@ -176,29 +205,20 @@ async def run_load(
     headers: dict[str, str],
 ) -> LoadResult:
     """Send `count` requests with `concurrency` in flight; time each one."""
-    latencies: list[float] = []
     errors = 0
-    next_index = 0
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(
         base_url=base_url, headers=headers, limits=limits, timeout=30
     ) as client:
 
-        async def worker() -> None:
-            nonlocal next_index, errors
-            while next_index < count:
-                index = next_index
-                next_index += 1
-                method, path, body = make_request(index)
-                started = time.perf_counter()
-                response = await client.request(method, path, json=body)
-                latencies.append((time.perf_counter() - started) * 1000)
-                if response.status_code >= 300:
-                    errors += 1
+        async def send(index: int) -> None:
+            nonlocal errors
+            method, path, body = make_request(index)
+            response = await client.request(method, path, json=body)
+            if response.status_code >= 300:
+                errors += 1
 
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        seconds = time.perf_counter() - started
+        seconds, latencies = await timed_concurrently(count, concurrency, send)
     return LoadResult(name, count, seconds, latencies, errors)
 
 
@@ -252,27 +272,16 @@ async def sqlite_baseline(path: Path, *, concurrency: int, transactions: int) ->
         await setup.execute("PRAGMA journal_mode=WAL")
         await setup.execute("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT)")
         await setup.commit()
-    latencies: list[float] = []
     # One writer connection, as the server uses: SQLite has one write lock.
     lock = asyncio.Lock()
     async with aiosqlite.connect(path, isolation_level=None) as connection:
         await connection.execute("PRAGMA synchronous=FULL")
 
-        async def one(index: int) -> None:
-            started = time.perf_counter()
+        async def insert(index: int) -> None:
             async with lock:
                 await connection.execute("BEGIN IMMEDIATE")
                 await connection.execute("INSERT INTO t (v) VALUES (?)", (str(index),))
                 await connection.execute("COMMIT")
-            latencies.append((time.perf_counter() - started) * 1000)
 
-        semaphore = asyncio.Semaphore(concurrency)
-
-        async def bounded(index: int) -> None:
-            async with semaphore:
-                await one(index)
-
-        started = time.perf_counter()
-        await asyncio.gather(*(bounded(i) for i in range(transactions)))
-        seconds = time.perf_counter() - started
+        seconds, latencies = await timed_concurrently(transactions, concurrency, insert)
     return LoadResult("sqlite insert+commit", transactions, seconds, latencies, 0)

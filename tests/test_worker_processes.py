@@ -21,8 +21,9 @@ from optledger.core.messages import queue_message
 from optledger.core.templates import MessageKind
 from optledger.storage.database import Database
 from optledger.storage.migrate import upgrade_database
+from optledger.storage.provision import create_postgres_database
 from optledger.storage.tables import Company, Message
-from tests.conftest import Tenant, create_postgres_database, make_tenant, postgres_admin_url
+from tests.conftest import Tenant, make_tenant, postgres_admin_url
 from tests.sink import HttpSink
 
 pytestmark = pytest.mark.postgres
