@@ -113,7 +113,7 @@ async def make_tenant(database: Database, name: str | None = None) -> Tenant:
     """A new company, bootstrapped through the product's own code."""
     key = f"co-{uuid.uuid4().hex[:12]}"
     boot = await database.run(
-        lambda session: bootstrap_company(session, key, server_secret=TEST_SECRET, name=name)
+        lambda connection: bootstrap_company(connection, key, server_secret=TEST_SECRET, name=name)
     )
     return Tenant(boot=boot, database=database)
 

@@ -69,7 +69,7 @@ async def records(database: Database, company_id: int, contact: str) -> list[Sub
             )
         )
 
-    return await database.read(query)
+    return await database.inspect(query)
 
 
 async def count_rows(database: Database, company_id: int, table: type[Any], **filters: Any) -> int:
@@ -79,7 +79,7 @@ async def count_rows(database: Database, company_id: int, table: type[Any], **fi
             statement = statement.where(getattr(table, name) == value)
         return int(await session.scalar(statement))
 
-    return await database.read(query)
+    return await database.inspect(query)
 
 
 async def events(database: Database, company_id: int, event_type: str) -> list[Event]:
@@ -92,7 +92,7 @@ async def events(database: Database, company_id: int, event_type: str) -> list[E
             )
         )
 
-    return await database.read(query)
+    return await database.inspect(query)
 
 
 async def messages(database: Database, company_id: int, to: str | None = None) -> list[Message]:
@@ -102,7 +102,7 @@ async def messages(database: Database, company_id: int, to: str | None = None) -
             statement = statement.where(Message.to_address == to)
         return list(await session.scalars(statement.order_by(Message.id)))
 
-    return await database.read(query)
+    return await database.inspect(query)
 
 
 async def people_count(database: Database, company_id: int) -> int:
@@ -141,7 +141,7 @@ async def inbound_messages(database: Database, company_id: int) -> list[InboundM
             )
         )
 
-    return await database.read(query)
+    return await database.inspect(query)
 
 
 async def upsert_user(
@@ -174,7 +174,7 @@ async def stored_identifiers(database: Database, company_id: int) -> dict[tuple[
         )
         return {(name or kind, value): person_id for kind, name, value, person_id in rows}
 
-    return await database.read(query)
+    return await database.inspect(query)
 
 
 async def stored_attributes(database: Database, company_id: int) -> dict[int, dict[str, Any]]:
@@ -188,7 +188,7 @@ async def stored_attributes(database: Database, company_id: int) -> dict[int, di
             found.setdefault(row.person_id, {})[row.name] = row.value
         return found
 
-    return await database.read(query)
+    return await database.inspect(query)
 
 
 async def attribute_types(database: Database, company_id: int) -> dict[str, str]:
@@ -202,4 +202,4 @@ async def attribute_types(database: Database, company_id: int) -> dict[str, str]
         )
         return {name: kind for name, kind in rows}
 
-    return await database.read(query)
+    return await database.inspect(query)

@@ -25,8 +25,12 @@ ROUTES = [
 async def key_with_scopes(tenant: Tenant, scopes: list[str]) -> dict[str, str]:
     issued = new_secret_pair(CredentialKind.API_KEY)
     await tenant.database.run(
-        lambda session: store_credential(
-            session, tenant.boot.company, issued, name=f"limited-{issued.lookup_id}", scopes=scopes
+        lambda connection: store_credential(
+            connection,
+            tenant.boot.company.id,
+            issued,
+            name=f"limited-{issued.lookup_id}",
+            scopes=scopes,
         )
     )
     return {"Authorization": f"Bearer {issued.token}"}
@@ -88,7 +92,7 @@ async def test_me_needs_only_a_valid_key(app_client: httpx.AsyncClient, tenant: 
 
 
 async def test_secrets_are_stored_hashed(tenant: Tenant) -> None:
-    stored = await tenant.database.read(
+    stored = await tenant.database.inspect(
         lambda session: session.scalars(
             select(Credential).where(Credential.company_id == tenant.company_id)
         )

@@ -34,7 +34,7 @@ async def company(tenant: Tenant) -> Company:
     async def query(session: AsyncSession) -> Company:
         return await session.get_one(Company, tenant.company_id)
 
-    return await tenant.database.read(query)
+    return await tenant.database.inspect(query)
 
 
 async def test_templates_set_overrides_a_companys_text_per_locale(
@@ -62,7 +62,7 @@ async def test_templates_set_overrides_a_companys_text_per_locale(
         "--kind", "CONFIRMATION_PROMPT", "--reset",
     )  # fmt: skip
     assert reset.returncode == 0, reset.stderr
-    assert company_setting(await company(tenant), ("templates", "en-US")) == {}
+    assert company_setting((await company(tenant)).settings, ("templates", "en-US")) == {}
 
 
 async def test_messages_command_lists_what_was_sent(
@@ -79,4 +79,4 @@ async def test_messages_command_lists_what_was_sent(
 async def test_twilio_set_token_keeps_it_in_the_company_settings(tenant: Tenant) -> None:
     done = optledger(tenant.database, "twilio", "set-token", "--company", tenant.key, "tok")
     assert done.returncode == 0, done.stderr
-    assert company_setting(await company(tenant), ("twilio", "auth_token")) == "tok"
+    assert company_setting((await company(tenant)).settings, ("twilio", "auth_token")) == "tok"

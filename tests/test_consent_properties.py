@@ -25,11 +25,11 @@ from optledger.core.consent import (
     is_open,
     next_status,
 )
+from optledger.core.contact_points import ContactPoints
 from optledger.core.context import RequestContext
 from optledger.core.errors import NotFound
 from optledger.core.sign_up_units import Locale
 from optledger.core.subscriptions import (
-    ContactPoints,
     SubscribeCommand,
     UnsubscribeCommand,
     check_eligibility,
@@ -160,7 +160,7 @@ class ConsentLedger(RuleBasedStateMachine):
         try:
             outcomes = self.run(
                 self.database.run(lambda s: unsubscribe(s, self.company, command, CONTEXT))
-            )
+            ).outcomes
         except NotFound:
             assert contact not in self.people
             return
@@ -197,7 +197,7 @@ class ConsentLedger(RuleBasedStateMachine):
     @invariant()
     def records_are_append_only(self) -> None:
         count = self.run(
-            self.database.read(
+            self.database.inspect(
                 lambda s: s.scalar(
                     select(func.count())
                     .select_from(SubscriptionRecord)

@@ -168,7 +168,7 @@ async def test_enums_take_only_their_values_and_never_grow(
         )
         return list(definition.enum_values)
 
-    assert await tenant.database.read(enum_values) == ["Adult", "Teen", "Children's"]
+    assert await tenant.database.inspect(enum_values) == ["Adult", "Teen", "Children's"]
 
 
 async def test_enum_definitions_keep_their_type(tenant: Tenant) -> None:

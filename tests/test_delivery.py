@@ -5,14 +5,15 @@ from __future__ import annotations
 import dataclasses
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from optledger.core.companies import get_company_by_key
 from optledger.core.consent import Channel
 from optledger.core.context import RequestContext
 from optledger.core.messages import queue_message
 from optledger.core.templates import MessageKind
 from optledger.delivery.transports.webhook import WebhookTransport
-from optledger.storage.tables import Company, Message
+from optledger.storage.sql import Connection
+from optledger.storage.tables import Message
 from tests.conftest import Outbox, Tenant, make_tenant
 from tests.helpers import events, messages
 from tests.sink import HttpSink
@@ -21,10 +22,10 @@ PHONE = "+19148440021"
 
 
 async def queue_one(tenant: Tenant, to: str = PHONE) -> Message:
-    async def apply(session: AsyncSession) -> Message:
-        company = await session.get_one(Company, tenant.company_id)
-        return queue_message(
-            session,
+    async def apply(connection: Connection) -> int:
+        company = await get_company_by_key(connection, tenant.key)
+        return await queue_message(
+            connection,
             company,
             RequestContext(source="test"),
             channel=Channel.TEXT,
@@ -33,7 +34,8 @@ async def queue_one(tenant: Tenant, to: str = PHONE) -> Message:
             locale="en-US",
         )
 
-    return await tenant.database.run(apply)
+    message_id = await tenant.database.run(apply)
+    return await tenant.database.inspect(lambda session: session.get_one(Message, message_id))
 
 
 async def test_5xx_is_retried_with_the_same_key_then_sent_and_logged(

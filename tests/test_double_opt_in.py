@@ -28,7 +28,7 @@ async def make_unit(tenant: Tenant, **changes: object) -> str:
     for name, value in changes.items():
         setattr(spec, name, value)
     unit = await tenant.database.run(
-        lambda session: create_sign_up_unit(session, tenant.company_id, spec)
+        lambda connection: create_sign_up_unit(connection, tenant.company_id, spec)
     )
     return str(unit.id)
 

@@ -19,7 +19,8 @@ from optledger.core.people import CONTACT_KINDS, Identifier, IdentifierKind
 from optledger.core.user_upsert import UpsertUserCommand, UpsertUserResult, upsert_user
 from optledger.storage.database import Database
 from optledger.storage.migrate import upgrade_database
-from optledger.storage.tables import Company, PersonIdentifier
+from optledger.storage.repositories.companies import CompanyRow
+from optledger.storage.tables import PersonIdentifier
 
 CONTEXT = RequestContext(source="property-test")
 # A small pool, so that random requests collide often.
@@ -97,7 +98,7 @@ async def stored(database: Database, company_id: int) -> dict[Identifier, int]:
         )
         return {Identifier(IdentifierKind(k), v, n): p for k, n, v, p in rows}
 
-    return await database.read(query)
+    return await database.inspect(query)
 
 
 async def play(url: str, sequence: list[list[tuple[str, str]]]) -> None:
@@ -110,8 +111,8 @@ async def play(url: str, sequence: list[list[tuple[str, str]]]) -> None:
 
 
 async def play_on(database: Database, sequence: list[list[tuple[str, str]]]) -> None:
-    company: Company = await database.run(
-        lambda session: ensure_company(session, f"p-{uuid.uuid4().hex[:12]}")
+    company: CompanyRow = await database.run(
+        lambda connection: ensure_company(connection, f"p-{uuid.uuid4().hex[:12]}")
     )
     model = Model()
     for request in sequence:
@@ -121,7 +122,7 @@ async def play_on(database: Database, sequence: list[list[tuple[str, str]]]) -> 
         outcome: UpsertUserResult | OptledgerError
         try:
             outcome = await database.run(
-                lambda session, c=command: upsert_user(session, company, c, CONTEXT)
+                lambda connection, c=command: upsert_user(connection, company, c, CONTEXT)
             )
         except (IdentifierConflict, InvalidInput) as exc:
             outcome = exc

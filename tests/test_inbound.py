@@ -6,17 +6,18 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
 from twilio.request_validator import RequestValidator
 
 from optledger.auth.credentials import CredentialKind, new_secret_pair, store_credential
 from optledger.auth.scopes import Scope
+from optledger.core.companies import get_company_by_key
 from optledger.core.company_settings import set_company_setting
 from optledger.core.consent import Channel, SubscriptionType
 from optledger.core.sign_up_units import Locale, UnitSpec, create_sign_up_unit
 from optledger.dialects.inbound.twilio import AUTH_TOKEN_SETTING
 from optledger.storage.database import Database
-from optledger.storage.tables import Company, InboundMessage
+from optledger.storage.sql import Connection
+from optledger.storage.tables import InboundMessage
 from tests.conftest import Outbox, Tenant, make_tenant
 from tests.helpers import count_rows, inbound_messages, records, subscribe, text_in
 from tests.sink import HttpSink
@@ -117,7 +118,9 @@ async def test_a_keyword_units_keyword_starts_its_double_opt_in(
         keywords=["join"],
         legal_disclosure="Up to 4 msgs/week.",
     )
-    await tenant.database.run(lambda s: create_sign_up_unit(s, tenant.company_id, spec))
+    await tenant.database.run(
+        lambda connection: create_sign_up_unit(connection, tenant.company_id, spec)
+    )
     assert await text_in(client, tenant.key, PHONE, "Join") == "unit_keyword"
     [record] = await records(tenant.database, tenant.company_id, PHONE)
     assert (record.status, record.source) == ("PENDING", "keyword")
@@ -185,11 +188,10 @@ async def test_a_key_without_inbound_scope_is_refused(
 ) -> None:
     issued = new_secret_pair(CredentialKind.API_KEY)
 
-    async def store(session: AsyncSession) -> None:
-        company = await session.get_one(Company, tenant.company_id)
+    async def store(connection: Connection) -> None:
         await store_credential(
-            session,
-            company,
+            connection,
+            tenant.company_id,
             issued,
             name="subscriptions only",
             scopes=[Scope.SUBSCRIPTIONS_WRITE],
@@ -218,9 +220,11 @@ TWILIO_TOKEN = "twilio-auth-token-for-tests"
 
 
 async def configure_twilio(tenant: Tenant) -> None:
-    async def apply(session: AsyncSession) -> None:
-        company = await session.get_one(Company, tenant.company_id)
-        set_company_setting(company, AUTH_TOKEN_SETTING, TWILIO_TOKEN)
+    async def apply(connection: Connection) -> None:
+        company = await get_company_by_key(connection, tenant.key)
+        await set_company_setting(
+            connection, company.id, company.settings, AUTH_TOKEN_SETTING, TWILIO_TOKEN
+        )
 
     await tenant.database.run(apply)
 

@@ -48,7 +48,7 @@ async def all_rows(tenant: Tenant, table: type[Any]) -> list[Any]:
         statement = select(table).where(table.company_id == tenant.company_id)
         return list(await session.scalars(statement))
 
-    return await tenant.database.read(query)
+    return await tenant.database.inspect(query)
 
 
 async def test_deletion_erases_personal_data(client: httpx.AsyncClient, tenant: Tenant) -> None:

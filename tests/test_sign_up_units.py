@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from sqlalchemy import update
 
 from optledger.core.consent import Channel, SubscriptionType
 from optledger.core.errors import InvalidInput
-from optledger.core.sign_up_units import Locale, UnitSpec, create_sign_up_unit
+from optledger.core.sign_up_units import (
+    Locale,
+    UnitSpec,
+    archive_sign_up_unit,
+    create_sign_up_unit,
+)
 from optledger.storage.tables import SignUpUnit, SubscriptionRecord
 from tests.conftest import Tenant
 from tests.helpers import count_rows, records, statuses, subscribe, subscribe_body
@@ -27,7 +31,7 @@ async def add_unit(tenant: Tenant, **overrides: object) -> SignUpUnit:
     for field, value in overrides.items():
         setattr(spec, field, value)
     return await tenant.database.run(
-        lambda session: create_sign_up_unit(session, tenant.company_id, spec)
+        lambda connection: create_sign_up_unit(connection, tenant.company_id, spec)
     )
 
 
@@ -74,9 +78,7 @@ async def test_archived_and_non_api_units_are_refused(
 
     marketing = tenant.unit_id("MARKETING")
     await tenant.database.run(
-        lambda session: session.execute(
-            update(SignUpUnit).where(SignUpUnit.id == int(marketing)).values(status="archived")
-        )
+        lambda connection: archive_sign_up_unit(connection, tenant.company_id, int(marketing))
     )
     response = await subscribe(client, PHONE, unit_id=marketing)
     assert response.status_code == 400

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from optledger.core.companies import get_company_by_key
 from optledger.core.consent import Channel
 from optledger.core.context import RequestContext
 from optledger.core.messages import queue_message
@@ -22,7 +23,8 @@ from optledger.core.templates import MessageKind
 from optledger.storage.database import Database
 from optledger.storage.migrate import upgrade_database
 from optledger.storage.provision import create_postgres_database
-from optledger.storage.tables import Company, Message
+from optledger.storage.sql import Connection
+from optledger.storage.tables import Message
 from tests.conftest import Tenant, make_tenant, postgres_admin_url
 from tests.sink import HttpSink
 
@@ -49,12 +51,12 @@ def sink() -> Iterator[HttpSink]:
 async def queue_batch(tenant: Tenant, count: int) -> dict[str, str]:
     """`count` messages to distinct numbers in one transaction; returns {to: idempotency key}."""
 
-    async def apply(session: AsyncSession) -> dict[str, str]:
-        company = await session.get_one(Company, tenant.company_id)
+    async def apply(connection: Connection) -> None:
+        company = await get_company_by_key(connection, tenant.key)
         context = RequestContext(source="test")
-        queued = [
-            queue_message(
-                session,
+        for index in range(count):
+            await queue_message(
+                connection,
                 company,
                 context,
                 channel=Channel.TEXT,
@@ -62,11 +64,16 @@ async def queue_batch(tenant: Tenant, count: int) -> dict[str, str]:
                 kind=MessageKind.HELP,
                 locale="en-US",
             )
-            for index in range(count)
-        ]
+
+    await tenant.database.run(apply)
+
+    async def keys(session: AsyncSession) -> dict[str, str]:
+        queued = await session.scalars(
+            select(Message).where(Message.company_id == tenant.company_id)
+        )
         return {message.to_address: message.idempotency_key for message in queued}
 
-    return await tenant.database.run(apply)
+    return await tenant.database.inspect(keys)
 
 
 def start_worker(
@@ -89,7 +96,7 @@ async def count_sent(database: Database) -> int:
         statement = select(func.count()).select_from(Message).where(Message.status == "sent")
         return int(await session.scalar(statement) or 0)
 
-    return await database.read(query)
+    return await database.inspect(query)
 
 
 async def wait_until_sent(database: Database, total: int, within: float) -> float:

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from optledger.auth.credentials import (
     CredentialKind,
     IssuedCredential,
@@ -14,10 +11,13 @@ from optledger.auth.credentials import (
     store_credential,
 )
 from optledger.auth.scopes import ALL_SCOPES
+from optledger.core.catalog import load_catalog
 from optledger.core.companies import ensure_company
 from optledger.core.consent import Channel, SubscriptionType
 from optledger.core.sign_up_units import Locale, UnitSpec, create_sign_up_unit
-from optledger.storage.tables import Company, SignUpUnit
+from optledger.storage.repositories.companies import CompanyRow
+from optledger.storage.repositories.units import UnitRow
+from optledger.storage.sql import Connection
 
 BOOTSTRAP_CREDENTIAL = "bootstrap"
 BOOTSTRAP_LOCALE = Locale("en", "US")
@@ -44,11 +44,11 @@ DISCLOSURES = {
 class BootstrapResult:
     """A company and everything needed to call its APIs."""
 
-    company: Company
+    company: CompanyRow
     api_key: IssuedCredential
     legacy_token: IssuedCredential
     basic: IssuedCredential
-    units: list[SignUpUnit]
+    units: list[UnitRow]
 
 
 def bootstrap_unit_name(sub_type: SubscriptionType) -> str:
@@ -57,27 +57,28 @@ def bootstrap_unit_name(sub_type: SubscriptionType) -> str:
 
 
 async def bootstrap_company(
-    session: AsyncSession, key: str, *, server_secret: str, name: str | None = None
+    connection: Connection, key: str, *, server_secret: str, name: str | None = None
 ) -> BootstrapResult:
     """Create, or find again, a company with one API unit per type and its credentials.
 
     Credentials are derived from the server secret and the company key, so running
     this again prints the same working credentials while only hashes are stored.
     """
-    company = await ensure_company(session, key, name)
-    units = [await _ensure_api_unit(session, company, sub_type) for sub_type in SubscriptionType]
+    company = await ensure_company(connection, key, name)
+    units = [await _ensure_api_unit(connection, company, sub_type) for sub_type in SubscriptionType]
+    catalog = await load_catalog(connection, company.id)
     issued: dict[CredentialKind, IssuedCredential] = {}
     for kind in CredentialKind:
         issued[kind] = new_secret_pair(kind, seed=f"{server_secret}:{company.key}:{kind}")
         await store_credential(
-            session,
-            company,
+            connection,
+            company.id,
             issued[kind],
             name=BOOTSTRAP_CREDENTIAL,
             scopes=list(ALL_SCOPES) if kind == CredentialKind.API_KEY else [],
         )
     return BootstrapResult(
-        company=company,
+        company=catalog.company,
         api_key=issued[CredentialKind.API_KEY],
         legacy_token=issued[CredentialKind.LEGACY_TOKEN],
         basic=issued[CredentialKind.BASIC],
@@ -86,16 +87,15 @@ async def bootstrap_company(
 
 
 async def _ensure_api_unit(
-    session: AsyncSession, company: Company, sub_type: SubscriptionType
-) -> SignUpUnit:
+    connection: Connection, company: CompanyRow, sub_type: SubscriptionType
+) -> UnitRow:
     name = bootstrap_unit_name(sub_type)
-    unit = await session.scalar(
-        select(SignUpUnit).where(SignUpUnit.company_id == company.id, SignUpUnit.name == name)
-    )
+    catalog = await load_catalog(connection, company.id)
+    unit = next((unit for unit in catalog.units if unit.name == name), None)
     if unit is not None:
         return unit
     return await create_sign_up_unit(
-        session,
+        connection,
         company.id,
         UnitSpec(
             name=name,

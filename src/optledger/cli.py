@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import signal
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
@@ -13,14 +14,14 @@ import typer
 import uvicorn
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from optledger.bootstrap import BootstrapResult, bootstrap_company
 from optledger.cli_attributes import attributes_app
+from optledger.cli_audience import audience_app
 from optledger.core.companies import get_company_by_key
 from optledger.core.company_settings import set_company_setting
 from optledger.core.errors import OptledgerError
-from optledger.core.messages import messages_to
+from optledger.core.message_log import messages_to
 from optledger.core.templates import MessageKind, set_company_template
 from optledger.delivery.transports.configured import configured_transports
 from optledger.delivery.worker import DeliveryPolicy, run_workers
@@ -28,7 +29,8 @@ from optledger.dialects.inbound.twilio import AUTH_TOKEN_SETTING
 from optledger.settings import get_settings
 from optledger.storage.database import Database
 from optledger.storage.migrate import upgrade_database
-from optledger.storage.tables import Message
+from optledger.storage.repositories.deliveries import LoggedMessage
+from optledger.storage.sql import Connection
 
 app = typer.Typer(
     help="optledger: subscription and consent ledger.",
@@ -40,6 +42,7 @@ twilio_app = typer.Typer(help="Twilio settings of a company.", no_args_is_help=T
 app.add_typer(templates_app, name="templates")
 app.add_typer(twilio_app, name="twilio")
 app.add_typer(attributes_app, name="attributes")
+app.add_typer(audience_app, name="audience")
 console = Console(soft_wrap=True)
 T = TypeVar("T")
 
@@ -55,11 +58,20 @@ def _configure_logging() -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option(help="Server processes (PostgreSQL only).")] = 1,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Server processes: PostgreSQL defaults to one per core, SQLite takes one.",
+        ),
+    ] = None,
 ) -> None:
     """Run the API server (migrations apply themselves on the embedded default)."""
     _configure_logging()
     settings = get_settings()
+    if workers is None:
+        # One writer at a time is SQLite's nature; PostgreSQL uses every core.
+        workers = 1 if settings.is_sqlite else (os.cpu_count() or 1)
     if workers > 1 and settings.is_sqlite:
         raise typer.BadParameter("several server processes need PostgreSQL", param_hint="--workers")
     uvicorn.run(
@@ -114,8 +126,8 @@ def bootstrap(
         database = Database(settings.resolved_database_url)
         try:
             return await database.run(
-                lambda session: bootstrap_company(
-                    session, company, server_secret=settings.resolved_secret_key(), name=name
+                lambda connection: bootstrap_company(
+                    connection, company, server_secret=settings.resolved_secret_key(), name=name
                 )
             )
         finally:
@@ -147,7 +159,7 @@ def bootstrap(
     console.print(table)
 
 
-def _in_transaction(command: Callable[[AsyncSession], Awaitable[T]]) -> T:
+def _in_transaction(command: Callable[[Connection], Awaitable[T]]) -> T:
     """Run one core command in a write transaction; domain errors end the process."""
 
     async def run() -> T:
@@ -198,18 +210,18 @@ def messages(
 ) -> None:
     """Show what was queued and sent to a number or address, newest first."""
 
-    async def query(session: AsyncSession) -> list[tuple[Message, str]]:
-        company_id = (await get_company_by_key(session, company)).id if company else None
-        return await messages_to(session, company_id, to, limit=limit)
+    async def query(connection: Connection) -> list[LoggedMessage]:
+        company_id = (await get_company_by_key(connection, company)).id if company else None
+        return await messages_to(connection, company_id, to, limit=limit)
 
     found = _in_transaction(query)
     table = Table("id", "company", "created", "kind", "status", "attempts", "provider id", "body")
     table.columns[2].no_wrap = True
-    for message, key in found:
+    for message in found:
         error = f" ({message.last_error})" if message.last_error else ""
         table.add_row(
             str(message.id),
-            key,
+            message.company_key,
             f"{message.created_at:%Y-%m-%d %H:%M:%S}",
             message.kind,
             message.status + error,
@@ -234,9 +246,9 @@ def set_template(
     if (text is None) != reset:
         raise typer.BadParameter("give a text, or --reset")
 
-    async def apply(session: AsyncSession) -> None:
-        found = await get_company_by_key(session, company)
-        set_company_template(found, locale, kind, None if reset else text)
+    async def apply(connection: Connection) -> None:
+        found = await get_company_by_key(connection, company)
+        await set_company_template(connection, found, locale, kind, None if reset else text)
 
     _in_transaction(apply)
     console.print(f"[green]{kind} for {company} in {locale} updated[/green]")
@@ -249,9 +261,11 @@ def set_twilio_token(
 ) -> None:
     """Keep the auth token that inbound Twilio posts for this company are signed with."""
 
-    async def apply(session: AsyncSession) -> None:
-        found = await get_company_by_key(session, company)
-        set_company_setting(found, AUTH_TOKEN_SETTING, auth_token.strip() or None)
+    async def apply(connection: Connection) -> None:
+        found = await get_company_by_key(connection, company)
+        await set_company_setting(
+            connection, found.id, found.settings, AUTH_TOKEN_SETTING, auth_token.strip() or None
+        )
 
     _in_transaction(apply)
     console.print(f"[green]Twilio auth token of {company} updated[/green]")

@@ -9,7 +9,6 @@ import asyncio
 from typing import Annotated
 
 import typer
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from optledger.core.attributes import AttributeType, define_attribute
 from optledger.core.companies import get_company_by_key
@@ -17,7 +16,8 @@ from optledger.core.errors import OptledgerError
 from optledger.settings import get_settings
 from optledger.storage.database import Database
 from optledger.storage.migrate import upgrade_database
-from optledger.storage.tables import AttributeDefinition
+from optledger.storage.repositories.attributes import DefinitionRow
+from optledger.storage.sql import Connection
 
 attributes_app = typer.Typer(help="Custom attribute definitions.", no_args_is_help=True)
 
@@ -34,11 +34,11 @@ def define(
     """Define a custom attribute, or add values to an enum attribute."""
     url = get_settings().resolved_database_url
 
-    async def define_in(session: AsyncSession) -> AttributeDefinition:
-        found = await get_company_by_key(session, company)
-        return await define_attribute(session, found.id, name, kind, values or [])
+    async def define_in(connection: Connection) -> DefinitionRow:
+        found = await get_company_by_key(connection, company)
+        return await define_attribute(connection, found.id, name, kind, values or [])
 
-    async def run() -> AttributeDefinition:
+    async def run() -> DefinitionRow:
         await upgrade_database(url)
         database = Database(url)
         try:

@@ -12,11 +12,11 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from optledger.core.errors import Unauthorized
-from optledger.storage.tables import Company, Credential
+from optledger.storage.repositories.companies import CompanyRow
+from optledger.storage.repositories.credentials import credential_by_lookup, save_credential
+from optledger.storage.sql import Connection
+from optledger.storage.types import utcnow
 
 
 class CredentialKind(StrEnum):
@@ -52,7 +52,7 @@ class IssuedCredential:
 class Principal:
     """Who a request acts for: a company, through one credential."""
 
-    company: Company
+    company: CompanyRow
     credential_id: int
     credential_name: str
     scopes: frozenset[str]
@@ -75,61 +75,41 @@ def new_secret_pair(kind: CredentialKind, seed: str | None = None) -> IssuedCred
 
 
 async def store_credential(
-    session: AsyncSession,
-    company: Company,
+    connection: Connection,
+    company_id: int,
     issued: IssuedCredential,
     *,
     name: str,
     scopes: list[str],
-) -> Credential:
-    """Keep `issued` for `company`, replacing a same-named credential of its kind."""
-    existing = await session.scalar(
-        select(Credential).where(
-            Credential.company_id == company.id,
-            Credential.kind == issued.kind,
-            Credential.name == name,
-            Credential.revoked_at.is_(None),
-        )
-    )
-    if existing is not None:
-        existing.lookup_id = issued.lookup_id
-        existing.secret_hash = hash_secret(issued.secret)
-        existing.scopes = scopes
-        return existing
-    credential = Credential(
-        company_id=company.id,
-        kind=issued.kind,
+) -> int:
+    """Keep `issued` for the company, replacing a same-named credential of its kind."""
+    return await save_credential(
+        connection,
+        company_id=company_id,
+        kind=issued.kind.value,
         name=name,
         lookup_id=issued.lookup_id,
         secret_hash=hash_secret(issued.secret),
         scopes=scopes,
+        now=utcnow(),
     )
-    session.add(credential)
-    await session.flush()
-    return credential
 
 
 async def authenticate(
-    session: AsyncSession, kind: CredentialKind, lookup_id: str, secret: str
+    connection: Connection, kind: CredentialKind, lookup_id: str, secret: str
 ) -> Principal:
     """The principal behind a presented credential of `kind`, or `Unauthorized`."""
-    row = (
-        await session.execute(
-            select(Credential, Company)
-            .join(Company, Company.id == Credential.company_id)
-            .where(Credential.lookup_id == lookup_id, Credential.revoked_at.is_(None))
-        )
-    ).first()
-    expected = row[0].secret_hash if row is not None else hash_secret("")
+    stored = await credential_by_lookup(connection, lookup_id)
+    # Compare against a dummy hash when the id is unknown: the timing tells nothing.
+    expected = stored.secret_hash if stored is not None else hash_secret("")
     matches = hmac.compare_digest(expected, hash_secret(secret))
-    if row is None or not matches or row[0].kind != kind:
+    if stored is None or not matches or stored.kind != kind:
         raise Unauthorized("invalid or missing credentials")
-    credential, company = row
     return Principal(
-        company=company,
-        credential_id=credential.id,
-        credential_name=credential.name,
-        scopes=frozenset(credential.scopes),
+        company=stored.company,
+        credential_id=stored.id,
+        credential_name=stored.name,
+        scopes=stored.scopes,
     )
 
 

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from optledger.core.consent import Channel, SubscriptionType
 from optledger.core.errors import InvalidInput, NotFound
-from optledger.storage.tables import Company, SubscriptionList
+from optledger.storage.repositories.companies import (
+    CompanyRow,
+    bump_version,
+    company_by_key,
+    insert_company,
+)
+from optledger.storage.repositories.units import insert_lists, lists_of_company
+from optledger.storage.sql import Connection
+from optledger.storage.types import utcnow
 
 _COMPANY_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{1,62}$")
 
@@ -21,65 +26,41 @@ def validate_company_key(key: str) -> str:
     return key
 
 
-async def get_company_by_key(session: AsyncSession, key: str) -> Company:
+async def get_company_by_key(connection: Connection, key: str) -> CompanyRow:
     """The company with `key`, or `NotFound`."""
-    company = await session.scalar(select(Company).where(Company.key == key))
+    company = await company_by_key(connection, key)
     if company is None:
         raise NotFound(f"company {key!r} does not exist")
     return company
 
 
-async def ensure_company(session: AsyncSession, key: str, name: str | None = None) -> Company:
+async def ensure_company(connection: Connection, key: str, name: str | None = None) -> CompanyRow:
     """The company with `key`, created with its default lists if it is new."""
     validate_company_key(key)
-    company = await session.scalar(select(Company).where(Company.key == key))
-    if company is None:
-        company = Company(key=key, name=name or key, contact_email=None, settings={})
-        session.add(company)
-        await session.flush()
-    await ensure_default_lists(session, company)
+    await insert_company(connection, key, name or key, utcnow())
+    company = await get_company_by_key(connection, key)
+    await ensure_default_lists(connection, company.id)
     return company
 
 
-async def ensure_default_lists(session: AsyncSession, company: Company) -> None:
+async def ensure_default_lists(connection: Connection, company_id: int) -> None:
     """One default list per (type, channel), created where missing."""
     existing = {
         (row.type, row.channel)
-        for row in await session.scalars(
-            select(SubscriptionList).where(
-                SubscriptionList.company_id == company.id, SubscriptionList.is_default
-            )
-        )
+        for row in await lists_of_company(connection, company_id)
+        if row.is_default
     }
-    for sub_type in SubscriptionType:
-        for channel in Channel:
-            if (sub_type, channel) in existing:
-                continue
-            session.add(
-                SubscriptionList(
-                    company_id=company.id,
-                    name=f"{sub_type.value.title().replace('_', ' ')} {channel.value.lower()}",
-                    description=f"Default {sub_type.value} list on {channel.value}",
-                    type=sub_type.value,
-                    channel=channel.value,
-                    is_default=True,
-                )
-            )
-    await session.flush()
-
-
-async def default_list(
-    session: AsyncSession, company_id: int, sub_type: SubscriptionType, channel: Channel
-) -> SubscriptionList:
-    """The list that an Attentive (type, channel) pair addresses."""
-    found = await session.scalar(
-        select(SubscriptionList).where(
-            SubscriptionList.company_id == company_id,
-            SubscriptionList.type == sub_type,
-            SubscriptionList.channel == channel,
-            SubscriptionList.is_default,
+    missing = [
+        (
+            f"{sub_type.value.title().replace('_', ' ')} {channel.value.lower()}",
+            f"Default {sub_type.value} list on {channel.value}",
+            sub_type.value,
+            channel.value,
         )
-    )
-    if found is None:
-        raise NotFound(f"company has no default {sub_type}/{channel} list")
-    return found
+        for sub_type in SubscriptionType
+        for channel in Channel
+        if (sub_type, channel) not in existing
+    ]
+    if missing:
+        await insert_lists(connection, company_id, missing, utcnow())
+        await bump_version(connection, company_id)

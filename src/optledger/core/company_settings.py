@@ -3,31 +3,41 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from optledger.storage.tables import Company
+from optledger.storage.repositories.companies import save_settings
+from optledger.storage.sql import Connection
 
 
-def set_company_setting(company: Company, path: Sequence[str], value: Any) -> None:
-    """Set (or, with None, remove) one nested setting such as ("templates", "fr-CA", "HELP").
-
-    The JSON column does not track changes inside the dict, so a new dict is assigned.
-    """
-    settings = copy.deepcopy(company.settings or {})
-    node = settings
+def with_setting(settings: Mapping[str, Any], path: Sequence[str], value: Any) -> dict[str, Any]:
+    """A copy of `settings` with one nested setting such as ("templates", "fr-CA", "HELP")
+    set, or removed when `value` is None."""
+    changed = copy.deepcopy(dict(settings))
+    node = changed
     for key in path[:-1]:
         node = node.setdefault(key, {})
     if value is None:
         node.pop(path[-1], None)
     else:
         node[path[-1]] = value
-    company.settings = settings
+    return changed
 
 
-def company_setting(company: Company, path: Sequence[str]) -> Any:
+async def set_company_setting(
+    connection: Connection,
+    company_id: int,
+    settings: Mapping[str, Any],
+    path: Sequence[str],
+    value: Any,
+) -> None:
+    """Store one changed setting; every process's cached catalog reloads."""
+    await save_settings(connection, company_id, with_setting(settings, path, value))
+
+
+def company_setting(settings: Mapping[str, Any], path: Sequence[str]) -> Any:
     """One nested setting, or None."""
-    node: Any = company.settings or {}
+    node: Any = settings or {}
     for key in path:
         if not isinstance(node, dict) or key not in node:
             return None

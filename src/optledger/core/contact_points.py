@@ -1,51 +1,131 @@
-"""Phone numbers and email addresses: validation and the one stored form of each."""
+"""Phone numbers and email addresses: the one parser, one set of limits, one stored form.
+
+Consent belongs to these, not to a person: TEXT consent to a phone number, EMAIL
+consent to an email address. Every door parses them here.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from optledger.core.errors import InvalidContactPoint
+from optledger.core.consent import Channel
+from optledger.core.errors import InvalidContactPoint, InvalidInput
+from optledger.core.people import Identifier, IdentifierKind
 
 # E.164 as a string: a plus and up to 15 digits, nothing else. `phonenumbers`
 # alone would parse "+1---914---844---0001", which the API must refuse.
 _E164_FORM = re.compile(r"^\+[1-9]\d{1,14}$")
-MAX_EMAIL_LENGTH = 320
+# The longest address SMTP can carry (RFC 5321's 256-octet path, less the brackets).
+MAX_EMAIL_LENGTH = 254
+MAX_PHONE_INPUT_LENGTH = 32
 
 
-def normalize_e164_phone(raw: str) -> str:
-    """Accept only a valid E.164 number, returned unchanged."""
-    if not _E164_FORM.match(raw):
+def normalize_phone(raw: str, *, lenient: bool = False, default_region: str = "US") -> str:
+    """A valid number in E.164.
+
+    Strict (the default): the text must already be E.164. Lenient (the legacy API):
+    common national and international formats, read in `default_region`.
+    """
+    text = raw.strip()
+    if len(text) > MAX_PHONE_INPUT_LENGTH:
+        raise InvalidContactPoint(f"phone is longer than {MAX_PHONE_INPUT_LENGTH} characters")
+    if not lenient and not _E164_FORM.match(text):
         raise InvalidContactPoint(
             f"phone {raw!r} is not in E.164 format (a '+' and digits only, e.g. +19148440001)"
         )
-    return _valid_number(raw, raw, region=None)
-
-
-def normalize_lenient_phone(raw: str, default_region: str = "US") -> str:
-    """Accept a number in common national or international formats, return E.164."""
-    return _valid_number(raw.strip(), raw, region=default_region)
-
-
-def _valid_number(text: str, raw: str, *, region: str | None) -> str:
     try:
-        number = phonenumbers.parse(text, region)
+        number = phonenumbers.parse(text, None if not lenient else default_region)
     except phonenumbers.NumberParseException:
         raise InvalidContactPoint(f"phone {raw!r} is not a phone number") from None
     if not phonenumbers.is_valid_number(number):
         raise InvalidContactPoint(f"phone {raw!r} is not a valid number for its numbering plan")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return (
+        text
+        if not lenient
+        else phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    )
 
 
 def normalize_email(raw: str) -> str:
     """Validate an address and return it trimmed, with its domain lower-cased."""
     candidate = raw.strip()
     if len(candidate) > MAX_EMAIL_LENGTH:
-        raise InvalidContactPoint("email is longer than 320 characters")
+        raise InvalidContactPoint(f"email is longer than {MAX_EMAIL_LENGTH} characters")
     try:
         result = validate_email(candidate, check_deliverability=False)
     except EmailNotValidError as exc:
         raise InvalidContactPoint(f"email {raw!r} is not valid: {exc}") from None
     return f"{result.local_part}@{result.domain.lower()}"
+
+
+def normalize_address(raw: str) -> str:
+    """A phone (starting with +) or an email address, in its stored form."""
+    text = raw.strip()
+    return normalize_phone(text) if text.startswith("+") else normalize_email(text)
+
+
+def parse_contact_value(raw: str) -> str:
+    """A phone (any common format, read as US when national) or an email, stored form.
+
+    For lists people export from elsewhere, where numbers rarely carry their `+`.
+    """
+    text = raw.strip()
+    return normalize_email(text) if "@" in text else normalize_phone(text, lenient=True)
+
+
+def _present(value: str | None) -> str | None:
+    return value.strip() if value is not None and value.strip() else None
+
+
+@dataclass(frozen=True)
+class ContactPoints:
+    """A normalised phone (TEXT) and/or email (EMAIL)."""
+
+    phone: str | None = None
+    email: str | None = None
+
+    @classmethod
+    def parse(
+        cls,
+        phone: str | None,
+        email: str | None,
+        *,
+        required: bool = True,
+        lenient_phone: bool = False,
+    ) -> ContactPoints:
+        """Validate raw values; blanks count as absent; with `required`, one must be given."""
+        phone, email = _present(phone), _present(email)
+        if required and not phone and not email:
+            raise InvalidInput("user must have a phone or an email")
+        return cls(
+            phone=normalize_phone(phone, lenient=lenient_phone) if phone else None,
+            email=normalize_email(email) if email else None,
+        )
+
+    def for_channel(self, channel: Channel) -> str | None:
+        """The contact point a channel reaches: phone for TEXT, email for EMAIL."""
+        return self.phone if channel == Channel.TEXT else self.email
+
+    @property
+    def channels(self) -> list[Channel]:
+        """The channels these contact points can be reached on."""
+        return [channel for channel in Channel if self.for_channel(channel)]
+
+    @property
+    def values(self) -> list[str]:
+        """The contact values given."""
+        return [value for value in (self.phone, self.email) if value]
+
+    @property
+    def identifiers(self) -> list[Identifier]:
+        """The contact points as person identifiers."""
+        found = []
+        if self.phone:
+            found.append(Identifier(IdentifierKind.PHONE, self.phone))
+        if self.email:
+            found.append(Identifier(IdentifierKind.EMAIL, self.email))
+        return found

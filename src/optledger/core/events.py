@@ -5,10 +5,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from optledger.core.context import RequestContext
-from optledger.storage.tables import Event, SubscriptionRecord
+from optledger.storage.repositories.events import NewEvent, insert_events
+from optledger.storage.repositories.records import RecordRow
+from optledger.storage.sql import Connection
+from optledger.storage.types import utcnow
 
 
 class EventType(StrEnum):
@@ -30,8 +31,7 @@ class EventType(StrEnum):
     INBOUND_RECEIVED = "inbound_received"
 
 
-def record_event(
-    session: AsyncSession,
+def new_event(
     company_id: int,
     event_type: EventType,
     context: RequestContext,
@@ -41,11 +41,12 @@ def record_event(
     channel: str | None = None,
     contact_value: str | None = None,
     data: dict[str, Any] | None = None,
-) -> Event:
-    """Add one event to the current unit of work."""
-    event = Event(
+) -> NewEvent:
+    """An event with the request's evidence, not yet written."""
+    return NewEvent(
         company_id=company_id,
         type=event_type.value,
+        created_at=utcnow(),
         person_id=person_id,
         record_id=record_id,
         channel=channel,
@@ -55,20 +56,13 @@ def record_event(
         client_ip=context.client_ip,
         user_agent=context.user_agent,
     )
-    session.add(event)
-    return event
 
 
-def record_event_on(
-    session: AsyncSession,
-    record: SubscriptionRecord,
-    event_type: EventType,
-    context: RequestContext,
-    **data: Any,
-) -> Event:
+def event_on(
+    record: RecordRow, event_type: EventType, context: RequestContext, **data: Any
+) -> NewEvent:
     """An event about one subscription record: its person, channel and contact point."""
-    return record_event(
-        session,
+    return new_event(
         record.company_id,
         event_type,
         context,
@@ -78,3 +72,19 @@ def record_event_on(
         contact_value=record.contact_value,
         data={"type": record.type, **data},
     )
+
+
+async def record_event(
+    connection: Connection,
+    company_id: int,
+    event_type: EventType,
+    context: RequestContext,
+    **fields: Any,
+) -> None:
+    """Append one event in the current unit of work."""
+    await insert_events(connection, [new_event(company_id, event_type, context, **fields)])
+
+
+async def record_events(connection: Connection, events: list[NewEvent]) -> None:
+    """Append several events in the current unit of work, in order."""
+    await insert_events(connection, events)

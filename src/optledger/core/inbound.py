@@ -9,29 +9,27 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from optledger.core.catalog import Catalog, load_catalog
 from optledger.core.consent import Channel, OptOutReason, RecordStatus
-from optledger.core.contact_points import normalize_e164_phone
+from optledger.core.contact_points import ContactPoints, normalize_phone
 from optledger.core.context import RequestContext
 from optledger.core.events import EventType, record_event
 from optledger.core.sign_up_units import ACTIVE
-from optledger.core.subscriptions.confirmations import (
-    confirm_pending,
-    decline_pending,
-    pending_text_records,
-)
-from optledger.core.subscriptions.contacts import ContactPoints
+from optledger.core.subscriptions.confirmations import confirm_pending, decline_pending
 from optledger.core.subscriptions.notices import send_text_notice
-from optledger.core.subscriptions.records import end_open_records, records_for_contacts
 from optledger.core.subscriptions.subscribe import (
     SubscribeCommand,
     open_subscription,
     subscribe,
 )
+from optledger.core.subscriptions.unsubscribe import UnsubscribeCommand, unsubscribe
 from optledger.core.templates import MessageKind
-from optledger.storage.tables import Company, InboundMessage, Person, SignUpUnit
+from optledger.storage.repositories.companies import CompanyRow
+from optledger.storage.repositories.inbound import NewInboundMessage, insert_inbound_message
+from optledger.storage.repositories.records import pending_text_records, records_of_contacts
+from optledger.storage.repositories.units import UnitRow
+from optledger.storage.sql import Connection
+from optledger.storage.types import utcnow
 
 KEYWORD_METHOD = "KEYWORD"
 OPT_OUT_KEYWORDS = frozenset(
@@ -78,13 +76,14 @@ class InboundOutcome:
 
 
 async def receive_sms(
-    session: AsyncSession, company: Company, sms: InboundSms, context: RequestContext
+    connection: Connection, company: CompanyRow, sms: InboundSms, context: RequestContext
 ) -> InboundOutcome:
     """Store one inbound text and apply its keyword, if it is exactly one."""
-    phone = normalize_e164_phone(sms.from_number.strip())
-    outcome = await _apply_keyword(session, company, phone, sms.body.strip().upper(), context)
-    session.add(
-        InboundMessage(
+    phone = normalize_phone(sms.from_number)
+    outcome = await _apply_keyword(connection, company, phone, sms.body.strip().upper(), context)
+    await insert_inbound_message(
+        connection,
+        NewInboundMessage(
             company_id=company.id,
             from_address=phone,
             to_address=sms.to_number,
@@ -92,10 +91,11 @@ async def receive_sms(
             action=outcome.action.value,
             provider=sms.provider,
             provider_message_id=sms.provider_message_id,
-        )
+            received_at=utcnow(),
+        ),
     )
-    record_event(
-        session,
+    await record_event(
+        connection,
         company.id,
         EventType.INBOUND_RECEIVED,
         context,
@@ -107,24 +107,25 @@ async def receive_sms(
 
 
 async def _apply_keyword(
-    session: AsyncSession, company: Company, phone: str, word: str, context: RequestContext
+    connection: Connection, company: CompanyRow, phone: str, word: str, context: RequestContext
 ) -> InboundOutcome:
     if word in OPT_OUT_KEYWORDS:
-        return await _opt_out(session, company, phone, context)
+        return await _opt_out(connection, company, phone, context)
     if word in HELP_KEYWORDS:
-        await send_text_notice(session, company, phone, MessageKind.HELP, context)
+        await send_text_notice(connection, company, phone, MessageKind.HELP, context)
         return InboundOutcome(InboundAction.HELP)
+    catalog = await load_catalog(connection, company.id)
     if word in CONFIRM_KEYWORDS | DECLINE_KEYWORDS:
-        pending = await pending_text_records(session, company.id, phone)
+        pending = await pending_text_records(connection, company.id, phone)
         if pending and word in CONFIRM_KEYWORDS:
-            await confirm_pending(session, company, pending, context)
-            return InboundOutcome(InboundAction.CONFIRM, [r.id for r in pending])
+            confirmed = await confirm_pending(connection, catalog, pending, context)
+            return InboundOutcome(InboundAction.CONFIRM, [r.id for r in confirmed])
         if pending:
-            await decline_pending(session, pending, context)
-            return InboundOutcome(InboundAction.DECLINE, [r.id for r in pending])
+            declined = await decline_pending(connection, pending, context)
+            return InboundOutcome(InboundAction.DECLINE, [r.id for r in declined])
     if word in RESUBSCRIBE_KEYWORDS or word == "YES":
-        return await _resubscribe(session, company, phone, context)
-    unit = await _keyword_unit(session, company.id, word)
+        return await _resubscribe(connection, catalog, phone, context)
+    unit = _keyword_unit(catalog, word)
     if unit is not None:
         command = SubscribeCommand(
             contacts=ContactPoints(phone=phone),
@@ -133,44 +134,32 @@ async def _apply_keyword(
             method=KEYWORD_METHOD,
             initiated_by_contact=True,
         )
-        result = await subscribe(session, company, command, context)
+        result = await subscribe(connection, company, command, context)
         return InboundOutcome(InboundAction.UNIT_KEYWORD, [o.record_id for o in result.outcomes])
     return InboundOutcome(InboundAction.IGNORED)
 
 
 async def _opt_out(
-    session: AsyncSession, company: Company, phone: str, context: RequestContext
+    connection: Connection, company: CompanyRow, phone: str, context: RequestContext
 ) -> InboundOutcome:
     """End every TEXT subscription of the number; one confirmation, subscribed or not."""
-    records = [
-        record
-        for record in await records_for_contacts(session, company.id, [phone])
-        if record.channel == Channel.TEXT
-    ]
-    ended = end_open_records(session, records, OptOutReason.KEYWORD_OPT_OUT, context)
-    if not ended:
-        record_event(
-            session,
-            company.id,
-            EventType.UNSUBSCRIBE_REPEATED,
-            context,
-            channel=Channel.TEXT.value,
-            contact_value=phone,
-            data={"reason": OptOutReason.KEYWORD_OPT_OUT.value},
-        )
-    await send_text_notice(
-        session, company, phone, MessageKind.OPT_OUT_CONFIRMATION, context, records=records
+    command = UnsubscribeCommand(
+        contacts=ContactPoints(phone=phone),
+        reason=OptOutReason.KEYWORD_OPT_OUT,
+        must_be_known=False,
+        always_notify=True,
     )
-    return InboundOutcome(InboundAction.OPT_OUT, [record.id for record in ended])
+    outcome = await unsubscribe(connection, company, command, context)
+    return InboundOutcome(InboundAction.OPT_OUT, outcome.ended_ids)
 
 
 async def _resubscribe(
-    session: AsyncSession, company: Company, phone: str, context: RequestContext
+    connection: Connection, catalog: Catalog, phone: str, context: RequestContext
 ) -> InboundOutcome:
     """Open new ACTIVE records for what the number's last keyword opt-out ended."""
     ended = [
         record
-        for record in await records_for_contacts(session, company.id, [phone])
+        for record in await records_of_contacts(connection, catalog.company.id, [phone])
         if record.channel == Channel.TEXT
         and record.opt_out_reason == OptOutReason.KEYWORD_OPT_OUT
         and record.opt_out_date is not None
@@ -180,12 +169,12 @@ async def _resubscribe(
     last = max(record.opt_out_date for record in ended if record.opt_out_date)
     opened = []
     for record in (r for r in ended if r.opt_out_date == last and r.unit_id is not None):
-        unit = await session.get_one(SignUpUnit, record.unit_id)
-        person = await session.get_one(Person, record.person_id)
+        unit = catalog.unit(record.unit_id) if record.unit_id is not None else None
+        assert unit is not None
         outcome = await open_subscription(
-            session,
-            company,
-            person,
+            connection,
+            catalog,
+            record.person_id,
             unit,
             Channel.TEXT,
             phone,
@@ -197,17 +186,16 @@ async def _resubscribe(
     return InboundOutcome(InboundAction.RESUBSCRIBE, opened)
 
 
-async def _keyword_unit(session: AsyncSession, company_id: int, word: str) -> SignUpUnit | None:
-    units = await session.scalars(
-        select(SignUpUnit)
-        .where(
-            SignUpUnit.company_id == company_id,
-            SignUpUnit.method == KEYWORD_METHOD,
-            SignUpUnit.status == ACTIVE,
-        )
-        .order_by(SignUpUnit.id)
-    )
-    # Keywords are kept upper-cased in a JSON list; a company has few keyword units.
+def _keyword_unit(catalog: Catalog, word: str) -> UnitRow | None:
+    # Keywords are kept upper-cased; a company has few keyword units.
     return next(
-        (unit for unit in units if word in unit.keywords and Channel.TEXT in unit.channels), None
+        (
+            unit
+            for unit in catalog.units
+            if unit.method == KEYWORD_METHOD
+            and unit.status == ACTIVE
+            and word in unit.keywords
+            and Channel.TEXT in unit.channels
+        ),
+        None,
     )

@@ -1,20 +1,20 @@
-"""Messages to people: queued in the outbox inside the current unit of work, and read back."""
+"""Messages to people: rendered and queued in the outbox inside the current unit of work."""
 
 from __future__ import annotations
 
 import uuid
 from enum import StrEnum
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from optledger.core.consent import Channel
-from optledger.core.contact_points import normalize_e164_phone, normalize_email
 from optledger.core.context import RequestContext
-from optledger.core.events import EventType, record_event
+from optledger.core.events import EventType, new_event
 from optledger.core.templates import MessageKind, pick_locale, render
-from optledger.storage.outbox import mark_outbox_written
-from optledger.storage.tables import Company, Message, SignUpUnit
+from optledger.storage.repositories.companies import CompanyRow
+from optledger.storage.repositories.outbox import NewMessage, QueuedMessage
+from optledger.storage.repositories.outbox import queue_message as insert_queued_message
+from optledger.storage.repositories.units import UnitRow
+from optledger.storage.sql import Connection
+from optledger.storage.types import utcnow
 
 
 class MessageStatus(StrEnum):
@@ -26,9 +26,9 @@ class MessageStatus(StrEnum):
     DEAD = "dead"
 
 
-def queue_message(
-    session: AsyncSession,
-    company: Company,
+async def queue_message(
+    connection: Connection,
+    company: CompanyRow,
     context: RequestContext,
     *,
     channel: Channel,
@@ -36,9 +36,34 @@ def queue_message(
     kind: MessageKind,
     locale: str | None,
     person_id: int | None = None,
-    unit: SignUpUnit | None = None,
-) -> Message:
-    """Render and queue one message; it is sent only if this transaction commits.
+    unit: UnitRow | None = None,
+) -> int:
+    """Render and queue one message; it is sent only if this transaction commits."""
+    message = render_message(
+        company,
+        context,
+        channel=channel,
+        to=to,
+        kind=kind,
+        locale=locale,
+        person_id=person_id,
+        unit=unit,
+    )
+    return await insert_queued_message(connection, message)
+
+
+def render_message(
+    company: CompanyRow,
+    context: RequestContext,
+    *,
+    channel: Channel,
+    to: str,
+    kind: MessageKind,
+    locale: str | None,
+    person_id: int | None = None,
+    unit: UnitRow | None = None,
+) -> QueuedMessage:
+    """Render one message and its `message_queued` event, ready to queue.
 
     The idempotency key is fixed here, so every delivery attempt, by any worker,
     presents the same key to the provider.
@@ -58,7 +83,17 @@ def queue_message(
         disclosure=unit.legal_disclosure if unit is not None else None,
         unit_text=unit_text,
     )
-    message = Message(
+    idempotency_key = uuid.uuid4().hex
+    queued = new_event(
+        company.id,
+        EventType.MESSAGE_QUEUED,
+        context,
+        person_id=person_id,
+        channel=channel.value,
+        contact_value=to,
+        data={"kind": kind.value, "locale": chosen, "idempotency_key": idempotency_key},
+    )
+    message = NewMessage(
         company_id=company.id,
         person_id=person_id,
         channel=channel.value,
@@ -66,44 +101,7 @@ def queue_message(
         kind=kind.value,
         body=body,
         locale=chosen,
-        idempotency_key=uuid.uuid4().hex,
-        status=MessageStatus.QUEUED.value,
+        idempotency_key=idempotency_key,
+        created_at=utcnow(),
     )
-    session.add(message)
-    mark_outbox_written(session)
-    record_event(
-        session,
-        company.id,
-        EventType.MESSAGE_QUEUED,
-        context,
-        person_id=person_id,
-        channel=channel.value,
-        contact_value=to,
-        data={"kind": kind.value, "locale": chosen, "idempotency_key": message.idempotency_key},
-    )
-    return message
-
-
-def normalize_address(raw: str) -> str:
-    """A phone (starting with +) or email address as messages store it."""
-    raw = raw.strip()
-    return normalize_e164_phone(raw) if raw.startswith("+") else normalize_email(raw)
-
-
-async def messages_to(
-    session: AsyncSession, company_id: int | None, to: str, *, limit: int = 100
-) -> list[tuple[Message, str]]:
-    """What was queued for one phone or email, newest first, with the company key.
-
-    `company_id` None reads across companies (the operator's command line).
-    """
-    query = (
-        select(Message, Company.key)
-        .join(Company, Company.id == Message.company_id)
-        .where(Message.to_address == normalize_address(to))
-        .order_by(Message.id.desc())
-        .limit(limit)
-    )
-    if company_id is not None:
-        query = query.where(Message.company_id == company_id)
-    return [(message, key) for message, key in await session.execute(query)]
+    return QueuedMessage(message, queued)

@@ -7,11 +7,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from optledger.core.errors import IdentifierConflict, InvalidInput
-from optledger.storage.tables import Person, PersonIdentifier
+from optledger.storage.repositories import people as stored
+from optledger.storage.repositories.people import PersonRow
+from optledger.storage.sql import Connection
 from optledger.storage.types import utcnow
 
 MAX_IDENTIFIER_LENGTH = 100
@@ -84,106 +83,80 @@ def _dedupe(identifiers: Iterable[Identifier]) -> list[Identifier]:
     return unique
 
 
-async def _refuse_second_values(
-    session: AsyncSession, company_id: int, person_id: int, new: Sequence[Identifier]
+def _refuse_second_values(
+    held: Sequence[stored.StoredIdentifier], new: Sequence[Identifier]
 ) -> None:
     """A known person keeps their one value of each single-valued kind."""
-    single = [i for i in new if i.kind not in CONTACT_KINDS]
-    if not single:
-        return
-    rows = await session.execute(
-        select(PersonIdentifier.kind, PersonIdentifier.name, PersonIdentifier.value).where(
-            PersonIdentifier.company_id == company_id,
-            PersonIdentifier.person_id == person_id,
-            PersonIdentifier.kind.in_({i.kind.value for i in single}),
-        )
-    )
-    held = {
-        (IdentifierKind(kind), name): Identifier(IdentifierKind(kind), value, name)
-        for kind, name, value in rows
+    values = {
+        (IdentifierKind(i.kind), i.name): Identifier(IdentifierKind(i.kind), i.value, i.name)
+        for i in held
+        if i.kind not in CONTACT_KINDS
     }
-    for identifier in single:
-        existing = held.get((identifier.kind, identifier.name))
-        if existing is not None:
+    for identifier in new:
+        existing = values.get((identifier.kind, identifier.name))
+        if identifier.kind not in CONTACT_KINDS and existing is not None:
             raise IdentifierConflict(
                 f"{identifier.describe()} would be a second value for a person who has "
                 f"{existing.describe()}"
             )
 
 
+def _key(identifier: Identifier) -> stored.Key:
+    return (identifier.kind.value, identifier.name, identifier.value)
+
+
 async def find_people(
-    session: AsyncSession, company_id: int, identifiers: Sequence[Identifier]
+    connection: Connection, company_id: int, identifiers: Sequence[Identifier]
 ) -> dict[Identifier, int]:
     """Which person each known identifier belongs to."""
-    if not identifiers:
-        return {}
-    keys = [(i.kind.value, i.name, i.value) for i in identifiers]
-    rows = await session.execute(
-        select(
-            PersonIdentifier.kind,
-            PersonIdentifier.name,
-            PersonIdentifier.value,
-            PersonIdentifier.person_id,
-        ).where(
-            PersonIdentifier.company_id == company_id,
-            tuple_(PersonIdentifier.kind, PersonIdentifier.name, PersonIdentifier.value).in_(keys),
-        )
-    )
+    owners = await stored.owners_of(connection, company_id, [_key(i) for i in identifiers])
     return {
-        Identifier(kind=IdentifierKind(kind), name=name, value=value): person_id
-        for kind, name, value, person_id in rows
+        Identifier(kind=IdentifierKind(kind), name=name, value=value): person.id
+        for (kind, name, value), person in owners.items()
     }
 
 
 async def resolve_person(
-    session: AsyncSession, company_id: int, identifiers: Sequence[Identifier]
-) -> Person:
+    connection: Connection, company_id: int, identifiers: Sequence[Identifier]
+) -> PersonRow:
     """The one person these identifiers name, created if none; unknown ones are attached.
 
     Identifiers that point at two people are an `IdentifierConflict`: merging people
     silently would bridge two people's consent and data. So is a second value of a
     single-valued kind (such as another clientUserId) for a known person.
+
+    A concurrent request may claim one of these identifiers first: the unique
+    constraint then fails the insert and the unit of work is replayed against its
+    result.
     """
     identifiers = _dedupe(identifiers)
     if not identifiers:
         raise InvalidInput("at least one identifier is required")
-    owners = await find_people(session, company_id, identifiers)
-    person_ids = set(owners.values())
-    if len(person_ids) > 1:
-        named = ", ".join(sorted(i.describe() for i in owners))
-        raise IdentifierConflict(f"identifiers belong to different people: {named}")
     now = utcnow()
-    if person_ids:
-        person = await session.get_one(Person, person_ids.pop())
-        await _refuse_second_values(
-            session, company_id, person.id, [i for i in identifiers if i not in owners]
+    owners, created = await stored.find_or_create_person(
+        connection, company_id, [_key(i) for i in identifiers], uuid.uuid4().hex, now
+    )
+    if created is not None:
+        return created
+    people = set(owners.values())
+    if len(people) > 1:
+        named = ", ".join(sorted(i.describe() for i in identifiers if _key(i) in owners))
+        raise IdentifierConflict(f"identifiers belong to different people: {named}")
+    new = [identifier for identifier in identifiers if _key(identifier) not in owners]
+    person = people.pop()
+    if new:
+        if any(i.kind not in CONTACT_KINDS for i in new):
+            held = await stored.identifiers_of_people(connection, company_id, [person.id])
+            _refuse_second_values(held, new)
+        await stored.attach_identifiers(
+            connection, company_id, person.id, [_key(i) for i in new], now
         )
-        person.updated_at = now
-    else:
-        person = Person(
-            company_id=company_id, person_key=uuid.uuid4().hex, created_at=now, updated_at=now
-        )
-        session.add(person)
-        await session.flush()
-    for identifier in identifiers:
-        if identifier not in owners:
-            session.add(
-                PersonIdentifier(
-                    company_id=company_id,
-                    person_id=person.id,
-                    kind=identifier.kind.value,
-                    name=identifier.name,
-                    value=identifier.value,
-                )
-            )
-    # A concurrent request may have claimed one of these identifiers: the unique
-    # constraint fails here and the unit of work is replayed against its result.
-    await session.flush()
+        await stored.touch_person(connection, person.id, now)
     return person
 
 
 async def any_identifier_known(
-    session: AsyncSession, company_id: int, identifiers: Sequence[Identifier]
+    connection: Connection, company_id: int, identifiers: Sequence[Identifier]
 ) -> bool:
     """Whether the company has seen any of these identifiers."""
-    return bool(await find_people(session, company_id, identifiers))
+    return bool(await find_people(connection, company_id, identifiers))

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from optledger.core.catalog import Catalog
 from optledger.core.consent import Channel, SubscriptionType
-from optledger.core.errors import InvalidInput, SignUpUnitNotResolved
-from optledger.storage.tables import SignUpUnit
+from optledger.core.errors import InvalidInput, NotFound, SignUpUnitNotResolved
+from optledger.storage.repositories.companies import bump_version
+from optledger.storage.repositories.units import NewUnit, UnitRow, insert_unit, set_unit_status
+from optledger.storage.sql import Connection
+from optledger.storage.types import utcnow
 
 ACTIVE = "active"
 ARCHIVED = "archived"
@@ -49,7 +51,7 @@ class UnitSpec:
     allow_single_opt_in: bool = False
 
 
-async def create_sign_up_unit(session: AsyncSession, company_id: int, spec: UnitSpec) -> SignUpUnit:
+async def create_sign_up_unit(connection: Connection, company_id: int, spec: UnitSpec) -> UnitRow:
     """Create an active unit after checking the rules every unit must keep."""
     if spec.method not in METHODS:
         raise InvalidInput(f"sign-up unit method must be one of {', '.join(METHODS)}")
@@ -57,7 +59,7 @@ async def create_sign_up_unit(session: AsyncSession, company_id: int, spec: Unit
         raise InvalidInput("a sign-up unit needs at least one channel")
     if spec.subscription_type == SubscriptionType.MARKETING and not spec.legal_disclosure:
         raise InvalidInput("a MARKETING sign-up unit must carry legal disclosure text")
-    unit = SignUpUnit(
+    unit = NewUnit(
         company_id=company_id,
         name=spec.name,
         method=spec.method,
@@ -69,14 +71,20 @@ async def create_sign_up_unit(session: AsyncSession, company_id: int, spec: Unit
         confirmation_prompt=spec.confirmation_prompt,
         welcome_text=spec.welcome_text,
         keywords=[keyword.upper() for keyword in spec.keywords],
-        status=ACTIVE,
         double_opt_in=spec.double_opt_in,
         email_double_opt_in=spec.email_double_opt_in,
         allow_single_opt_in=spec.allow_single_opt_in,
     )
-    session.add(unit)
-    await session.flush()
-    return unit
+    unit_id = await insert_unit(connection, unit, utcnow())
+    await bump_version(connection, company_id)
+    return UnitRow(id=unit_id, status=ACTIVE, **dataclasses.asdict(unit))
+
+
+async def archive_sign_up_unit(connection: Connection, company_id: int, unit_id: int) -> None:
+    """Stop a unit from taking new consent; what it collected stays."""
+    if not await set_unit_status(connection, company_id, unit_id, ARCHIVED):
+        raise NotFound(f"sign-up source {unit_id} does not exist")
+    await bump_version(connection, company_id)
 
 
 def parse_unit_id(raw: str) -> int | None:
@@ -87,15 +95,14 @@ def parse_unit_id(raw: str) -> int | None:
     return int(text)
 
 
-async def resolve_sign_up_unit(
-    session: AsyncSession,
-    company_id: int,
+def resolve_sign_up_unit(
+    catalog: Catalog,
     *,
     unit_id: str | None,
     locale: Locale | None,
     subscription_type: SubscriptionType | None,
     method: str = API_METHOD,
-) -> SignUpUnit:
+) -> UnitRow:
     """The one active API unit a subscribe request means, or an error naming why not.
 
     By id: that unit, if it is this company's, active, and of `method` (API unless a
@@ -103,25 +110,20 @@ async def resolve_sign_up_unit(
     active API unit must match.
     """
     if unit_id is not None:
-        return await _unit_by_id(session, company_id, unit_id, subscription_type, method)
+        return _unit_by_id(catalog, unit_id, subscription_type, method)
     if locale is None or subscription_type is None:
         raise SignUpUnitNotResolved(
             "either signUpSourceId, or both locale and subscriptionType, are required"
         )
-    matches = list(
-        await session.scalars(
-            select(SignUpUnit)
-            .where(
-                SignUpUnit.company_id == company_id,
-                SignUpUnit.method == API_METHOD,
-                SignUpUnit.status == ACTIVE,
-                SignUpUnit.subscription_type == subscription_type,
-                SignUpUnit.language == locale.language,
-                SignUpUnit.country == locale.country,
-            )
-            .limit(2)
-        )
-    )
+    matches = [
+        unit
+        for unit in catalog.units
+        if unit.method == API_METHOD
+        and unit.status == ACTIVE
+        and unit.subscription_type == subscription_type
+        and unit.language == locale.language
+        and unit.country == locale.country
+    ]
     described = f"locale {locale.tag} and subscriptionType {subscription_type}"
     if not matches:
         raise SignUpUnitNotResolved(f"no active API sign-up unit matches {described}")
@@ -132,19 +134,14 @@ async def resolve_sign_up_unit(
     return matches[0]
 
 
-async def _unit_by_id(
-    session: AsyncSession,
-    company_id: int,
+def _unit_by_id(
+    catalog: Catalog,
     raw_id: str,
     subscription_type: SubscriptionType | None,
     method: str,
-) -> SignUpUnit:
+) -> UnitRow:
     parsed = parse_unit_id(raw_id)
-    unit = None
-    if parsed is not None:
-        unit = await session.scalar(
-            select(SignUpUnit).where(SignUpUnit.company_id == company_id, SignUpUnit.id == parsed)
-        )
+    unit = None if parsed is None else catalog.unit(parsed)
     if unit is None:
         raise SignUpUnitNotResolved(f"sign-up source {raw_id!r} does not exist")
     if unit.status != ACTIVE:

@@ -14,7 +14,8 @@ from typing import Any
 
 from optledger.core.company_settings import set_company_setting
 from optledger.core.errors import InvalidInput
-from optledger.storage.tables import Company
+from optledger.storage.repositories.companies import CompanyRow
+from optledger.storage.sql import Connection
 
 
 class MessageKind(StrEnum):
@@ -99,8 +100,8 @@ _LOCALE_TAG = re.compile(r"^[a-z]{2,3}-[A-Z]{2}$")
 PLACEHOLDERS = frozenset({"company", "disclosure"})
 
 
-def set_company_template(
-    company: Company, locale: str, kind: MessageKind, text: str | None
+async def set_company_template(
+    connection: Connection, company: CompanyRow, locale: str, kind: MessageKind, text: str | None
 ) -> None:
     """Override one text for a company and locale; None restores the built-in one."""
     if not _LOCALE_TAG.match(locale):
@@ -117,4 +118,6 @@ def set_company_template(
             raise InvalidInput(
                 f"unknown placeholders {sorted(unknown)}; use {{company}} and {{disclosure}}"
             )
-    set_company_setting(company, ("templates", locale, kind.value), text)
+    await set_company_setting(
+        connection, company.id, company.settings, ("templates", locale, kind.value), text
+    )

@@ -11,8 +11,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from optledger.core.attributes import AttributeChanges, set_attributes
 from optledger.core.consent import Channel, SubscriptionType
 from optledger.core.context import RequestContext
@@ -21,7 +19,9 @@ from optledger.core.identity import Identity
 from optledger.core.people import find_people, resolve_person
 from optledger.core.sign_up_units import Locale
 from optledger.core.subscriptions import SubscribeCommand, SubscribeOutcome, subscribe
-from optledger.storage.tables import Company, Person
+from optledger.storage.repositories.companies import CompanyRow
+from optledger.storage.repositories.people import PersonRow
+from optledger.storage.sql import Connection
 
 
 @dataclass(frozen=True)
@@ -48,21 +48,21 @@ class UpsertUserCommand:
 class UpsertUserResult:
     """The person, and an outcome per subscription applied."""
 
-    person: Person
+    person: PersonRow
     outcomes: list[SubscribeOutcome]
 
 
 async def upsert_user(
-    session: AsyncSession, company: Company, command: UpsertUserCommand, context: RequestContext
+    connection: Connection, company: CompanyRow, command: UpsertUserCommand, context: RequestContext
 ) -> UpsertUserResult:
     """Create or update one person, set attributes, apply subscriptions."""
     identity = command.identity
-    person = await resolve_person(session, company.id, identity.identifiers)
-    await set_attributes(session, company.id, person.id, command.attributes)
+    person = await resolve_person(connection, company.id, identity.identifiers)
+    await set_attributes(connection, company.id, person.id, command.attributes)
     outcomes: list[SubscribeOutcome] = []
     for request in command.subscriptions:
         result = await subscribe(
-            session,
+            connection,
             company,
             SubscribeCommand(
                 contacts=identity.contacts,
@@ -81,8 +81,8 @@ async def upsert_user(
 
 
 async def set_custom_attributes(
-    session: AsyncSession, company_id: int, identity: Identity, properties: Mapping[str, Any]
-) -> Person:
+    connection: Connection, company_id: int, identity: Identity, properties: Mapping[str, Any]
+) -> PersonRow:
     """Set custom attributes of a user named by a phone, an email or known identifiers.
 
     A user named only by external identifiers must exist already: those are linked
@@ -92,9 +92,9 @@ async def set_custom_attributes(
     if (
         identity.identifiers
         and not named_by_contact
-        and not await find_people(session, company_id, identity.identifiers)
+        and not await find_people(connection, company_id, identity.identifiers)
     ):
         raise NotFound("no user has these identifiers; link them to a phone or email first")
-    person = await resolve_person(session, company_id, identity.identifiers)
-    await set_attributes(session, company_id, person.id, AttributeChanges(custom=properties))
+    person = await resolve_person(connection, company_id, identity.identifiers)
+    await set_attributes(connection, company_id, person.id, AttributeChanges(custom=properties))
     return person

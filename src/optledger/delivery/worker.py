@@ -17,18 +17,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from optledger.core.context import RequestContext
-from optledger.core.events import EventType, record_event
-from optledger.core.messages import MessageStatus
+from optledger.core.events import EventType, new_event, record_events
 from optledger.core.subscriptions.confirmations import expire_pending
 from optledger.delivery.transports.base import Outgoing, SendResult, Transport, TransportError
 from optledger.settings import Settings
 from optledger.storage.database import Database
 from optledger.storage.outbox import outbox_notifications
-from optledger.storage.tables import Company, Message
+from optledger.storage.repositories import deliveries
+from optledger.storage.sql import Connection
 from optledger.storage.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -67,35 +64,12 @@ class DeliveryPolicy:
         return timedelta(seconds=seconds * random.uniform(0.8, 1.2))
 
 
-async def _claim(session: AsyncSession, policy: DeliveryPolicy) -> list[Outgoing]:
+async def _claim(connection: Connection, policy: DeliveryPolicy) -> list[Outgoing]:
     """Lease up to a batch of due messages; the attempt is counted when it is claimed,
     so a message that kills its worker still reaches the dead letter."""
     now = utcnow()
-    due = (
-        select(Message.id)
-        .where(
-            Message.status == MessageStatus.QUEUED,
-            Message.next_attempt_at <= now,
-            (Message.claimed_until.is_(None)) | (Message.claimed_until < now),
-        )
-        .order_by(Message.id)
-        .limit(policy.batch_size)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    ids = list(await session.scalars(due))
-    if not ids:
-        return []
-    await session.execute(
-        update(Message)
-        .where(Message.id.in_(ids))
-        .values(claimed_until=now + policy.lease, attempts=Message.attempts + 1)
-    )
-    rows = await session.execute(
-        select(Message, Company.key)
-        .join(Company, Company.id == Message.company_id)
-        .where(Message.id.in_(ids))
-        .order_by(Message.id)
+    claimed = await deliveries.claim_due_messages(
+        connection, now, now + policy.lease, policy.batch_size
     )
     return [
         Outgoing(
@@ -105,10 +79,10 @@ async def _claim(session: AsyncSession, policy: DeliveryPolicy) -> list[Outgoing
             to=message.to_address,
             body=message.body,
             kind=message.kind,
-            company_key=key,
+            company_key=message.company_key,
             locale=message.locale,
         )
-        for message, key in rows
+        for message in claimed
     ]
 
 
@@ -126,46 +100,46 @@ async def _send(transports: Mapping[str, Transport], message: Outgoing) -> Outco
 
 
 async def _record(
-    session: AsyncSession, outcomes: dict[int, Outcome], policy: DeliveryPolicy
+    connection: Connection, outcomes: dict[int, Outcome], policy: DeliveryPolicy
 ) -> None:
     now = utcnow()
-    messages = await session.scalars(select(Message).where(Message.id.in_(outcomes)))
-    for message in messages:
-        if message.status != MessageStatus.QUEUED:
-            continue  # another worker finished it after our lease ran out
+    sent: list[tuple[int, str | None]] = []
+    events = []
+    # Those no longer queued were finished by another worker after our lease ran out.
+    for message in await deliveries.queued_among(connection, outcomes):
         outcome = outcomes[message.id]
-        message.claimed_until = None
         if isinstance(outcome, SendResult):
-            message.status = MessageStatus.SENT.value
-            message.provider_id = outcome.provider_id
-            message.sent_at = now
-            message.last_error = None
+            sent.append((message.id, outcome.provider_id))
             event = EventType.MESSAGE_SENT
         else:
-            message.last_error = str(outcome)[:2000]
+            error = str(outcome)[:2000]
             if outcome.retryable and message.attempts < policy.max_attempts:
-                message.next_attempt_at = now + policy.backoff(message.attempts)
+                next_attempt = now + policy.backoff(message.attempts)
+                await deliveries.mark_retry(connection, message.id, error, next_attempt)
                 continue
-            message.status = MessageStatus.DEAD.value
+            await deliveries.mark_dead(connection, message.id, error)
             event = EventType.MESSAGE_DEAD
             log.warning(
                 "message %d is dead after %d attempts: %s", message.id, message.attempts, outcome
             )
-        record_event(
-            session,
-            message.company_id,
-            event,
-            WORKER_CONTEXT,
-            person_id=message.person_id,
-            channel=message.channel,
-            contact_value=message.to_address,
-            data={
-                "message_id": message.id,
-                "kind": message.kind,
-                "idempotency_key": message.idempotency_key,
-                "attempts": message.attempts,
-            },
+        events.append(
+            new_event(
+                message.company_id,
+                event,
+                WORKER_CONTEXT,
+                person_id=message.person_id,
+                channel=message.channel,
+                contact_value=message.to_address,
+                data={
+                    "message_id": message.id,
+                    "kind": message.kind,
+                    "idempotency_key": message.idempotency_key,
+                    "attempts": message.attempts,
+                },
+            )
         )
+    await deliveries.mark_sent(connection, sent, now)
+    await record_events(connection, events)
 
 
 async def deliver_due(
@@ -173,7 +147,7 @@ async def deliver_due(
 ) -> int:
     """Deliver one batch of due messages; returns how many were attempted."""
     policy = policy or DeliveryPolicy()
-    claimed = await database.run(lambda session: _claim(session, policy))
+    claimed = await database.run(lambda connection: _claim(connection, policy))
     if not claimed:
         return 0
     # Messages to one recipient go out one after another, in the order they were
@@ -190,7 +164,7 @@ async def deliver_due(
                 outcomes[message.id] = await _send(transports, message)
 
     await asyncio.gather(*(send_in_order(group) for group in by_recipient.values()))
-    await database.run(lambda session: _record(session, outcomes, policy))
+    await database.run(lambda connection: _record(connection, outcomes, policy))
     return len(claimed)
 
 
@@ -198,7 +172,7 @@ async def expire_prompts(database: Database, policy: DeliveryPolicy) -> int:
     """Expire every confirmation prompt older than the policy's time to live."""
     cutoff = utcnow() - policy.confirmation_ttl
     total = 0
-    while expired := await database.run(lambda session: expire_pending(session, cutoff)):
+    while expired := await database.run(lambda connection: expire_pending(connection, cutoff)):
         total += expired
     return total
 

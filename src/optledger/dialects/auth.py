@@ -16,8 +16,8 @@ from optledger.core.errors import Forbidden, Unauthorized
 from optledger.storage.database import Database
 
 
-def get_database(request: Request) -> Database:
-    """The application's database handle."""
+async def get_database(request: Request) -> Database:
+    """The application's database handle (async: no thread-pool hop per request)."""
     database: Database = request.app.state.database
     return database
 
@@ -38,7 +38,9 @@ async def _principal(
     cache: PrincipalCache = request.app.state.principal_cache
     principal = cache.get(kind, lookup, secret)
     if principal is None:
-        principal = await database.read(lambda session: authenticate(session, kind, lookup, secret))
+        principal = await database.read(
+            lambda connection: authenticate(connection, kind, lookup, secret)
+        )
         cache.put(kind, lookup, secret, principal)
     return principal
 

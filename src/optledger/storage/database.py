@@ -1,31 +1,40 @@
-"""The database handle: engines, one unit of work per command, retries on races."""
+"""The database handle: pooled driver connections, one unit of work per command.
+
+Units of work run on `storage.sql` connections straight over asyncpg or sqlite3;
+SQLAlchemy is kept for the schema (tables, Alembic) and for `inspect`, the
+ORM view of stored rows that tests and tools use.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import event, text
+import asyncpg
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+
+from optledger.storage.sql import Connection, PostgresConnection, SqliteConnection
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# A unit of work that queued messages carries this flag in `session.info`; its commit
-# wakes the outbox workers (NOTIFY on this channel for other processes).
-OUTBOX_WRITTEN = "outbox_written"
+# Commits that queued messages NOTIFY this channel (see `storage.repositories.outbox`).
 OUTBOX_CHANNEL = "optledger_outbox"
 
 # How often a unit of work is replayed when it lost a race (a unique constraint hit
-# by a concurrent insert, a serialization failure, a busy SQLite file).
+# by a concurrent insert, a serialization failure, a busy SQLite file) or its
+# pooled connection turned out to be closed.
 MAX_ATTEMPTS = 8
+# How long a writer waits for another process's SQLite write lock.
+SQLITE_LOCK_WAIT_SECONDS = 30.0
 
 
 def ensure_sqlite_folder(url: str) -> None:
@@ -39,108 +48,278 @@ class DatabaseUnavailable(Exception):
     """The database could not be reached; the request may be retried later."""
 
 
-def _configure_sqlite(engine: AsyncEngine, *, immediate: bool) -> None:
-    """Let SQLAlchemy, not pysqlite, open transactions, and open writers as IMMEDIATE.
-
-    A deferred transaction that reads and then writes can fail to upgrade its lock
-    when another writer got there first; BEGIN IMMEDIATE takes the write lock up
-    front, so concurrent writers queue on the busy timeout instead.
-    """
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=FULL")
-        cursor.close()
-
-    @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+class LostRace(Exception):
+    """A unit of work collided with a concurrent one and should be replayed."""
 
 
-def _is_retryable(exc: DBAPIError) -> bool:
-    if isinstance(exc, IntegrityError):
+def _is_lost_race(exc: BaseException) -> bool:
+    if isinstance(
+        exc,
+        asyncpg.UniqueViolationError
+        | asyncpg.SerializationError
+        | asyncpg.DeadlockDetectedError
+        | LostRace,
+    ):
         return True
-    text = str(exc.orig).lower()
-    return any(
-        marker in text
-        for marker in ("database is locked", "could not serialize", "deadlock detected")
-    )
+    if isinstance(exc, sqlite3.IntegrityError):
+        return "UNIQUE constraint failed" in str(exc)
+    if isinstance(exc, sqlite3.OperationalError):
+        return "database is locked" in str(exc)
+    return False
+
+
+def _is_connection_lost(exc: BaseException) -> bool:
+    return isinstance(
+        exc,
+        asyncpg.ConnectionDoesNotExistError
+        | asyncpg.CannotConnectNowError
+        | asyncpg.InterfaceError
+        | ConnectionError
+        | OSError
+        | TimeoutError,
+    ) or (isinstance(exc, sqlite3.OperationalError) and "unable to open" in str(exc))
+
+
+def _open_sqlite(path: str, *, busy_ms: int) -> sqlite3.Connection:
+    raw = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=0)
+    raw.row_factory = sqlite3.Row
+    raw.execute("PRAGMA journal_mode=WAL")
+    raw.execute(f"PRAGMA busy_timeout={busy_ms}")
+    raw.execute("PRAGMA foreign_keys=ON")
+    # An acknowledged opt-out must survive a power loss, not just a crash.
+    raw.execute("PRAGMA synchronous=FULL")
+    return raw
+
+
+class _SqliteStore:
+    """One writer connection behind a lock, one reader; commits leave the event loop."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.lock = asyncio.Lock()
+        self.committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-commit")
+        self._writer: SqliteConnection | None = None
+        self._reader: SqliteConnection | None = None
+
+    def writer(self) -> SqliteConnection:
+        if self._writer is None:
+            # Busy waits happen in `begin`, asynchronously, never blocking the loop.
+            self._writer = SqliteConnection(_open_sqlite(self.path, busy_ms=0))
+        return self._writer
+
+    def reader(self) -> SqliteConnection:
+        if self._reader is None:
+            self._reader = SqliteConnection(_open_sqlite(self.path, busy_ms=1000))
+        return self._reader
+
+    async def begin(self, connection: SqliteConnection) -> None:
+        """BEGIN IMMEDIATE: take the write lock up front, waiting for other processes.
+
+        A deferred transaction that reads then writes can fail to upgrade its lock.
+        """
+        deadline = asyncio.get_running_loop().time() + SQLITE_LOCK_WAIT_SECONDS
+        delay = 0.001
+        while True:
+            try:
+                connection.raw.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or asyncio.get_running_loop().time() > deadline:
+                    raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.05)
+
+    async def commit(self, connection: SqliteConnection) -> None:
+        # The fsync of synchronous=FULL takes milliseconds: not on the event loop.
+        await asyncio.get_running_loop().run_in_executor(
+            self.committer, connection.raw.execute, "COMMIT"
+        )
+
+    def close(self) -> None:
+        for connection in (self._writer, self._reader):
+            if connection is not None:
+                connection.raw.close()
+        self._writer = self._reader = None
+        self.committer.shutdown(wait=True)
+
+
+async def _reset_connection(connection: Any) -> None:
+    """Return a pooled connection as it was: roll back a transaction left open, if any.
+
+    asyncpg's default reset costs a round trip on every release; nothing here
+    sets session state, listens or locks on a pooled connection.
+    """
+    if connection.is_in_transaction():
+        await connection.execute("ROLLBACK")
 
 
 class Database:
-    """Engines for one database URL; writes and reads go through `run`/`read`."""
+    """Pooled connections to one database URL; writes and reads go through `run`/`read`."""
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
+        self.pool_size = pool_size
         # Set after a commit that queued messages: wakes in-process outbox workers.
         self.outbox_written = asyncio.Event()
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        self._sqlite: _SqliteStore | None = None
+        self._pool: asyncpg.Pool | None = None
+        self._pool_lock = asyncio.Lock()
+        self._orm_engine: AsyncEngine | None = None
         if self.is_sqlite:
             ensure_sqlite_folder(url)
-            # One writer connection: SQLite has one write lock anyway, and queueing in
-            # the pool is cheaper than spinning on the busy timeout.
-            self.write_engine = create_async_engine(url, pool_size=1, max_overflow=0)
-            self.read_engine = create_async_engine(url, pool_size=pool_size, max_overflow=0)
-            _configure_sqlite(self.write_engine, immediate=True)
-            _configure_sqlite(self.read_engine, immediate=False)
-        else:
-            self.write_engine = create_async_engine(
-                url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
-            )
-            self.read_engine = self.write_engine
+            self._sqlite = _SqliteStore(str(parsed.database))
 
-    @asynccontextmanager
-    async def session(self, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
-        engine = self.read_engine if read_only else self.write_engine
-        wrote_outbox = False
-        try:
-            async with AsyncSession(engine, expire_on_commit=False) as session, session.begin():
-                yield session
-                if session.info.get(OUTBOX_WRITTEN):
-                    wrote_outbox = True
-                    if not self.is_sqlite:
-                        # Delivered to listening workers only if this transaction commits.
-                        await session.execute(text(f"NOTIFY {OUTBOX_CHANNEL}"))
-        except (TimeoutError, OSError, ConnectionError) as exc:
-            raise DatabaseUnavailable(str(exc)) from exc
-        except OperationalError as exc:
-            if "unable to open" in str(exc.orig).lower() or "connect" in str(exc.orig).lower():
-                raise DatabaseUnavailable(str(exc.orig)) from exc
-            raise
-        if wrote_outbox:
+    def connect_args(self) -> dict[str, Any]:
+        """asyncpg connection arguments for this URL."""
+        parsed = make_url(self.url)
+        return {
+            "host": parsed.host,
+            "port": parsed.port,
+            "user": parsed.username,
+            "password": parsed.password,
+            "database": parsed.database,
+        }
+
+    async def _postgres_pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            async with self._pool_lock:
+                if self._pool is None:
+                    try:
+                        self._pool = await asyncpg.create_pool(
+                            min_size=1,
+                            max_size=self.pool_size,
+                            reset=_reset_connection,
+                            **self.connect_args(),
+                        )
+                    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+                        raise DatabaseUnavailable(str(exc)) from exc
+        return self._pool
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Connection]:
+        """One write transaction: committed when the block ends, rolled back if it raises."""
+        connection: Connection
+        if self._sqlite is not None:
+            store = self._sqlite
+            async with store.lock:
+                writer = store.writer()
+                writer.scope = self.url
+                writer.outbox_written = False
+                await store.begin(writer)
+                try:
+                    yield writer
+                    await store.commit(writer)
+                except BaseException:
+                    if writer.raw.in_transaction:
+                        writer.raw.execute("ROLLBACK")
+                    raise
+                connection = writer
+        else:
+            pool = await self._postgres_pool()
+            async with pool.acquire() as raw:
+                connection = PostgresConnection(raw, self.url)
+                transaction = raw.transaction()
+                await transaction.start()
+                try:
+                    yield connection
+                except BaseException:
+                    if not raw.is_closed():
+                        await transaction.rollback()
+                    raise
+                await transaction.commit()
+        if connection.outbox_written:
             self.outbox_written.set()
 
-    async def run(self, command: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    @contextlib.asynccontextmanager
+    async def connection(self) -> AsyncIterator[Connection]:
+        """A connection outside any transaction: each statement stands alone (reads)."""
+        if self._sqlite is not None:
+            reader = self._sqlite.reader()
+            reader.scope = self.url
+            yield reader
+            return
+        pool = await self._postgres_pool()
+        async with pool.acquire() as raw:
+            yield PostgresConnection(raw, self.url)
+
+    async def run(self, command: Callable[[Connection], Awaitable[T]]) -> T:
         """Run `command` in one write transaction, replaying it if it lost a race.
 
-        Commands must keep their side effects inside the session (the outbox is a
+        Commands keep their side effects inside the transaction (the outbox is a
         table), so a replay after a rollback is safe.
         """
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
-                async with self.session() as session:
-                    return await command(session)
-            except DBAPIError as exc:
-                if attempt == MAX_ATTEMPTS or not _is_retryable(exc):
+                async with self.transaction() as connection:
+                    return await command(connection)
+            except Exception as exc:
+                if _is_connection_lost(exc):
+                    if attempt >= 2:
+                        raise DatabaseUnavailable(str(exc)) from exc
+                elif not _is_lost_race(exc) or attempt == MAX_ATTEMPTS:
                     raise
-                log.debug("replaying unit of work after %s (attempt %d)", exc.orig, attempt)
+                log.debug("replaying unit of work after %r (attempt %d)", exc, attempt)
                 await asyncio.sleep(0.002 * attempt)
         raise AssertionError("unreachable")
 
-    async def read(self, query: Callable[[AsyncSession], Awaitable[T]]) -> T:
-        """Run `query` in a read-only transaction."""
-        async with self.session(read_only=True) as session:
+    async def read(self, query: Callable[[Connection], Awaitable[T]]) -> T:
+        """Run `query` outside a transaction; a closed pooled connection is retried once."""
+        for attempt in (1, 2):
+            try:
+                async with self.connection() as connection:
+                    return await query(connection)
+            except Exception as exc:
+                if not _is_connection_lost(exc):
+                    raise
+                if attempt == 2:
+                    raise DatabaseUnavailable(str(exc)) from exc
+        raise AssertionError("unreachable")
+
+    async def listen(
+        self, channel: str, callback: Callable[[], None]
+    ) -> Callable[[], Awaitable[None]]:
+        """Call `callback` on each NOTIFY on `channel` (PostgreSQL); returns a closer."""
+        if self.is_sqlite:
+
+            async def nothing() -> None:
+                return None
+
+            return nothing
+        listener = await asyncpg.connect(**self.connect_args())
+        await listener.add_listener(channel, lambda *_args: callback())
+
+        async def close() -> None:
+            with contextlib.suppress(Exception):
+                await listener.close()
+
+        return close
+
+    @contextlib.asynccontextmanager
+    async def inspect_session(self) -> AsyncIterator[AsyncSession]:
+        """An ORM session in one transaction, for tests and tools that look at rows."""
+        if self._orm_engine is None:
+            self._orm_engine = create_async_engine(self.url, pool_size=2)
+        async with (
+            AsyncSession(self._orm_engine, expire_on_commit=False) as session,
+            session.begin(),
+        ):
+            yield session
+
+    async def inspect(self, query: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Run `query` on an ORM session (tests and tools; the product uses repositories)."""
+        async with self.inspect_session() as session:
             return await query(session)
 
     async def dispose(self) -> None:
-        """Close every pooled connection."""
-        await self.write_engine.dispose()
-        if self.read_engine is not self.write_engine:
-            await self.read_engine.dispose()
+        """Close every connection."""
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+        if self._sqlite is not None:
+            self._sqlite.close()
+            self._sqlite = _SqliteStore(self._sqlite.path)
+        if self._orm_engine is not None:
+            await self._orm_engine.dispose()
+            self._orm_engine = None

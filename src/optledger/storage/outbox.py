@@ -10,16 +10,8 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from optledger.storage.database import OUTBOX_CHANNEL, OUTBOX_WRITTEN, Database
-
-
-def mark_outbox_written(session: AsyncSession) -> None:
-    """Note that this unit of work queued messages, so its commit wakes the workers."""
-    session.info[OUTBOX_WRITTEN] = True
+from optledger.storage.database import OUTBOX_CHANNEL, Database
 
 
 @contextlib.asynccontextmanager
@@ -29,19 +21,8 @@ async def outbox_notifications(database: Database) -> AsyncIterator[None]:
     Only PostgreSQL has them; on SQLite this does nothing and workers rely on the
     in-process event and polling.
     """
-    if database.is_sqlite:
+    close = await database.listen(OUTBOX_CHANNEL, database.outbox_written.set)
+    try:
         yield
-        return
-    async with database.write_engine.connect() as connection:
-        raw = await connection.get_raw_connection()
-        listener = raw.driver_connection
-
-        def wake(*_args: Any) -> None:
-            database.outbox_written.set()
-
-        await listener.add_listener(OUTBOX_CHANNEL, wake)  # type: ignore[union-attr]
-        try:
-            yield
-        finally:
-            with contextlib.suppress(Exception):
-                await listener.remove_listener(OUTBOX_CHANNEL, wake)  # type: ignore[union-attr]
+    finally:
+        await close()

@@ -9,33 +9,29 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from optledger.core.attributes.standard import standard_name
 from optledger.core.attributes.values import AttributeType, check_name
 from optledger.core.errors import AttributeLimitReached, Conflict, InvalidAttribute
-from optledger.storage.tables import AttributeDefinition
+from optledger.storage.repositories import attributes as stored
+from optledger.storage.repositories.attributes import DefinitionRow
+from optledger.storage.sql import Connection
 from optledger.storage.tables.attributes import MAX_CUSTOM_ATTRIBUTES
+from optledger.storage.types import utcnow
 
 
 async def definitions_named(
-    session: AsyncSession, company_id: int, names: Collection[str]
-) -> dict[str, AttributeDefinition]:
+    connection: Connection, company_id: int, names: Collection[str]
+) -> dict[str, DefinitionRow]:
     """The company's definitions among `names`."""
-    if not names:
-        return {}
-    rows = await session.scalars(
-        select(AttributeDefinition).where(
-            AttributeDefinition.company_id == company_id, AttributeDefinition.name.in_(names)
-        )
-    )
-    return {row.name: row for row in rows}
+    return await stored.definitions_named(connection, company_id, names)
 
 
 async def create_definitions(
-    session: AsyncSession, company_id: int, new: Mapping[str, AttributeType]
-) -> dict[str, AttributeDefinition]:
+    connection: Connection,
+    company_id: int,
+    new: Mapping[str, AttributeType],
+    enum_values: Sequence[str] = (),
+) -> dict[str, DefinitionRow]:
     """Define new attributes, each in a free slot; none if they do not all fit.
 
     Two requests racing for the last slot collide on the unique slot, and the
@@ -43,11 +39,7 @@ async def create_definitions(
     """
     if not new:
         return {}
-    used = set(
-        await session.scalars(
-            select(AttributeDefinition.slot).where(AttributeDefinition.company_id == company_id)
-        )
-    )
+    used = await stored.used_slots(connection, company_id)
     free = sorted(set(range(1, MAX_CUSTOM_ATTRIBUTES + 1)) - used)
     if len(new) > len(free):
         names = ", ".join(repr(name) for name in new)
@@ -55,24 +47,24 @@ async def create_definitions(
             f"a company may have at most {MAX_CUSTOM_ATTRIBUTES} custom attributes and has "
             f"{len(used)}: cannot create {names}"
         )
-    created = {
-        name: AttributeDefinition(
-            company_id=company_id, name=name, type=kind.value, enum_values=[], slot=slot
+    now = utcnow()
+    created = {}
+    for (name, kind), slot in zip(new.items(), free, strict=False):
+        values = list(enum_values)
+        definition_id = await stored.insert_definition(
+            connection, company_id, name, kind.value, values, slot, now
         )
-        for (name, kind), slot in zip(new.items(), free, strict=False)
-    }
-    session.add_all(created.values())
-    await session.flush()
+        created[name] = DefinitionRow(definition_id, name, kind.value, values, slot)
     return created
 
 
 async def define_attribute(
-    session: AsyncSession,
+    connection: Connection,
     company_id: int,
     name: str,
     kind: AttributeType,
     enum_values: Sequence[str] = (),
-) -> AttributeDefinition:
+) -> DefinitionRow:
     """Define a custom attribute ahead of use, or add values to an existing enum."""
     check_name(name)
     if standard_name(name) is not None:
@@ -80,13 +72,16 @@ async def define_attribute(
     values = list(dict.fromkeys(value.strip() for value in enum_values if value.strip()))
     if (kind == AttributeType.ENUM) != bool(values):
         raise InvalidAttribute("enum attributes, and only they, take a list of values")
-    existing = (await definitions_named(session, company_id, [name])).get(name)
+    existing = (await definitions_named(connection, company_id, [name])).get(name)
     if existing is None:
-        [created] = (await create_definitions(session, company_id, {name: kind})).values()
-        created.enum_values = values
+        [created] = (
+            await create_definitions(connection, company_id, {name: kind}, values)
+        ).values()
         return created
     if existing.type != kind:
         raise Conflict(f"attribute {name!r} is already a {existing.type} attribute")
     if kind == AttributeType.ENUM:
-        existing.enum_values = list(dict.fromkeys([*existing.enum_values, *values]))
+        merged = list(dict.fromkeys([*existing.enum_values, *values]))
+        await stored.set_enum_values(connection, existing.id, merged)
+        return DefinitionRow(existing.id, name, existing.type, merged, existing.slot)
     return existing

@@ -11,9 +11,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from optledger.core.attributes.definitions import create_definitions, definitions_named
 from optledger.core.attributes.standard import STANDARD_ATTRIBUTES, standard_name
 from optledger.core.attributes.values import (
@@ -24,7 +21,8 @@ from optledger.core.attributes.values import (
     coerce,
     infer_type,
 )
-from optledger.storage.tables import PersonAttribute
+from optledger.storage.repositories import attributes as stored
+from optledger.storage.sql import Connection
 from optledger.storage.types import utcnow
 
 
@@ -63,7 +61,7 @@ def _is_unset(value: Any) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
-async def _plan(session: AsyncSession, company_id: int, changes: AttributeChanges) -> _Plan:
+async def _plan(connection: Connection, company_id: int, changes: AttributeChanges) -> _Plan:
     standard, custom = _with_priority(changes)
     plan = _Plan()
     for name, value in standard.items():
@@ -73,7 +71,7 @@ async def _plan(session: AsyncSession, company_id: int, changes: AttributeChange
             kind = STANDARD_ATTRIBUTES[name]
             plan.store[name] = (coerce(name, kind, check_scalar(name, value), []), None)
     given = {name: value for name, value in custom.items() if not _is_unset(value)}
-    known = await definitions_named(session, company_id, given)
+    known = await definitions_named(connection, company_id, given)
     new: dict[str, AttributeType] = {}
     for name, value in given.items():
         if value is None:
@@ -88,53 +86,22 @@ async def _plan(session: AsyncSession, company_id: int, changes: AttributeChange
         definition = known[name]
         kind = AttributeType(definition.type)
         plan.store[name] = (coerce(name, kind, scalar, definition.enum_values), definition.id)
-    for name, definition in (await create_definitions(session, company_id, new)).items():
+    for name, definition in (await create_definitions(connection, company_id, new)).items():
         plan.store[name] = (plan.store[name][0], definition.id)
     return plan
 
 
 async def set_attributes(
-    session: AsyncSession, company_id: int, person_id: int, changes: AttributeChanges
+    connection: Connection, company_id: int, person_id: int, changes: AttributeChanges
 ) -> None:
     """Check every value, then upsert and remove the person's attribute values."""
-    plan = await _plan(session, company_id, changes)
-    if plan.remove:
-        await session.execute(
-            delete(PersonAttribute).where(
-                PersonAttribute.company_id == company_id,
-                PersonAttribute.person_id == person_id,
-                PersonAttribute.name.in_(plan.remove),
-            )
+    plan = await _plan(connection, company_id, changes)
+    await stored.delete_values(connection, company_id, person_id, plan.remove)
+    if plan.store:
+        await stored.upsert_values(
+            connection,
+            company_id,
+            person_id,
+            [(name, value, definition_id) for name, (value, definition_id) in plan.store.items()],
+            utcnow(),
         )
-    if not plan.store:
-        return
-    existing = {
-        row.name: row
-        for row in await session.scalars(
-            select(PersonAttribute).where(
-                PersonAttribute.company_id == company_id,
-                PersonAttribute.person_id == person_id,
-                PersonAttribute.name.in_(plan.store),
-            )
-        )
-    }
-    now = utcnow()
-    for name, (value, definition_id) in plan.store.items():
-        row = existing.get(name)
-        if row is None:
-            session.add(
-                PersonAttribute(
-                    company_id=company_id,
-                    person_id=person_id,
-                    definition_id=definition_id,
-                    name=name,
-                    value=value,
-                    updated_at=now,
-                )
-            )
-        elif row.value != value:
-            row.value = value
-            row.updated_at = now
-    # A concurrent request may have set the same attribute: the unique constraint
-    # fails here and the unit of work is replayed.
-    await session.flush()

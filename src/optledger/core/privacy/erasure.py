@@ -19,44 +19,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import case, delete, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from optledger.core.consent import Channel, OptOutReason, RecordStatus, is_open
 from optledger.core.context import RequestContext
 from optledger.core.errors import InvalidInput, NotFound
-from optledger.core.events import EventType, record_event
+from optledger.core.events import EventType, event_on, record_event, record_events
 from optledger.core.identity import Identity
 from optledger.core.people import IdentifierKind, find_people
-from optledger.core.privacy.suppression import contact_hash, privacy_key, suppress
-from optledger.core.subscriptions.records import end_record
-from optledger.storage.tables import (
-    Company,
-    ConfirmationBlock,
-    Event,
-    InboundMessage,
-    Message,
-    PersonAttribute,
-    PersonIdentifier,
-    PrivacyRequest,
-    SubscriptionRecord,
+from optledger.core.privacy.suppression import ERASURE_REASON, contact_hash, ensure_privacy_key
+from optledger.storage.repositories import privacy as stored
+from optledger.storage.repositories import records
+from optledger.storage.repositories.companies import CompanyRow
+from optledger.storage.repositories.people import (
+    delete_identifiers_of_people,
+    identifiers_of_people,
 )
+from optledger.storage.repositories.privacy import PrivacyRequestRow
+from optledger.storage.sql import Connection
 from optledger.storage.types import utcnow
 
 DELETE_REQUEST = "DELETE"
 REDACTED_BODY = "[erased]"
-
-# Every (table, column) that keeps a raw contact value: erasure rewrites each.
-CONTACT_COLUMNS: tuple[
-    tuple[type[SubscriptionRecord | Event | Message | InboundMessage | ConfirmationBlock], str],
-    ...,
-] = (
-    (SubscriptionRecord, "contact_value"),
-    (Event, "contact_value"),
-    (Message, "to_address"),
-    (InboundMessage, "from_address"),
-    (ConfirmationBlock, "contact_value"),
-)
 
 
 @dataclass(frozen=True)
@@ -79,132 +61,109 @@ def mask_email(email: str) -> str:
 
 
 async def request_deletion(
-    session: AsyncSession, company: Company, command: DeleteRequestCommand, context: RequestContext
-) -> PrivacyRequest:
+    connection: Connection,
+    company: CompanyRow,
+    command: DeleteRequestCommand,
+    context: RequestContext,
+) -> PrivacyRequestRow:
     """Record a deletion request and process it now."""
     contacts = command.subject.contacts
     if not command.subject.identifiers:
         raise InvalidInput("a deletion request needs subjectEmail, subjectPhone or clientUserId")
-    now = utcnow()
-    request = PrivacyRequest(
+    request_id = await stored.insert_privacy_request(
+        connection,
         company_id=company.id,
         type=DELETE_REQUEST,
         subject_email=mask_email(contacts.email) if contacts.email else None,
         subject_phone=mask_phone(contacts.phone) if contacts.phone else None,
         request_msg=command.request_msg,
-        processed=False,
         credential_id=context.credential_id,
-        requested_at=now,
-        processing_started_at=now,
+        now=utcnow(),
     )
-    session.add(request)
-    await session.flush()
-    await _erase(session, company.id, command.subject, request, context)
-    request.processed = True
-    request.processing_ended_at = utcnow()
-    return request
+    await _erase(connection, company.id, command.subject, request_id, context)
+    return await stored.finish_privacy_request(connection, request_id, utcnow())
 
 
 async def get_privacy_request(
-    session: AsyncSession, company_id: int, request_id: str
-) -> PrivacyRequest:
+    connection: Connection, company_id: int, request_id: str
+) -> PrivacyRequestRow:
     """One of the company's privacy requests, or `NotFound`."""
     found = None
     if request_id.isdigit() and len(request_id) <= 18:
-        found = await session.scalar(
-            select(PrivacyRequest).where(
-                PrivacyRequest.company_id == company_id, PrivacyRequest.id == int(request_id)
-            )
-        )
+        found = await stored.privacy_request(connection, company_id, int(request_id))
     if found is None:
         raise NotFound(f"privacy request {request_id!r} does not exist")
     return found
 
 
 async def _subject_contacts(
-    session: AsyncSession, company_id: int, subject: Identity
+    connection: Connection, company_id: int, subject: Identity
 ) -> tuple[set[int], dict[str, Channel]]:
     """The people the subject's identifiers find, and all their contact points."""
-    person_ids = set((await find_people(session, company_id, subject.identifiers)).values())
+    person_ids = set((await find_people(connection, company_id, subject.identifiers)).values())
     given = subject.contacts
     contacts = {value: c for c in Channel if (value := given.for_channel(c)) is not None}
-    if person_ids:
-        rows = await session.execute(
-            select(PersonIdentifier.kind, PersonIdentifier.value).where(
-                PersonIdentifier.company_id == company_id,
-                PersonIdentifier.person_id.in_(person_ids),
-                PersonIdentifier.kind.in_([IdentifierKind.PHONE, IdentifierKind.EMAIL]),
-            )
-        )
-        for kind, value in rows:
-            contacts[value] = Channel.TEXT if kind == IdentifierKind.PHONE else Channel.EMAIL
+    for identifier in await identifiers_of_people(connection, company_id, person_ids):
+        if identifier.kind == IdentifierKind.PHONE:
+            contacts[identifier.value] = Channel.TEXT
+        elif identifier.kind == IdentifierKind.EMAIL:
+            contacts[identifier.value] = Channel.EMAIL
     return person_ids, contacts
 
 
 async def _erase(
-    session: AsyncSession,
+    connection: Connection,
     company_id: int,
     subject: Identity,
-    request: PrivacyRequest,
+    request_id: int,
     context: RequestContext,
 ) -> None:
-    person_ids, contacts = await _subject_contacts(session, company_id, subject)
-    key = await privacy_key(session, company_id, create=True)
-    assert key is not None
-    records = await session.scalars(
-        select(SubscriptionRecord).where(
-            SubscriptionRecord.company_id == company_id,
-            or_(
-                SubscriptionRecord.contact_value.in_(contacts),
-                SubscriptionRecord.person_id.in_(person_ids),
+    person_ids, contacts = await _subject_contacts(connection, company_id, subject)
+    key = await ensure_privacy_key(connection, company_id)
+    found = await stored.records_of_subject(connection, company_id, contacts, person_ids)
+    for record in found:
+        contacts.setdefault(record.contact_value, Channel(record.channel))
+    open_ids = [r.id for r in found if is_open(RecordStatus(r.status))]
+    if open_ids:
+        # The subject asked to leave: their open records end before anything is scrubbed.
+        ended = await records.records_by_ids(
+            connection,
+            await records.end_records(
+                connection, open_ids, OptOutReason.API_OPT_OUT.value, utcnow()
             ),
         )
-    )
-    for record in records:
-        contacts.setdefault(record.contact_value, Channel(record.channel))
-        if is_open(RecordStatus(record.status)):
-            end_record(session, record, OptOutReason.API_OPT_OUT, context)
-    await session.flush()
-    for value, channel in contacts.items():
-        digest = contact_hash(key, channel, value)
-        await suppress(session, company_id, channel, digest, request.id)
-        await _redact(session, company_id, value, f"erased:{digest}")
-    for table in (PersonIdentifier, PersonAttribute):
-        await session.execute(
-            delete(table).where(table.company_id == company_id, table.person_id.in_(person_ids))
+        await record_events(
+            connection,
+            [
+                event_on(
+                    r, EventType.SUBSCRIPTION_ENDED, context, reason=OptOutReason.API_OPT_OUT.value
+                )
+                for r in ended
+            ],
         )
-    record_event(
-        session,
+    digests = {value: contact_hash(key, channel, value) for value, channel in contacts.items()}
+    await stored.suppress(
+        connection,
+        company_id,
+        [(contacts[value].value, digest) for value, digest in digests.items()],
+        ERASURE_REASON,
+        request_id,
+        utcnow(),
+    )
+    for value, digest in digests.items():
+        await stored.redact_contact_value(
+            connection, company_id, value, f"erased:{digest}", REDACTED_BODY
+        )
+    await delete_identifiers_of_people(connection, company_id, person_ids)
+    await stored.delete_attribute_values(connection, company_id, person_ids)
+    await record_event(
+        connection,
         company_id,
         EventType.PRIVACY_ERASURE,
         context,
         data={
-            "privacy_request_id": request.id,
+            "privacy_request_id": request_id,
             "people": len(person_ids),
             "contact_points": len(contacts),
         },
     )
-
-
-async def _redact(session: AsyncSession, company_id: int, value: str, redacted: str) -> None:
-    await session.execute(
-        update(Message)
-        .where(Message.company_id == company_id, Message.to_address == value)
-        .values(
-            body=REDACTED_BODY,
-            # Nothing more may be sent to an erased contact point.
-            status=case((Message.status == "queued", "cancelled"), else_=Message.status),
-        )
-    )
-    await session.execute(
-        update(InboundMessage)
-        .where(InboundMessage.company_id == company_id, InboundMessage.from_address == value)
-        .values(body=REDACTED_BODY)
-    )
-    for table, column in CONTACT_COLUMNS:
-        await session.execute(
-            update(table)
-            .where(table.company_id == company_id, getattr(table, column) == value)
-            .values({column: redacted})
-            .execution_options(synchronize_session=False)
-        )

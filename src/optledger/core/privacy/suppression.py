@@ -20,14 +20,17 @@ import secrets
 from collections.abc import Sequence
 from typing import Protocol
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from optledger.core.catalog import Catalog
 from optledger.core.consent import Channel
 from optledger.core.context import RequestContext
 from optledger.core.errors import ContactPointSuppressed
-from optledger.core.events import EventType, record_event
-from optledger.storage.tables import PrivacyKey, SignUpUnit, Suppression
+from optledger.core.events import EventType, new_event, record_events
+from optledger.storage.repositories import privacy_keys
+from optledger.storage.repositories.companies import bump_version
+from optledger.storage.repositories.privacy import suppressed_among
+from optledger.storage.repositories.units import UnitRow
+from optledger.storage.sql import Connection
+from optledger.storage.types import utcnow
 
 ERASURE_REASON = "privacy_erasure"
 IMPORT_METHOD = "IMPORT"
@@ -41,14 +44,18 @@ class ChannelContacts(Protocol):
         ...
 
 
-async def privacy_key(session: AsyncSession, company_id: int, *, create: bool) -> str | None:
-    """The company's suppression key; made on first need when `create`."""
-    key = await session.scalar(select(PrivacyKey.secret).where(PrivacyKey.company_id == company_id))
-    if key is None and create:
+async def ensure_privacy_key(connection: Connection, company_id: int) -> str:
+    """The company's suppression key, made on first need.
+
+    Making it bumps the company's version: every process's cached catalog learns
+    that this company now has suppressions to check. Two first erasures racing: the
+    unique company_id fails one, which replays.
+    """
+    key = await privacy_keys.privacy_key(connection, company_id)
+    if key is None:
         key = secrets.token_hex(32)
-        session.add(PrivacyKey(company_id=company_id, secret=key))
-        # Two first erasures racing: the unique company_id fails one, which replays.
-        await session.flush()
+        await privacy_keys.insert_privacy_key(connection, company_id, key, utcnow())
+        await bump_version(connection, company_id)
     return key
 
 
@@ -58,33 +65,10 @@ def contact_hash(key: str, channel: Channel, contact: str) -> str:
     return hmac.new(bytes.fromhex(key), message, hashlib.sha256).hexdigest()
 
 
-async def suppress(
-    session: AsyncSession, company_id: int, channel: Channel, digest: str, request_id: int
-) -> None:
-    """Add a contact point, by its `contact_hash`, to the suppression list (once)."""
-    known = await session.scalar(
-        select(Suppression.id).where(
-            Suppression.company_id == company_id,
-            Suppression.channel == channel.value,
-            Suppression.contact_hash == digest,
-        )
-    )
-    if known is None:
-        session.add(
-            Suppression(
-                company_id=company_id,
-                channel=channel.value,
-                contact_hash=digest,
-                reason=ERASURE_REASON,
-                privacy_request_id=request_id,
-            )
-        )
-
-
 async def check_suppression(
-    session: AsyncSession,
-    company_id: int,
-    unit: SignUpUnit,
+    connection: Connection,
+    catalog: Catalog,
+    unit: UnitRow,
     contacts: ChannelContacts,
     channels: Sequence[Channel],
     single_opt_in: bool,
@@ -93,23 +77,19 @@ async def check_suppression(
     """Refuse to re-subscribe an erased contact point without confirmed consent.
 
     The one place the suppression list is consulted, by the subscribe flow before
-    anything is written. Costs one indexed read for a company that never erased.
+    anything is written. Costs nothing for a company that never erased anyone (the
+    cached catalog knows), one indexed read otherwise.
     """
-    key = await privacy_key(session, company_id, create=False)
+    key = catalog.privacy_key
     if key is None:
         return
+    company_id = catalog.company.id
     wanted = {
         channel: (contact, contact_hash(key, channel, contact))
         for channel in channels
         if (contact := contacts.for_channel(channel)) is not None
     }
-    rows = await session.execute(
-        select(Suppression.channel, Suppression.contact_hash).where(
-            Suppression.company_id == company_id,
-            Suppression.contact_hash.in_([digest for _, digest in wanted.values()]),
-        )
-    )
-    found = {(channel, digest) for channel, digest in rows}
+    found = await suppressed_among(connection, company_id, [d for _, d in wanted.values()])
     suppressed = [c for c, (_, digest) in wanted.items() if (c.value, digest) in found]
     for channel in suppressed:
         if single_opt_in or unit.method == IMPORT_METHOD:
@@ -117,13 +97,17 @@ async def check_suppression(
                 f"the {channel} contact point was erased at its owner's request and opted "
                 "out; it can only be subscribed again with confirmed consent (double opt-in)"
             )
-    for channel in suppressed:
-        record_event(
-            session,
-            company_id,
-            EventType.CONSENT_AFTER_ERASURE,
-            context,
-            channel=channel.value,
-            contact_value=wanted[channel][0],
-            data={"unit_id": unit.id, "method": unit.method},
-        )
+    await record_events(
+        connection,
+        [
+            new_event(
+                company_id,
+                EventType.CONSENT_AFTER_ERASURE,
+                context,
+                channel=channel.value,
+                contact_value=wanted[channel][0],
+                data={"unit_id": unit.id, "method": unit.method},
+            )
+            for channel in suppressed
+        ],
+    )

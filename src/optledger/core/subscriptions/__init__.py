@@ -1,7 +1,12 @@
 """Subscribing, unsubscribing and asking who may be messaged."""
 
-from optledger.core.subscriptions.contacts import ContactPoints
-from optledger.core.subscriptions.eligibility import Eligibility, check_eligibility
+from optledger.core.subscriptions.eligibility import (
+    Eligibility,
+    check_eligibility,
+    check_eligibility_of_batch,
+    check_eligibility_of_many,
+    eligible_among,
+)
 from optledger.core.subscriptions.subscribe import (
     SubscribeCommand,
     SubscribeOutcome,
@@ -11,18 +16,22 @@ from optledger.core.subscriptions.subscribe import (
 from optledger.core.subscriptions.unsubscribe import (
     UnsubscribeCommand,
     UnsubscribeOutcome,
+    UnsubscribeResult,
     unsubscribe,
 )
 
 __all__ = [
-    "ContactPoints",
     "Eligibility",
     "SubscribeCommand",
     "SubscribeOutcome",
     "SubscribeResult",
     "UnsubscribeCommand",
     "UnsubscribeOutcome",
+    "UnsubscribeResult",
     "check_eligibility",
+    "check_eligibility_of_batch",
+    "check_eligibility_of_many",
+    "eligible_among",
     "subscribe",
     "unsubscribe",
 ]

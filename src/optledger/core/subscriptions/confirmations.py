@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from optledger.core.catalog import Catalog
 from optledger.core.consent import Channel, ConsentAction, RecordStatus, next_status
 from optledger.core.context import RequestContext
-from optledger.core.errors import ConfirmationBlocked
-from optledger.core.events import EventType, record_event_on
+from optledger.core.events import EventType, event_on, record_events
 from optledger.core.messages import queue_message
-from optledger.core.subscriptions.records import record_locale
 from optledger.core.templates import MessageKind
-from optledger.storage.tables import Company, ConfirmationBlock, SignUpUnit, SubscriptionRecord
+from optledger.storage.repositories import records as stored
+from optledger.storage.repositories.records import RecordRow
+from optledger.storage.sql import Connection
 from optledger.storage.types import utcnow
 
 _EVENT_BY_ACTION = {
@@ -24,129 +24,74 @@ _EVENT_BY_ACTION = {
 }
 
 
-async def pending_text_records(
-    session: AsyncSession, company_id: int, phone: str
-) -> list[SubscriptionRecord]:
-    """The TEXT records of a number still waiting for Y or N, oldest first."""
-    return list(
-        await session.scalars(
-            select(SubscriptionRecord)
-            .where(
-                SubscriptionRecord.company_id == company_id,
-                SubscriptionRecord.contact_value == phone,
-                SubscriptionRecord.channel == Channel.TEXT,
-                SubscriptionRecord.status == RecordStatus.PENDING,
-            )
-            .order_by(SubscriptionRecord.id)
-        )
-    )
-
-
-def _answer(
-    session: AsyncSession,
-    record: SubscriptionRecord,
+async def _answer(
+    connection: Connection,
+    records: Sequence[RecordRow],
     action: ConsentAction,
     context: RequestContext,
-    now: datetime,
-) -> None:
-    record.status = next_status(RecordStatus(record.status), action).value
-    record.updated_at = now
-    if action == ConsentAction.CONFIRM:
-        record.opt_in_date = now
-    record_event_on(session, record, _EVENT_BY_ACTION[action], context, unit_id=record.unit_id)
+) -> list[RecordRow]:
+    """Move PENDING records on; returns those still PENDING until now (not a racing answer)."""
+    status = next_status(RecordStatus.PENDING, action)
+    now = utcnow()
+    moved = set(await stored.answer_pending(connection, [r.id for r in records], status.value, now))
+    answered = [
+        dataclasses.replace(
+            record,
+            status=status.value,
+            opt_in_date=now if action == ConsentAction.CONFIRM else record.opt_in_date,
+        )
+        for record in records
+        if record.id in moved
+    ]
+    await record_events(
+        connection,
+        [
+            event_on(record, _EVENT_BY_ACTION[action], context, unit_id=record.unit_id)
+            for record in answered
+        ],
+    )
+    return answered
 
 
 async def confirm_pending(
-    session: AsyncSession,
-    company: Company,
-    records: list[SubscriptionRecord],
+    connection: Connection,
+    catalog: Catalog,
+    records: Sequence[RecordRow],
     context: RequestContext,
-) -> None:
+) -> list[RecordRow]:
     """The number replied Y: each record becomes ACTIVE and its welcome message is sent."""
-    now = utcnow()
-    for record in records:
-        _answer(session, record, ConsentAction.CONFIRM, context, now)
-        unit = await session.get(SignUpUnit, record.unit_id) if record.unit_id else None
-        queue_message(
-            session,
-            company,
+    confirmed = await _answer(connection, records, ConsentAction.CONFIRM, context)
+    for record in confirmed:
+        await queue_message(
+            connection,
+            catalog.company,
             context,
             channel=Channel(record.channel),
             to=record.contact_value,
             kind=MessageKind.WELCOME,
-            locale=record_locale(record),
+            locale=record.locale,
             person_id=record.person_id,
-            unit=unit,
+            unit=catalog.unit(record.unit_id) if record.unit_id else None,
         )
+    return confirmed
 
 
 async def decline_pending(
-    session: AsyncSession, records: list[SubscriptionRecord], context: RequestContext
-) -> None:
+    connection: Connection, records: Sequence[RecordRow], context: RequestContext
+) -> list[RecordRow]:
     """The number replied N: each record is DECLINED and its unit may not prompt again."""
+    declined = await _answer(connection, records, ConsentAction.DECLINE, context)
     now = utcnow()
-    for record in records:
-        _answer(session, record, ConsentAction.DECLINE, context, now)
-        if record.unit_id is not None and not await _block(
-            session, record.company_id, record.unit_id, record.contact_value
-        ):
-            session.add(
-                ConfirmationBlock(
-                    company_id=record.company_id,
-                    unit_id=record.unit_id,
-                    contact_value=record.contact_value,
-                    created_at=now,
-                )
+    for record in declined:
+        if record.unit_id is not None:
+            await stored.insert_block(
+                connection, record.company_id, record.unit_id, record.contact_value, now
             )
+    return declined
 
 
-async def _block(
-    session: AsyncSession, company_id: int, unit_id: int, contact_value: str
-) -> ConfirmationBlock | None:
-    return await session.scalar(
-        select(ConfirmationBlock).where(
-            ConfirmationBlock.company_id == company_id,
-            ConfirmationBlock.unit_id == unit_id,
-            ConfirmationBlock.contact_value == contact_value,
-        )
-    )
-
-
-async def check_confirmation_block(
-    session: AsyncSession, unit: SignUpUnit, contact_value: str, *, initiated_by_contact: bool
-) -> None:
-    """Refuse to prompt a number that said NO to this unit.
-
-    A number that asks again itself (a keyword, START) lifts its own block.
-    """
-    block = await _block(session, unit.company_id, unit.id, contact_value)
-    if block is None:
-        return
-    if initiated_by_contact:
-        await session.delete(block)
-        return
-    raise ConfirmationBlocked(
-        f"{contact_value} answered NO to sign-up unit {unit.id}'s confirmation prompt"
-    )
-
-
-async def expire_pending(session: AsyncSession, older_than: datetime, *, limit: int = 500) -> int:
+async def expire_pending(connection: Connection, older_than: datetime, *, limit: int = 500) -> int:
     """Expire prompts left unanswered since before `older_than`, in every company."""
-    query = (
-        select(SubscriptionRecord)
-        .where(
-            SubscriptionRecord.status == RecordStatus.PENDING,
-            SubscriptionRecord.created_at < older_than,
-        )
-        .order_by(SubscriptionRecord.created_at)
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        # Several workers sweep at once; each takes rows no other sweep holds.
-        query = query.with_for_update(skip_locked=True)
-    records = list(await session.scalars(query))
-    context = RequestContext(source="expiry")
-    now = utcnow()
-    for record in records:
-        _answer(session, record, ConsentAction.EXPIRE, context, now)
+    records = await stored.pending_older_than(connection, older_than, limit)
+    await _answer(connection, records, ConsentAction.EXPIRE, RequestContext(source="expiry"))
     return len(records)

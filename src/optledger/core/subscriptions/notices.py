@@ -4,25 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from optledger.core.consent import Channel
 from optledger.core.context import RequestContext
 from optledger.core.messages import queue_message
-from optledger.core.subscriptions.records import record_locale, records_for_contacts
 from optledger.core.templates import MessageKind
-from optledger.storage.tables import Company, SubscriptionRecord
+from optledger.storage.repositories.companies import CompanyRow
+from optledger.storage.repositories.records import RecordRow, records_of_contacts
+from optledger.storage.sql import Connection
 
 
 async def send_text_notice(
-    session: AsyncSession,
-    company: Company,
+    connection: Connection,
+    company: CompanyRow,
     phone: str,
     kind: MessageKind,
     context: RequestContext,
     *,
     locale: str | None = None,
-    records: Sequence[SubscriptionRecord] | None = None,
+    records: Sequence[RecordRow] | None = None,
 ) -> None:
     """Queue one notice to `phone`.
 
@@ -31,13 +30,12 @@ async def send_text_notice(
     caller has already read them.
     """
     if records is None:
-        records = await records_for_contacts(session, company.id, [phone])
+        records = await records_of_contacts(connection, company.id, [phone])
     last = next((r for r in reversed(records) if r.channel == Channel.TEXT), None)
     if locale is None:
-        default = f"{company.default_language}-{company.default_country}"
-        locale = record_locale(last) if last is not None else default
-    queue_message(
-        session,
+        locale = last.locale if last is not None else company.default_locale
+    await queue_message(
+        connection,
         company,
         context,
         channel=Channel.TEXT,

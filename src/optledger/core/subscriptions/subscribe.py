@@ -5,22 +5,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from optledger.core.companies import default_list
+from optledger.core.catalog import Catalog, load_catalog
 from optledger.core.consent import Channel, CreationStatus, RecordStatus, SubscriptionType
+from optledger.core.contact_points import ContactPoints
 from optledger.core.context import RequestContext
-from optledger.core.errors import InvalidInput
-from optledger.core.events import EventType, record_event_on
-from optledger.core.messages import queue_message
+from optledger.core.errors import ConfirmationBlocked, InvalidInput
+from optledger.core.events import EventType, event_on, new_event, record_events
+from optledger.core.messages import queue_message, render_message
 from optledger.core.people import Identifier, resolve_person
 from optledger.core.privacy.suppression import check_suppression
 from optledger.core.sign_up_units import API_METHOD, Locale, resolve_sign_up_unit
-from optledger.core.subscriptions.confirmations import check_confirmation_block
-from optledger.core.subscriptions.contacts import ContactPoints
-from optledger.core.subscriptions.records import open_record
 from optledger.core.templates import MessageKind
-from optledger.storage.tables import Company, Person, SignUpUnit, SubscriptionRecord
+from optledger.storage.database import LostRace
+from optledger.storage.repositories import records as stored
+from optledger.storage.repositories.companies import CompanyRow
+from optledger.storage.repositories.openings import open_record
+from optledger.storage.repositories.people import PersonRow
+from optledger.storage.repositories.records import NewRecord
+from optledger.storage.repositories.units import UnitRow
+from optledger.storage.sql import Connection
 from optledger.storage.types import utcnow
 
 
@@ -41,7 +44,7 @@ class SubscribeCommand:
     # The person asked from their own handset: a confirmation block is lifted.
     initiated_by_contact: bool = False
     # Already resolved from these identifiers by the caller (the user upsert flow).
-    person: Person | None = None
+    person: PersonRow | None = None
 
 
 @dataclass(frozen=True)
@@ -58,12 +61,12 @@ class SubscribeOutcome:
 class SubscribeResult:
     """The person and an outcome per channel."""
 
-    person: Person
-    unit: SignUpUnit
+    person: PersonRow
+    unit: UnitRow
     outcomes: list[SubscribeOutcome] = field(default_factory=list)
 
 
-def initial_status(unit: SignUpUnit, channel: Channel, single_opt_in: bool) -> RecordStatus:
+def initial_status(unit: UnitRow, channel: Channel, single_opt_in: bool) -> RecordStatus:
     """Where a new record starts: PENDING where the unit asks for double opt-in.
 
     TEXT follows `double_opt_in` (on by default), EMAIL `email_double_opt_in` (off by
@@ -73,7 +76,7 @@ def initial_status(unit: SignUpUnit, channel: Channel, single_opt_in: bool) -> R
     return RecordStatus.PENDING if double and not single_opt_in else RecordStatus.ACTIVE
 
 
-def _channels_to_open(command: SubscribeCommand, unit: SignUpUnit) -> list[Channel]:
+def _channels_to_open(command: SubscribeCommand, unit: UnitRow) -> list[Channel]:
     unit_channels = [Channel(value) for value in unit.channels]
     if command.channels is not None:
         foreign = [c for c in command.channels if c not in unit_channels]
@@ -92,12 +95,12 @@ def _channels_to_open(command: SubscribeCommand, unit: SignUpUnit) -> list[Chann
 
 
 async def subscribe(
-    session: AsyncSession, company: Company, command: SubscribeCommand, context: RequestContext
+    connection: Connection, company: CompanyRow, command: SubscribeCommand, context: RequestContext
 ) -> SubscribeResult:
     """Ask for consent on each channel; repeats are recorded, never duplicated."""
-    unit = await resolve_sign_up_unit(
-        session,
-        company.id,
+    catalog = await load_catalog(connection, company.id)
+    unit = resolve_sign_up_unit(
+        catalog,
         unit_id=command.unit_id,
         locale=command.locale,
         subscription_type=command.subscription_type,
@@ -107,10 +110,12 @@ async def subscribe(
         raise InvalidInput(f"sign-up source {unit.id} does not allow single opt-in")
     channels = _channels_to_open(command, unit)
     await check_suppression(
-        session, company.id, unit, command.contacts, channels, command.single_opt_in, context
+        connection, catalog, unit, command.contacts, channels, command.single_opt_in, context
     )
     person = command.person or await resolve_person(
-        session, company.id, [*command.contacts.identifiers, *command.external_identifiers]
+        connection,
+        catalog.company.id,
+        [*command.contacts.identifiers, *command.external_identifiers],
     )
     result = SubscribeResult(person=person, unit=unit)
     for channel in channels:
@@ -118,9 +123,9 @@ async def subscribe(
         assert contact is not None
         result.outcomes.append(
             await open_subscription(
-                session,
-                company,
-                person,
+                connection,
+                catalog,
+                person.id,
                 unit,
                 channel,
                 contact,
@@ -133,11 +138,22 @@ async def subscribe(
     return result
 
 
+def _promised_message(
+    status: RecordStatus, single_opt_in: bool, unit: UnitRow
+) -> MessageKind | None:
+    """What a new record promises: the prompt when PENDING, else the welcome (legal) text."""
+    if status == RecordStatus.PENDING:
+        return MessageKind.CONFIRMATION_PROMPT
+    if not single_opt_in or unit.welcome_on_single_opt_in:
+        return MessageKind.WELCOME
+    return None
+
+
 async def open_subscription(
-    session: AsyncSession,
-    company: Company,
-    person: Person,
-    unit: SignUpUnit,
+    connection: Connection,
+    catalog: Catalog,
+    person_id: int,
+    unit: UnitRow,
     channel: Channel,
     contact: str,
     context: RequestContext,
@@ -150,39 +166,22 @@ async def open_subscription(
 
     Queues what the person is promised: the prompt for a PENDING record, the
     welcome (legal) message for an ACTIVE one, "already subscribed" on a TEXT repeat.
+    The record, its event and its message are written in one statement where the
+    database allows; a contact point already open on the list writes nothing there
+    and is answered as a repeat.
     """
+    company = catalog.company
     sub_type = SubscriptionType(unit.subscription_type)
-    target = await default_list(session, company.id, sub_type, channel)
-    locale = f"{unit.language}-{unit.country}"
-    existing = await open_record(session, company.id, target.id, contact)
-    if existing is not None:
-        record_event_on(
-            session, existing, EventType.SUBSCRIPTION_REPEATED, context, unit_id=unit.id
-        )
-        if channel == Channel.TEXT:
-            # A prompt still waiting is sent again: "already subscribed" would mislead.
-            pending = existing.status == RecordStatus.PENDING
-            queue_message(
-                session,
-                company,
-                context,
-                channel=channel,
-                to=contact,
-                kind=MessageKind.CONFIRMATION_PROMPT if pending else MessageKind.ALREADY_SUBSCRIBED,
-                locale=locale,
-                person_id=person.id,
-                unit=unit,
-            )
-        return SubscribeOutcome(sub_type, channel, CreationStatus.PREVIOUSLY_CREATED, existing.id)
-
-    if channel == Channel.TEXT:
-        await check_confirmation_block(
-            session, unit, contact, initiated_by_contact=initiated_by_contact
-        )
+    target = catalog.default_list(sub_type, channel)
+    if target is None:
+        raise LookupError(f"company {company.id} has no default {sub_type} {channel} list")
+    if channel == Channel.TEXT and initiated_by_contact:
+        # A number that asks again itself (a keyword, START) lifts its own block.
+        await stored.delete_block(connection, company.id, unit.id, contact)
     now = utcnow()
-    record = SubscriptionRecord(
+    record = NewRecord(
         company_id=company.id,
-        person_id=person.id,
+        person_id=person_id,
         list_id=target.id,
         unit_id=unit.id,
         type=sub_type.value,
@@ -198,37 +197,77 @@ async def open_subscription(
         credential_id=context.credential_id,
         client_ip=context.client_ip,
         user_agent=context.user_agent,
-        consented_at=now,
-        created_at=now,
-        updated_at=now,
+        now=now,
     )
-    session.add(record)
-    # The partial unique index on open records turns a concurrent duplicate into an
-    # IntegrityError here; the unit of work is replayed and finds this record.
-    await session.flush()
-    record_event_on(
-        session,
-        record,
+    created = new_event(
+        company.id,
         EventType.SUBSCRIPTION_CREATED,
         context,
-        unit_id=unit.id,
-        status=status.value,
+        person_id=person_id,
+        channel=channel.value,
+        contact_value=contact,
+        data={"type": sub_type.value, "unit_id": unit.id, "status": status.value},
     )
-    kind = None
-    if status == RecordStatus.PENDING:
-        kind = MessageKind.CONFIRMATION_PROMPT
-    elif not single_opt_in or unit.welcome_on_single_opt_in:
-        kind = MessageKind.WELCOME
+    kind = _promised_message(status, single_opt_in, unit)
+    message = None
     if kind is not None:
-        queue_message(
-            session,
+        message = render_message(
             company,
             context,
             channel=channel,
             to=contact,
             kind=kind,
-            locale=locale,
-            person_id=person.id,
+            locale=unit.locale,
+            person_id=person_id,
             unit=unit,
         )
-    return SubscribeOutcome(sub_type, channel, CreationStatus.NEWLY_CREATED, record.id)
+    guard_block = channel == Channel.TEXT and not initiated_by_contact
+    record_id = await open_record(connection, record, created, message, guard_block=guard_block)
+    if record_id is not None:
+        return SubscribeOutcome(sub_type, channel, CreationStatus.NEWLY_CREATED, record_id)
+    return await _repeat_or_refuse(
+        connection, catalog, person_id, unit, target.id, channel, contact, context, guard_block
+    )
+
+
+async def _repeat_or_refuse(
+    connection: Connection,
+    catalog: Catalog,
+    person_id: int,
+    unit: UnitRow,
+    list_id: int,
+    channel: Channel,
+    contact: str,
+    context: RequestContext,
+    guard_block: bool,
+) -> SubscribeOutcome:
+    """Nothing was opened: the contact point is open on the list already, or blocked."""
+    company = catalog.company
+    existing = await stored.open_record_on_list(connection, company.id, list_id, contact)
+    if existing is None:
+        if guard_block and await stored.block_exists(connection, company.id, unit.id, contact):
+            raise ConfirmationBlocked(
+                f"{contact} answered NO to sign-up unit {unit.id}'s confirmation prompt"
+            )
+        # The open record this insert collided with has just ended: try again.
+        raise LostRace(f"open record of {contact} on list {list_id} changed")
+    await record_events(
+        connection,
+        [event_on(existing, EventType.SUBSCRIPTION_REPEATED, context, unit_id=unit.id)],
+    )
+    if channel == Channel.TEXT:
+        # A prompt still waiting is sent again: "already subscribed" would mislead.
+        pending = existing.status == RecordStatus.PENDING
+        await queue_message(
+            connection,
+            company,
+            context,
+            channel=channel,
+            to=contact,
+            kind=MessageKind.CONFIRMATION_PROMPT if pending else MessageKind.ALREADY_SUBSCRIBED,
+            locale=unit.locale,
+            person_id=person_id,
+            unit=unit,
+        )
+    sub_type = SubscriptionType(unit.subscription_type)
+    return SubscribeOutcome(sub_type, channel, CreationStatus.PREVIOUSLY_CREATED, existing.id)

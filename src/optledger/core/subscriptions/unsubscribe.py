@@ -1,11 +1,13 @@
-"""The unsubscribe flow: end the open records of the named contact points."""
+"""The one opt-out flow: end the open records of the named contact points.
+
+Every door that takes an opt-out comes here: the Attentive unsubscribe, an
+inbound STOP, and the legacy and Vibes opt-outs.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from optledger.core.consent import (
     Channel,
@@ -13,15 +15,17 @@ from optledger.core.consent import (
     SubscriptionType,
     UnsubscribeStatus,
 )
+from optledger.core.contact_points import ContactPoints
 from optledger.core.context import RequestContext
 from optledger.core.errors import InvalidInput, NotFound
-from optledger.core.events import EventType, record_event
+from optledger.core.events import EventType, new_event, record_events
 from optledger.core.people import any_identifier_known
-from optledger.core.subscriptions.contacts import ContactPoints
 from optledger.core.subscriptions.notices import send_text_notice
-from optledger.core.subscriptions.records import end_open_records, records_for_contacts
+from optledger.core.subscriptions.records import end_open_records
 from optledger.core.templates import MessageKind
-from optledger.storage.tables import Company, SubscriptionRecord
+from optledger.storage.repositories.companies import CompanyRow
+from optledger.storage.repositories.records import RecordRow, records_of_contacts
+from optledger.storage.sql import Connection
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,10 @@ class UnsubscribeCommand:
     notify: bool = True
     notification_locale: str | None = None
     reason: OptOutReason = OptOutReason.API_OPT_OUT
+    # An API opt-out names a subscriber it knows; a STOP may come from anyone.
+    must_be_known: bool = True
+    # A STOP is always answered, even from a number with nothing to end.
+    always_notify: bool = False
 
 
 @dataclass(frozen=True)
@@ -44,8 +52,16 @@ class UnsubscribeOutcome:
     status: UnsubscribeStatus
 
 
+@dataclass(frozen=True)
+class UnsubscribeResult:
+    """An outcome per (type, channel), and the records the opt-out ended."""
+
+    outcomes: list[UnsubscribeOutcome]
+    ended_ids: list[int]
+
+
 def _targets(
-    command: UnsubscribeCommand, records: list[SubscriptionRecord]
+    command: UnsubscribeCommand, records: list[RecordRow]
 ) -> list[tuple[SubscriptionType, Channel]]:
     if command.subscriptions is None:
         return list(dict.fromkeys((SubscriptionType(r.type), Channel(r.channel)) for r in records))
@@ -57,11 +73,11 @@ def _targets(
 
 
 async def unsubscribe(
-    session: AsyncSession,
-    company: Company,
+    connection: Connection,
+    company: CompanyRow,
     command: UnsubscribeCommand,
     context: RequestContext,
-) -> list[UnsubscribeOutcome]:
+) -> UnsubscribeResult:
     """End every open record the command covers; repeats are recorded as events.
 
     A phone only reaches TEXT records and an email only EMAIL ones.
@@ -69,41 +85,60 @@ async def unsubscribe(
     contacts = command.contacts
     records = [
         record
-        for record in await records_for_contacts(
-            session, company.id, [value for value in (contacts.phone, contacts.email) if value]
-        )
+        for record in await records_of_contacts(connection, company.id, contacts.values)
         if record.contact_value == contacts.for_channel(Channel(record.channel))
     ]
-    if not records and not await any_identifier_known(session, company.id, contacts.identifiers):
+    if (
+        command.must_be_known
+        and not records
+        and not await any_identifier_known(connection, company.id, contacts.identifiers)
+    ):
         raise NotFound("no subscriber has this phone or email")
 
+    targets = _targets(command, records)
+    to_end = [r for r in records if (SubscriptionType(r.type), Channel(r.channel)) in targets]
+    ended = await end_open_records(connection, to_end, command.reason, context)
     outcomes = []
-    for sub_type, channel in _targets(command, records):
-        contact = contacts.for_channel(channel)
+    repeats = []
+    for sub_type, channel in targets:
+        if any(r.type == sub_type and r.channel == channel for r in ended):
+            outcomes.append(
+                UnsubscribeOutcome(sub_type, channel, UnsubscribeStatus.NEWLY_UNSUBSCRIBED)
+            )
+            continue
         matching = [r for r in records if r.type == sub_type and r.channel == channel]
-        open_ones = end_open_records(session, matching, command.reason, context)
-        if not open_ones:
-            record_event(
-                session,
+        repeats.append(
+            new_event(
                 company.id,
                 EventType.UNSUBSCRIBE_REPEATED,
                 context,
                 person_id=matching[-1].person_id if matching else None,
                 channel=channel.value,
-                contact_value=contact,
+                contact_value=contacts.for_channel(channel),
                 data={"type": sub_type.value, "reason": command.reason.value},
             )
-        status = (
-            UnsubscribeStatus.NEWLY_UNSUBSCRIBED
-            if open_ones
-            else UnsubscribeStatus.PREVIOUSLY_UNSUBSCRIBED
         )
-        outcomes.append(UnsubscribeOutcome(sub_type, channel, status))
+        outcomes.append(
+            UnsubscribeOutcome(sub_type, channel, UnsubscribeStatus.PREVIOUSLY_UNSUBSCRIBED)
+        )
+    if not targets:
+        repeats.extend(
+            new_event(
+                company.id,
+                EventType.UNSUBSCRIBE_REPEATED,
+                context,
+                channel=channel.value,
+                contact_value=contacts.for_channel(channel),
+                data={"reason": command.reason.value},
+            )
+            for channel in contacts.channels
+        )
+    await record_events(connection, repeats)
 
     text_touched = any(outcome.channel == Channel.TEXT for outcome in outcomes)
-    if command.notify and text_touched and contacts.phone:
+    if command.notify and contacts.phone and (text_touched or command.always_notify):
         await send_text_notice(
-            session,
+            connection,
             company,
             contacts.phone,
             MessageKind.OPT_OUT_CONFIRMATION,
@@ -111,4 +146,4 @@ async def unsubscribe(
             locale=command.notification_locale,
             records=records,
         )
-    return outcomes
+    return UnsubscribeResult(outcomes, [record.id for record in ended])

@@ -39,8 +39,8 @@ async def set_custom(
     """Set custom attributes, creating each new name with the type of its first value."""
     identity = identity_of(body.user.phone, body.user.email, body.user.external_identifiers)
     await database.run(
-        lambda session: set_custom_attributes(
-            session, principal.company.id, identity, body.properties
+        lambda connection: set_custom_attributes(
+            connection, principal.company.id, identity, body.properties
         )
     )
     return {}

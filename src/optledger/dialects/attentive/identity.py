@@ -80,5 +80,7 @@ async def add_user_identifiers(
 ) -> dict[str, str]:
     """Link a clientUserId or custom identifiers to a user's other identifiers."""
     identity = body.to_core()
-    await database.run(lambda session: link_identifiers(session, principal.company.id, identity))
+    await database.run(
+        lambda connection: link_identifiers(connection, principal.company.id, identity)
+    )
     return {}

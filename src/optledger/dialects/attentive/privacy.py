@@ -18,7 +18,7 @@ from optledger.core.privacy.erasure import (
 )
 from optledger.dialects.attentive.wire import ShortText, WireModel
 from optledger.dialects.auth import DatabaseDep, bearer_principal, request_context
-from optledger.storage.tables import PrivacyRequest
+from optledger.storage.repositories.privacy import PrivacyRequestRow
 
 router = APIRouter(prefix="/v1/privacy", tags=["Privacy Request"])
 # No separate read scope exists: reading a request needs the scope that made it.
@@ -53,7 +53,7 @@ def _timestamp(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _dto(found: PrivacyRequest) -> PrivacyRequestDto:
+def _dto(found: PrivacyRequestRow) -> PrivacyRequestDto:
     return PrivacyRequestDto(
         id=str(found.id),
         processed=found.processed,
@@ -84,7 +84,7 @@ async def create_delete_request(
     )
     context = request_context(request, principal, SOURCE)
     found = await database.run(
-        lambda session: request_deletion(session, principal.company, command, context)
+        lambda connection: request_deletion(connection, principal.company, command, context)
     )
     return _dto(found)
 
@@ -97,6 +97,6 @@ async def read_delete_request(
 ) -> PrivacyRequestDto:
     """A deletion request of this company, by id."""
     found = await database.read(
-        lambda session: get_privacy_request(session, principal.company.id, request_id)
+        lambda connection: get_privacy_request(connection, principal.company.id, request_id)
     )
     return _dto(found)

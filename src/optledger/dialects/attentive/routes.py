@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from optledger.dialects.attentive import (
     custom_attributes,
+    eligibility,
     identity,
     me,
     privacy,
@@ -12,6 +13,7 @@ from optledger.dialects.attentive import (
 )
 
 router = APIRouter()
+router.include_router(eligibility.router)
 router.include_router(subscriptions.router)
 router.include_router(me.router)
 router.include_router(user_attributes.router)

@@ -11,6 +11,7 @@ from optledger.auth.credentials import CredentialKind, Principal
 from optledger.auth.scopes import Scope
 from optledger.core import subscriptions as core
 from optledger.core.consent import SubscriptionType
+from optledger.core.contact_points import ContactPoints
 from optledger.dialects.attentive.wire import (
     ExternalIdentifiersDto,
     LocaleDto,
@@ -96,7 +97,7 @@ async def create_subscription(
 ) -> SubscribeResponse:
     """Opt a user in through a sign-up source, or the one API unit for locale and type."""
     command = core.SubscribeCommand(
-        contacts=core.ContactPoints.parse(body.user.phone, body.user.email),
+        contacts=ContactPoints.parse(body.user.phone, body.user.email),
         unit_id=None if body.sign_up_source_id is None else str(body.sign_up_source_id),
         locale=body.locale.to_core() if body.locale else None,
         subscription_type=SubscriptionType(body.subscription_type)
@@ -109,7 +110,7 @@ async def create_subscription(
     )
     context = request_context(request, principal, SOURCE)
     result = await database.run(
-        lambda session: core.subscribe(session, principal.company, command, context)
+        lambda connection: core.subscribe(connection, principal.company, command, context)
     )
     return SubscribeResponse(
         user=UserDto(phone=command.contacts.phone, email=command.contacts.email),
@@ -134,9 +135,9 @@ async def get_subscriptions(
     email: Annotated[str | None, Query(max_length=320)] = None,
 ) -> EligibilityResponse:
     """Which subscriptions a phone or email has, and whether each may be messaged now."""
-    contacts = core.ContactPoints.parse(_query_phone(phone), email)
+    contacts = ContactPoints.parse(_query_phone(phone), email)
     found = await database.read(
-        lambda session: core.check_eligibility(session, principal.company.id, contacts)
+        lambda connection: core.check_eligibility(connection, principal.company.id, contacts)
     )
     return EligibilityResponse(
         subscription_eligibilities=[
@@ -156,7 +157,7 @@ async def unsubscribe(
     """Opt a user out of the listed subscriptions, or of all of them."""
     notification = body.notification or NotificationDto()
     command = core.UnsubscribeCommand(
-        contacts=core.ContactPoints.parse(body.user.phone, body.user.email),
+        contacts=ContactPoints.parse(body.user.phone, body.user.email),
         subscriptions=[item.to_core() for item in body.subscriptions]
         if body.subscriptions is not None
         else None,
@@ -164,8 +165,8 @@ async def unsubscribe(
         notification_locale=notification.language,
     )
     context = request_context(request, principal, SOURCE)
-    outcomes = await database.run(
-        lambda session: core.unsubscribe(session, principal.company, command, context)
+    result = await database.run(
+        lambda connection: core.unsubscribe(connection, principal.company, command, context)
     )
     return UnsubscribeResponse(
         user=UserDto(phone=command.contacts.phone, email=command.contacts.email),
@@ -176,6 +177,6 @@ async def unsubscribe(
                 ),
                 subscription_unsubscribe_status=outcome.status.value,
             )
-            for outcome in outcomes
+            for outcome in result.outcomes
         ],
     )

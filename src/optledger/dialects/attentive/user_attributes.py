@@ -107,7 +107,7 @@ async def upsert_user_attributes(
     )
     context = request_context(request, principal, SOURCE)
     result = await database.run(
-        lambda session: upsert_user(session, principal.company, command, context)
+        lambda connection: upsert_user(connection, principal.company, command, context)
     )
     return SuccessResponse(
         success=True,

@@ -54,6 +54,6 @@ async def inbound_sms(
     )
     context = request_context(request, principal, SOURCE)
     outcome = await database.run(
-        lambda session: receive_sms(session, principal.company, sms, context)
+        lambda connection: receive_sms(connection, principal.company, sms, context)
     )
     return InboundSmsResponse(action=outcome.action.value, record_ids=outcome.record_ids)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
@@ -22,7 +21,8 @@ from optledger.core.errors import Forbidden, InvalidInput, NotFound
 from optledger.core.inbound import InboundSms, receive_sms
 from optledger.dialects.auth import DatabaseDep
 from optledger.settings import Settings
-from optledger.storage.tables import Company
+from optledger.storage.repositories.companies import CompanyRow
+from optledger.storage.sql import Connection
 
 router = APIRouter(prefix="/inbound", tags=["Inbound SMS"])
 AUTH_TOKEN_SETTING = ("twilio", "auth_token")
@@ -39,8 +39,8 @@ def _signed_url(request: Request) -> str:
     return f"{base.rstrip('/')}{request.url.path}{query}"
 
 
-def _verified(company: Company, url: str, form: dict[str, str], signature: str) -> bool:
-    token = company_setting(company, AUTH_TOKEN_SETTING)
+def _verified(company: CompanyRow, url: str, form: dict[str, str], signature: str) -> bool:
+    token = company_setting(company.settings, AUTH_TOKEN_SETTING)
     if not isinstance(token, str) or not token or not signature:
         return False
     return bool(RequestValidator(token).validate(url, form, signature))
@@ -59,9 +59,9 @@ async def inbound_twilio(company_key: str, request: Request, database: DatabaseD
         user_agent=request.headers.get("user-agent"),
     )
 
-    async def apply(session: AsyncSession) -> None:
+    async def apply(connection: Connection) -> None:
         try:
-            company = await get_company_by_key(session, company_key)
+            company = await get_company_by_key(connection, company_key)
         except NotFound:
             company = None
         # An unknown company and a bad signature look the same from outside.
@@ -76,7 +76,7 @@ async def inbound_twilio(company_key: str, request: Request, database: DatabaseD
             provider="twilio",
             provider_message_id=form.get("MessageSid") or form.get("SmsSid"),
         )
-        await receive_sms(session, company, sms, context)
+        await receive_sms(connection, company, sms, context)
 
     await database.run(apply)
     return Response(str(MessagingResponse()), media_type="application/xml")

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, Query
 
 from optledger.auth.credentials import CredentialKind, Principal
 from optledger.auth.scopes import Scope
-from optledger.core.messages import messages_to
+from optledger.core.message_log import messages_to
 from optledger.dialects.attentive.wire import WireModel
 from optledger.dialects.auth import DatabaseDep, bearer_principal
-from optledger.storage.tables import Message
+from optledger.storage.repositories.deliveries import LoggedMessage
 
 router = APIRouter(prefix="/v1/messages", tags=["Messages"])
 MessageReader = Annotated[
@@ -36,7 +36,7 @@ class MessageDto(WireModel):
     sent_at: datetime | None
 
     @classmethod
-    def of(cls, message: Message) -> MessageDto:
+    def of(cls, message: LoggedMessage) -> MessageDto:
         return cls(
             id=message.id,
             channel=message.channel,
@@ -69,6 +69,6 @@ async def list_messages(
     # An unencoded "+" in a query string arrives as a space.
     address = "+" + to.strip() if to.startswith(" ") and to.strip().isdigit() else to
     found = await database.read(
-        lambda session: messages_to(session, principal.company.id, address, limit=limit)
+        lambda connection: messages_to(connection, principal.company.id, address, limit=limit)
     )
-    return MessagesResponse(messages=[MessageDto.of(message) for message, _ in found])
+    return MessagesResponse(messages=[MessageDto.of(message) for message in found])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from optledger.storage.tables.base import Base
@@ -24,6 +24,9 @@ class Company(Base):
     default_language: Mapped[str] = mapped_column(String(8), default="en")
     default_country: Mapped[str] = mapped_column(String(2), default="US")
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Bumped by every change to what processes cache about the company (units, lists,
+    # settings, suppressions), so a cached catalog knows when it is stale.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -1,0 +1,94 @@
+"""Credentials: API keys, legacy tokens and Basic logins, stored as secret hashes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from optledger.storage.repositories.companies import CompanyRow, company_from_row
+from optledger.storage.sql import Connection, Json, Query, as_json
+
+CREDENTIAL_WITH_COMPANY = Query(
+    """
+    SELECT c.id AS credential_id, c.kind, c.name AS credential_name, c.secret_hash, c.scopes,
+           co.id, co.key, co.name, co.contact_email, co.default_language, co.default_country,
+           co.settings, co.version
+    FROM credentials c JOIN companies co ON co.id = c.company_id
+    WHERE c.lookup_id = :lookup_id AND c.revoked_at IS NULL
+    """
+)
+ACTIVE_CREDENTIAL_NAMED = Query(
+    """
+    SELECT id FROM credentials
+    WHERE company_id = :company_id AND kind = :kind AND name = :name AND revoked_at IS NULL
+    """
+)
+UPDATE_SECRET = Query(
+    """
+    UPDATE credentials SET lookup_id = :lookup_id, secret_hash = :secret_hash, scopes = :scopes
+    WHERE id = :id
+    """
+)
+INSERT_CREDENTIAL = Query(
+    """
+    INSERT INTO credentials (company_id, kind, name, lookup_id, secret_hash, scopes, created_at)
+    VALUES (:company_id, :kind, :name, :lookup_id, :secret_hash, :scopes, :created_at)
+    RETURNING id
+    """
+)
+
+
+@dataclass(frozen=True)
+class StoredCredential:
+    """A live credential with the company it acts for."""
+
+    id: int
+    kind: str
+    name: str
+    secret_hash: str
+    scopes: frozenset[str]
+    company: CompanyRow
+
+
+async def credential_by_lookup(connection: Connection, lookup_id: str) -> StoredCredential | None:
+    """The unrevoked credential with `lookup_id`, and its company."""
+    row = await connection.fetchrow(CREDENTIAL_WITH_COMPANY, {"lookup_id": lookup_id})
+    if row is None:
+        return None
+    company = company_from_row(row)
+    assert company is not None
+    return StoredCredential(
+        id=row["credential_id"],
+        kind=row["kind"],
+        name=row["credential_name"],
+        secret_hash=row["secret_hash"],
+        scopes=frozenset(as_json(row["scopes"]) or []),
+        company=company,
+    )
+
+
+async def save_credential(
+    connection: Connection,
+    *,
+    company_id: int,
+    kind: str,
+    name: str,
+    lookup_id: str,
+    secret_hash: str,
+    scopes: list[str],
+    now: datetime,
+) -> int:
+    """Store a credential, replacing the secret of a live one of the same kind and name."""
+    existing = await connection.fetchval(
+        ACTIVE_CREDENTIAL_NAMED, {"company_id": company_id, "kind": kind, "name": name}
+    )
+    values = {"lookup_id": lookup_id, "secret_hash": secret_hash, "scopes": Json(scopes)}
+    if existing is not None:
+        await connection.execute(UPDATE_SECRET, {"id": existing, **values})
+        return int(existing)
+    return int(
+        await connection.fetchval(
+            INSERT_CREDENTIAL,
+            {"company_id": company_id, "kind": kind, "name": name, "created_at": now, **values},
+        )
+    )

@@ -1,0 +1,188 @@
+"""The worker's side of the outbox: claiming due messages and recording outcomes."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from optledger.storage.sql import Connection, Query, as_dict, as_time
+
+_CLAIMED_COLUMNS = """m.id, m.company_id, m.person_id, m.channel, m.to_address, m.kind, m.body,
+    m.locale, m.idempotency_key, m.attempts, c.key AS company_key"""
+_DUE = """status = 'queued' AND next_attempt_at <= :now
+    AND (claimed_until IS NULL OR claimed_until < :now)"""
+
+# Lease a batch and count the attempt in one statement; on PostgreSQL rows another
+# worker holds are skipped, not waited for.
+CLAIM_DUE_MESSAGES = Query(
+    f"""
+    UPDATE messages SET claimed_until = :lease_until, attempts = attempts + 1
+    WHERE id IN (SELECT id FROM messages WHERE {_DUE} ORDER BY id LIMIT :limit)
+    RETURNING id
+    """,
+    postgresql=f"""
+    WITH due AS (
+        SELECT id FROM messages WHERE {_DUE} ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED
+    ), claimed AS (
+        UPDATE messages m SET claimed_until = :lease_until, attempts = m.attempts + 1
+        FROM due WHERE m.id = due.id
+        RETURNING m.*
+    )
+    SELECT {_CLAIMED_COLUMNS} FROM claimed m JOIN companies c ON c.id = m.company_id
+    ORDER BY m.id
+    """,
+)
+CLAIMED_MESSAGES = Query(
+    f"""SELECT {_CLAIMED_COLUMNS} FROM messages m JOIN companies c ON c.id = m.company_id
+    WHERE m.id IN (SELECT value FROM json_each(:ids)) ORDER BY m.id"""
+)
+QUEUED_AMONG = Query(
+    """SELECT id, company_id, person_id, channel, to_address, kind, idempotency_key, attempts
+    FROM messages WHERE id IN (SELECT value FROM json_each(:ids)) AND status = 'queued'
+    ORDER BY id""",
+    postgresql="""SELECT id, company_id, person_id, channel, to_address, kind,
+        idempotency_key, attempts
+    FROM messages WHERE id = ANY(:ids::bigint[]) AND status = 'queued' ORDER BY id""",
+)
+MARK_SENT = Query(
+    """UPDATE messages SET status = 'sent', provider_id = :provider_id, sent_at = :now,
+        last_error = NULL, claimed_until = NULL
+    WHERE id = :id"""
+)
+MARK_RETRY = Query(
+    """UPDATE messages SET last_error = :error, next_attempt_at = :next_attempt_at,
+        claimed_until = NULL
+    WHERE id = :id"""
+)
+MARK_DEAD = Query(
+    """UPDATE messages SET status = 'dead', last_error = :error, claimed_until = NULL
+    WHERE id = :id"""
+)
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    """A message leased to this worker, with the company it is sent for."""
+
+    id: int
+    company_id: int
+    person_id: int | None
+    channel: str
+    to_address: str
+    kind: str
+    body: str
+    locale: str
+    idempotency_key: str
+    attempts: int
+    company_key: str
+
+
+@dataclass(frozen=True)
+class QueuedMessageState:
+    """What the worker needs to record an outcome on a still-queued message."""
+
+    id: int
+    company_id: int
+    person_id: int | None
+    channel: str
+    to_address: str
+    kind: str
+    idempotency_key: str
+    attempts: int
+
+
+async def claim_due_messages(
+    connection: Connection, now: datetime, lease_until: datetime, limit: int
+) -> list[ClaimedMessage]:
+    """Lease up to `limit` due messages, oldest first, counting the attempt."""
+    params = {"now": now, "lease_until": lease_until, "limit": limit}
+    rows = await connection.fetch(CLAIM_DUE_MESSAGES, params)
+    if connection.is_sqlite:
+        if not rows:
+            return []
+        rows = await connection.fetch(CLAIMED_MESSAGES, {"ids": [row["id"] for row in rows]})
+    return [ClaimedMessage(**as_dict(row)) for row in rows]
+
+
+async def queued_among(connection: Connection, ids: Collection[int]) -> list[QueuedMessageState]:
+    """Those of `ids` still queued (another worker may have finished one)."""
+    if not ids:
+        return []
+    rows = await connection.fetch(QUEUED_AMONG, {"ids": sorted(ids)})
+    return [QueuedMessageState(**as_dict(row)) for row in rows]
+
+
+async def mark_sent(
+    connection: Connection, sent: Sequence[tuple[int, str | None]], now: datetime
+) -> None:
+    """Record sends: (message id, provider id) each."""
+    if sent:
+        await connection.executemany(
+            MARK_SENT, [{"id": i, "provider_id": p, "now": now} for i, p in sent]
+        )
+
+
+async def mark_retry(
+    connection: Connection, message_id: int, error: str, next_attempt_at: datetime
+) -> None:
+    """Record a failed attempt that will be tried again."""
+    await connection.execute(
+        MARK_RETRY, {"id": message_id, "error": error, "next_attempt_at": next_attempt_at}
+    )
+
+
+async def mark_dead(connection: Connection, message_id: int, error: str) -> None:
+    """Give up on a message: the dead letter."""
+    await connection.execute(MARK_DEAD, {"id": message_id, "error": error})
+
+
+_LOGGED_COLUMNS = """m.id, m.channel, m.to_address, m.kind, m.body, m.locale, m.status,
+    m.attempts, m.last_error, m.provider_id, m.idempotency_key, m.created_at, m.sent_at,
+    c.key AS company_key"""
+MESSAGES_TO = Query(
+    f"""SELECT {_LOGGED_COLUMNS} FROM messages m JOIN companies c ON c.id = m.company_id
+    WHERE m.to_address = :to AND (:company_id IS NULL OR m.company_id = :company_id)
+    ORDER BY m.id DESC LIMIT :limit""",
+    postgresql=f"""SELECT {_LOGGED_COLUMNS} FROM messages m
+    JOIN companies c ON c.id = m.company_id
+    WHERE m.to_address = :to AND (:company_id::integer IS NULL OR m.company_id = :company_id)
+    ORDER BY m.id DESC LIMIT :limit""",
+)
+
+
+@dataclass(frozen=True)
+class LoggedMessage:
+    """A message as the operator's log shows it."""
+
+    id: int
+    channel: str
+    to_address: str
+    kind: str
+    body: str
+    locale: str
+    status: str
+    attempts: int
+    last_error: str | None
+    provider_id: str | None
+    idempotency_key: str
+    created_at: datetime
+    sent_at: datetime | None
+    company_key: str
+
+
+async def messages_to(
+    connection: Connection, company_id: int | None, to: str, limit: int
+) -> list[LoggedMessage]:
+    """What was queued for one stored address, newest first; None reads every company."""
+    rows = await connection.fetch(MESSAGES_TO, {"to": to, "company_id": company_id, "limit": limit})
+    return [
+        LoggedMessage(
+            **{
+                **as_dict(row),
+                "created_at": as_time(row["created_at"]) or datetime.min,
+                "sent_at": as_time(row["sent_at"]),
+            }
+        )
+        for row in rows
+    ]

@@ -1,0 +1,251 @@
+"""People and the identifiers that find them."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from optledger.storage.sql import Connection, Query
+
+# (kind, name, value) triples travel as three parallel lists: one statement for any count.
+OWNERS_OF_IDENTIFIERS = Query(
+    """
+    SELECT i.kind, i.name, i.value, i.person_id, p.person_key
+    FROM person_identifiers i
+    JOIN persons p ON p.id = i.person_id
+    JOIN (SELECT json_extract(t.value, '$[0]') AS kind, json_extract(t.value, '$[1]') AS name,
+                 json_extract(t.value, '$[2]') AS value
+          FROM json_each(:wanted) t) w
+      ON i.kind = w.kind AND i.name = w.name AND i.value = w.value
+    WHERE i.company_id = :company_id
+    """,
+    postgresql="""
+    SELECT i.kind, i.name, i.value, i.person_id, p.person_key
+    FROM person_identifiers i
+    JOIN persons p ON p.id = i.person_id
+    JOIN unnest(:kinds::text[], :names::text[], :values::text[]) AS w(kind, name, value)
+      ON i.kind = w.kind AND i.name = w.name AND i.value = w.value
+    WHERE i.company_id = :company_id
+    """,
+)
+INSERT_PERSON = Query(
+    """
+    INSERT INTO persons (company_id, person_key, created_at, updated_at)
+    VALUES (:company_id, :person_key, :now, :now) RETURNING id
+    """
+)
+INSERT_IDENTIFIER = Query(
+    """
+    INSERT INTO person_identifiers (company_id, person_id, kind, name, value, created_at)
+    VALUES (:company_id, :person_id, :kind, :name, :value, :now)
+    """
+)
+# A new person with all their identifiers in one round trip (PostgreSQL).
+INSERT_PERSON_WITH_IDENTIFIERS = Query(
+    "",
+    postgresql="""
+    WITH person AS (
+        INSERT INTO persons (company_id, person_key, created_at, updated_at)
+        VALUES (:company_id, :person_key, :now, :now) RETURNING id
+    ), identifiers AS (
+        INSERT INTO person_identifiers (company_id, person_id, kind, name, value, created_at)
+        SELECT :company_id, person.id, w.kind, w.name, w.value, :now
+        FROM person, unnest(:kinds::text[], :names::text[], :values::text[]) AS w(kind, name, value)
+    )
+    SELECT id FROM person
+    """,
+)
+# The common case of a write in one round trip (PostgreSQL): the owners of the
+# identifiers, or, when none is known, a new person holding them all.
+FIND_OR_CREATE_PERSON = Query(
+    "",
+    postgresql="""
+    WITH wanted AS (
+        SELECT * FROM unnest(:kinds::text[], :names::text[], :values::text[])
+            AS w(kind, name, value)
+    ), found AS (
+        SELECT i.kind, i.name, i.value, i.person_id, p.person_key
+        FROM person_identifiers i
+        JOIN persons p ON p.id = i.person_id
+        JOIN wanted w ON i.kind = w.kind AND i.name = w.name AND i.value = w.value
+        WHERE i.company_id = :company_id
+    ), person AS (
+        INSERT INTO persons (company_id, person_key, created_at, updated_at)
+        SELECT :company_id, :person_key, :now, :now WHERE NOT EXISTS (SELECT 1 FROM found)
+        RETURNING id, person_key
+    ), identifiers AS (
+        INSERT INTO person_identifiers (company_id, person_id, kind, name, value, created_at)
+        SELECT :company_id, person.id, w.kind, w.name, w.value, :now FROM person, wanted w
+    )
+    SELECT kind, name, value, person_id, person_key FROM found
+    UNION ALL
+    SELECT NULL, NULL, NULL, id, person_key FROM person
+    """,
+)
+TOUCH_PERSON = Query("UPDATE persons SET updated_at = :now WHERE id = :id")
+PERSON_BY_ID = Query("SELECT id, company_id, person_key FROM persons WHERE id = :id")
+IDENTIFIERS_OF_PEOPLE = Query(
+    """
+    SELECT person_id, kind, name, value FROM person_identifiers
+    WHERE company_id = :company_id AND person_id IN (SELECT value FROM json_each(:person_ids))
+    ORDER BY id
+    """,
+    postgresql="""
+    SELECT person_id, kind, name, value FROM person_identifiers
+    WHERE company_id = :company_id AND person_id = ANY(:person_ids::bigint[])
+    ORDER BY id
+    """,
+)
+DELETE_IDENTIFIERS_OF_PEOPLE = Query(
+    """
+    DELETE FROM person_identifiers
+    WHERE company_id = :company_id AND person_id IN (SELECT value FROM json_each(:person_ids))
+    """,
+    postgresql="""
+    DELETE FROM person_identifiers
+    WHERE company_id = :company_id AND person_id = ANY(:person_ids::bigint[])
+    """,
+)
+
+Key = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    """A person: the opaque key that names them outside."""
+
+    id: int
+    company_id: int
+    person_key: str
+
+
+@dataclass(frozen=True)
+class StoredIdentifier:
+    """One identifier of a person."""
+
+    person_id: int
+    kind: str
+    name: str
+    value: str
+
+
+def _wanted(keys: Sequence[Key]) -> dict[str, object]:
+    return {
+        "wanted": [list(key) for key in keys],
+        "kinds": [key[0] for key in keys],
+        "names": [key[1] for key in keys],
+        "values": [key[2] for key in keys],
+    }
+
+
+async def owners_of(
+    connection: Connection, company_id: int, keys: Sequence[Key]
+) -> dict[Key, PersonRow]:
+    """Which person each known (kind, name, value) identifier belongs to."""
+    if not keys:
+        return {}
+    rows = await connection.fetch(
+        OWNERS_OF_IDENTIFIERS, {"company_id": company_id, **_wanted(keys)}
+    )
+    return {
+        (row["kind"], row["name"], row["value"]): PersonRow(
+            row["person_id"], company_id, row["person_key"]
+        )
+        for row in rows
+    }
+
+
+async def find_or_create_person(
+    connection: Connection, company_id: int, keys: Sequence[Key], person_key: str, now: datetime
+) -> tuple[dict[Key, PersonRow], PersonRow | None]:
+    """The owners of `keys`; if none is known, a new person (keyed `person_key`) holding them.
+
+    Returns the owners found and the person created, if one was.
+    """
+    if connection.is_sqlite:
+        owners = await owners_of(connection, company_id, keys)
+        if owners:
+            return owners, None
+        person_id = await insert_person(connection, company_id, person_key, keys, now)
+        return {}, PersonRow(person_id, company_id, person_key)
+    params = {"company_id": company_id, "person_key": person_key, "now": now, **_wanted(keys)}
+    found: dict[Key, PersonRow] = {}
+    created = None
+    for row in await connection.fetch(FIND_OR_CREATE_PERSON, params):
+        person = PersonRow(row["person_id"], company_id, row["person_key"])
+        if row["kind"] is None:
+            created = person
+        else:
+            found[(row["kind"], row["name"], row["value"])] = person
+    return found, created
+
+
+async def insert_person(
+    connection: Connection, company_id: int, person_key: str, keys: Sequence[Key], now: datetime
+) -> int:
+    """A new person holding `keys`; a concurrent claim of one fails the unique constraint."""
+    if not connection.is_sqlite:
+        params = {"company_id": company_id, "person_key": person_key, "now": now, **_wanted(keys)}
+        return int(await connection.fetchval(INSERT_PERSON_WITH_IDENTIFIERS, params))
+    person_id = int(
+        await connection.fetchval(
+            INSERT_PERSON, {"company_id": company_id, "person_key": person_key, "now": now}
+        )
+    )
+    await attach_identifiers(connection, company_id, person_id, keys, now)
+    return person_id
+
+
+async def attach_identifiers(
+    connection: Connection, company_id: int, person_id: int, keys: Sequence[Key], now: datetime
+) -> None:
+    """Give a person more identifiers."""
+    await connection.executemany(
+        INSERT_IDENTIFIER,
+        [
+            {
+                "company_id": company_id,
+                "person_id": person_id,
+                "kind": k,
+                "name": n,
+                "value": v,
+                "now": now,
+            }
+            for k, n, v in keys
+        ],
+    )
+
+
+async def touch_person(connection: Connection, person_id: int, now: datetime) -> None:
+    """Note that a person was just updated."""
+    await connection.execute(TOUCH_PERSON, {"id": person_id, "now": now})
+
+
+async def person_by_id(connection: Connection, person_id: int) -> PersonRow | None:
+    """The person with `person_id`, if any."""
+    row = await connection.fetchrow(PERSON_BY_ID, {"id": person_id})
+    return None if row is None else PersonRow(row["id"], row["company_id"], row["person_key"])
+
+
+async def identifiers_of_people(
+    connection: Connection, company_id: int, person_ids: Collection[int]
+) -> list[StoredIdentifier]:
+    """Every identifier of these people, oldest first."""
+    if not person_ids:
+        return []
+    rows = await connection.fetch(
+        IDENTIFIERS_OF_PEOPLE, {"company_id": company_id, "person_ids": sorted(person_ids)}
+    )
+    return [StoredIdentifier(r["person_id"], r["kind"], r["name"], r["value"]) for r in rows]
+
+
+async def delete_identifiers_of_people(
+    connection: Connection, company_id: int, person_ids: Collection[int]
+) -> None:
+    """Forget every identifier of these people (erasure)."""
+    if person_ids:
+        await connection.execute(
+            DELETE_IDENTIFIERS_OF_PEOPLE,
+            {"company_id": company_id, "person_ids": sorted(person_ids)},
+        )
