@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 from sqlalchemy import func, select
 
+from optledger.auth.credentials import CredentialKind, new_secret_pair, store_credential
 from optledger.storage.database import Database
 from optledger.storage.tables import (
     AttributeDefinition,
@@ -18,6 +19,21 @@ from optledger.storage.tables import (
     PersonIdentifier,
     SubscriptionRecord,
 )
+
+
+async def key_with_scopes(tenant: Any, scopes: list[str]) -> dict[str, str]:
+    """Headers of a new API key of the tenant's company holding only `scopes`."""
+    issued = new_secret_pair(CredentialKind.API_KEY)
+    await tenant.database.run(
+        lambda connection: store_credential(
+            connection,
+            tenant.company_id,
+            issued,
+            name=f"limited-{issued.lookup_id}",
+            scopes=scopes,
+        )
+    )
+    return {"Authorization": f"Bearer {issued.token}"}
 
 
 def subscribe_body(

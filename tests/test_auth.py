@@ -8,11 +8,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from optledger.auth.credentials import CredentialKind, new_secret_pair, store_credential
 from optledger.auth.scopes import Scope
 from optledger.storage.tables import Credential, SubscriptionRecord
 from tests.conftest import Tenant, make_tenant
-from tests.helpers import count_rows, subscribe_body
+from tests.helpers import count_rows, key_with_scopes, subscribe_body
 
 PHONE = "+19148440001"
 ROUTES = [
@@ -20,20 +19,6 @@ ROUTES = [
     ("GET", "/v1/subscriptions?phone=%2B19148440001"),
     ("POST", "/v1/subscriptions/unsubscribe"),
 ]
-
-
-async def key_with_scopes(tenant: Tenant, scopes: list[str]) -> dict[str, str]:
-    issued = new_secret_pair(CredentialKind.API_KEY)
-    await tenant.database.run(
-        lambda connection: store_credential(
-            connection,
-            tenant.boot.company.id,
-            issued,
-            name=f"limited-{issued.lookup_id}",
-            scopes=scopes,
-        )
-    )
-    return {"Authorization": f"Bearer {issued.token}"}
 
 
 async def call(client: httpx.AsyncClient, method: str, url: str, headers: dict[str, str]) -> int:

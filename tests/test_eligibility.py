@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from tests.conftest import Tenant
-from tests.helpers import subscribe_active
+from tests.helpers import key_with_scopes, subscribe_active
 
 PHONE = "+19148440001"
 EMAIL = "someone@example.com"
@@ -80,3 +80,45 @@ async def test_other_company_sees_nothing(
         "/v1/subscriptions", params={"phone": PHONE}, headers=other.api_headers
     )
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"phone": PHONE},
+        {"phone": PHONE, "email": EMAIL},
+        {"phone": "+442071838750"},
+        {"phone": "914-844-0001"},
+        {"phone": "+1" + "9" * 40},
+        {},
+        {"phone": PHONE, "extra": "x"},
+    ],
+)
+async def test_the_fast_lane_answers_as_the_route_does(
+    client: httpx.AsyncClient, app_client: httpx.AsyncClient, tenant: Tenant, query: dict[str, str]
+) -> None:
+    # The first request with a key goes through the framework's route and caches the
+    # key; later ones take the lane. Both must say the same, errors included.
+    await subscribe_active(client, PHONE, EMAIL)
+    new_key = await key_with_scopes(tenant, ["subscriptions:write"])
+    first = await app_client.get("/v1/subscriptions", params=query, headers=new_key)
+    second = await app_client.get("/v1/subscriptions", params=query, headers=new_key)
+    assert (second.status_code, second.headers["content-type"]) == (
+        first.status_code,
+        first.headers["content-type"],
+    )
+    if first.is_success:
+        assert second.json() == first.json()
+    else:
+        assert second.json()["error"]["message"] == first.json()["error"]["message"]
+
+
+async def test_a_cached_key_without_the_scope_is_still_refused(
+    app_client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    limited = await key_with_scopes(tenant, ["attributes:write"])
+    for _ in range(2):
+        response = await app_client.get(
+            "/v1/subscriptions", params={"phone": PHONE}, headers=limited
+        )
+        assert response.status_code == 403

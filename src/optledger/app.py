@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -17,6 +18,7 @@ from optledger.auth.cache import PrincipalCache
 from optledger.core.errors import OptledgerError
 from optledger.delivery.transports.configured import configured_transports
 from optledger.delivery.worker import DeliveryPolicy, run_worker
+from optledger.dialects.attentive.eligibility_lane import EligibilityLane
 from optledger.dialects.attentive.routes import router as attentive_router
 from optledger.dialects.errors import STATUS_BY_KIND, error_response
 from optledger.dialects.inbound.routes import router as inbound_router
@@ -84,6 +86,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.state.database = db
         app.state.principal_cache = PrincipalCache(settings.credential_cache_seconds)
         app.state.settings = settings
+        # Everything loaded so far lives as long as the process: keep the collector
+        # from scanning it again, or each full collection stalls every request.
+        gc.collect()
+        gc.freeze()
         stop = asyncio.Event()
         async with contextlib.AsyncExitStack() as stack:
             worker = None
@@ -106,6 +112,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(inbound_router)
     app.include_router(messages_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(EligibilityLane)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

@@ -6,6 +6,7 @@ consent to an email address. Every door parses them here.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -37,17 +38,23 @@ def normalize_phone(raw: str, *, lenient: bool = False, default_region: str = "U
         raise InvalidContactPoint(
             f"phone {raw!r} is not in E.164 format (a '+' and digits only, e.g. +19148440001)"
         )
-    try:
-        number = phonenumbers.parse(text, None if not lenient else default_region)
-    except phonenumbers.NumberParseException:
-        raise InvalidContactPoint(f"phone {raw!r} is not a phone number") from None
-    if not phonenumbers.is_valid_number(number):
+    found = _valid_e164(text, default_region if lenient else None)
+    if found is None:
         raise InvalidContactPoint(f"phone {raw!r} is not a valid number for its numbering plan")
-    return (
-        text
-        if not lenient
-        else phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    )
+    return found
+
+
+# Parsing a number against its numbering plan costs more than an eligibility query;
+# the same numbers come back again and again (checks before every send).
+@functools.lru_cache(maxsize=65_536)
+def _valid_e164(text: str, region: str | None) -> str | None:
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def normalize_email(raw: str) -> str:

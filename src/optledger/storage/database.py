@@ -156,7 +156,7 @@ async def _reset_connection(connection: Any) -> None:
 class Database:
     """Pooled connections to one database URL; writes and reads go through `run`/`read`."""
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(self, url: str, *, pool_size: int = 20) -> None:
         self.url = url
         self.pool_size = pool_size
         # Set after a commit that queued messages: wakes in-process outbox workers.
@@ -232,18 +232,6 @@ class Database:
         if connection.outbox_written:
             self.outbox_written.set()
 
-    @contextlib.asynccontextmanager
-    async def connection(self) -> AsyncIterator[Connection]:
-        """A connection outside any transaction: each statement stands alone (reads)."""
-        if self._sqlite is not None:
-            reader = self._sqlite.reader()
-            reader.scope = self.url
-            yield reader
-            return
-        pool = await self._postgres_pool()
-        async with pool.acquire() as raw:
-            yield PostgresConnection(raw, self.url)
-
     async def run(self, command: Callable[[Connection], Awaitable[T]]) -> T:
         """Run `command` in one write transaction, replaying it if it lost a race.
 
@@ -268,8 +256,13 @@ class Database:
         """Run `query` outside a transaction; a closed pooled connection is retried once."""
         for attempt in (1, 2):
             try:
-                async with self.connection() as connection:
-                    return await query(connection)
+                if self._sqlite is not None:
+                    reader = self._sqlite.reader()
+                    reader.scope = self.url
+                    return await query(reader)
+                pool = self._pool or await self._postgres_pool()
+                async with pool.acquire() as raw:
+                    return await query(PostgresConnection(raw, self.url))
             except Exception as exc:
                 if not _is_connection_lost(exc):
                     raise

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from optledger.auth.credentials import CredentialKind, Principal
@@ -22,6 +23,7 @@ from optledger.dialects.attentive.wire import (
     WireModel,
 )
 from optledger.dialects.auth import DatabaseDep, bearer_principal, request_context
+from optledger.storage.database import Database
 
 router = APIRouter(prefix="/v1/subscriptions", tags=["Subscribers"])
 SubscriberWriter = Annotated[
@@ -84,11 +86,36 @@ class EligibilityResponse(WireModel):
     subscription_eligibilities: list[SubscriptionEligibilityDto]
 
 
+MAX_PHONE_QUERY = 32
+MAX_EMAIL_QUERY = 320
+
+
 def _query_phone(raw: str | None) -> str | None:
     # An unencoded "+" in a query string arrives as a space.
     if raw is not None and raw.startswith(" ") and raw.strip().isdigit():
         return "+" + raw.strip()
     return raw
+
+
+async def eligibility_answer(
+    database: Database, company_id: int, phone: str | None, email: str | None
+) -> JSONResponse:
+    """The `GET /v1/subscriptions` answer, built as plain JSON (see `eligibility_lane`)."""
+    contacts = ContactPoints.parse(_query_phone(phone), email)
+    found = await database.read(
+        lambda connection: core.check_eligibility(connection, company_id, contacts)
+    )
+    return JSONResponse(
+        {
+            "subscriptionEligibilities": [
+                {
+                    "subscription": {"type": item.type.value, "channel": item.channel.value},
+                    "eligibility": {"isEligible": item.is_eligible},
+                }
+                for item in found
+            ]
+        }
+    )
 
 
 @router.post("", status_code=202, response_model_by_alias=True)
@@ -127,27 +154,15 @@ async def create_subscription(
     )
 
 
-@router.get("", response_model_by_alias=True)
+@router.get("", response_model=EligibilityResponse, response_model_by_alias=True)
 async def get_subscriptions(
     principal: SubscriberWriter,
     database: DatabaseDep,
-    phone: Annotated[str | None, Query(max_length=32)] = None,
-    email: Annotated[str | None, Query(max_length=320)] = None,
-) -> EligibilityResponse:
+    phone: Annotated[str | None, Query(max_length=MAX_PHONE_QUERY)] = None,
+    email: Annotated[str | None, Query(max_length=MAX_EMAIL_QUERY)] = None,
+) -> JSONResponse:
     """Which subscriptions a phone or email has, and whether each may be messaged now."""
-    contacts = ContactPoints.parse(_query_phone(phone), email)
-    found = await database.read(
-        lambda connection: core.check_eligibility(connection, principal.company.id, contacts)
-    )
-    return EligibilityResponse(
-        subscription_eligibilities=[
-            SubscriptionEligibilityDto(
-                subscription=SubscriptionDto(type=item.type.value, channel=item.channel.value),
-                eligibility=EligibilityDto(is_eligible=item.is_eligible),
-            )
-            for item in found
-        ]
-    )
+    return await eligibility_answer(database, principal.company.id, phone, email)
 
 
 @router.post("/unsubscribe", status_code=202, response_model_by_alias=True)
