@@ -3,6 +3,11 @@
 These rows change rarely and are read by every write, so each process caches them
 and reloads a company's catalog when its version moved (every change to units,
 lists, settings or the suppression key bumps it, in the same transaction).
+
+`load_catalog` checks the version first (one indexed read). The subscribe path
+saves that round trip: it takes `cached_catalog` unchecked and writes its record
+only where the stored version still equals the catalog's; a mismatch writes
+nothing and raises `StaleCatalog`, which replays the unit of work on a fresh one.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from optledger.core.consent import Channel, SubscriptionType
+from optledger.storage.database import LostRace
 from optledger.storage.repositories.companies import CompanyRow, company_by_id, company_version
 from optledger.storage.repositories.privacy_keys import privacy_key
 from optledger.storage.repositories.units import (
@@ -50,6 +56,32 @@ class Catalog:
 
 
 _cache: dict[tuple[str, int], Catalog] = {}
+
+
+class StaleCatalog(LostRace):
+    """The company's catalog changed under a unit of work that used a cached copy."""
+
+
+async def cached_catalog(connection: Connection, company_id: int) -> Catalog:
+    """The company's catalog as this process last saw it, unchecked (no round trip).
+
+    Only for units of work whose writes check `catalog.company.version` themselves.
+    """
+    cached = _cache.get((connection.scope, company_id))
+    return cached if cached is not None else await load_catalog(connection, company_id)
+
+
+async def catalog_is_current(connection: Connection, catalog: Catalog) -> bool:
+    """Whether `catalog` is still the company's; a stale one is forgotten."""
+    if await company_version(connection, catalog.company.id) == catalog.company.version:
+        return True
+    forget_catalog(connection, catalog.company.id)
+    return False
+
+
+def forget_catalog(connection: Connection, company_id: int) -> None:
+    """Drop the cached catalog: the next `cached_catalog` reads it again."""
+    _cache.pop((connection.scope, company_id), None)
 
 
 async def load_catalog(connection: Connection, company_id: int) -> Catalog:

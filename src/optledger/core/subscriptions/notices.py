@@ -6,9 +6,11 @@ from collections.abc import Sequence
 
 from optledger.core.consent import Channel
 from optledger.core.context import RequestContext
-from optledger.core.messages import queue_message
+from optledger.core.messages import render_message
 from optledger.core.templates import MessageKind
 from optledger.storage.repositories.companies import CompanyRow
+from optledger.storage.repositories.outbox import QueuedMessage
+from optledger.storage.repositories.outbox import queue_message as insert_queued_message
 from optledger.storage.repositories.records import RecordRow, records_of_contacts
 from optledger.storage.sql import Connection
 
@@ -19,23 +21,30 @@ async def send_text_notice(
     phone: str,
     kind: MessageKind,
     context: RequestContext,
+) -> None:
+    """Queue one notice to `phone`, in the locale it last subscribed in (see `text_notice`)."""
+    records = await records_of_contacts(connection, company.id, [phone])
+    await insert_queued_message(connection, text_notice(company, phone, kind, context, records))
+
+
+def text_notice(
+    company: CompanyRow,
+    phone: str,
+    kind: MessageKind,
+    context: RequestContext,
+    records: Sequence[RecordRow],
     *,
     locale: str | None = None,
-    records: Sequence[RecordRow] | None = None,
-) -> None:
-    """Queue one notice to `phone`.
+) -> QueuedMessage:
+    """One notice to `phone`, rendered, not yet queued.
 
     It speaks `locale` if the caller names one, else the locale the phone last
-    subscribed in, else the company's. `records` are the phone's records when the
-    caller has already read them.
+    subscribed in (by its `records`), else the company's.
     """
-    if records is None:
-        records = await records_of_contacts(connection, company.id, [phone])
     last = next((r for r in reversed(records) if r.channel == Channel.TEXT), None)
     if locale is None:
         locale = last.locale if last is not None else company.default_locale
-    await queue_message(
-        connection,
+    return render_message(
         company,
         context,
         channel=Channel.TEXT,

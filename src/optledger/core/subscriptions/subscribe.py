@@ -5,11 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from optledger.core.catalog import Catalog, load_catalog
+from optledger.core.catalog import (
+    Catalog,
+    StaleCatalog,
+    cached_catalog,
+    catalog_is_current,
+    load_catalog,
+)
 from optledger.core.consent import Channel, CreationStatus, RecordStatus, SubscriptionType
 from optledger.core.contact_points import ContactPoints
 from optledger.core.context import RequestContext
-from optledger.core.errors import ConfirmationBlocked, InvalidInput
+from optledger.core.errors import ConfirmationBlocked, InvalidInput, SignUpUnitNotResolved
 from optledger.core.events import EventType, event_on, new_event, record_events
 from optledger.core.messages import queue_message, render_message
 from optledger.core.people import Identifier, resolve_person
@@ -94,18 +100,27 @@ def _channels_to_open(command: SubscribeCommand, unit: UnitRow) -> list[Channel]
     return channels
 
 
-async def subscribe(
-    connection: Connection, company: CompanyRow, command: SubscribeCommand, context: RequestContext
-) -> SubscribeResult:
-    """Ask for consent on each channel; repeats are recorded, never duplicated."""
-    catalog = await load_catalog(connection, company.id)
-    unit = resolve_sign_up_unit(
+def _resolve_unit(catalog: Catalog, command: SubscribeCommand) -> UnitRow:
+    return resolve_sign_up_unit(
         catalog,
         unit_id=command.unit_id,
         locale=command.locale,
         subscription_type=command.subscription_type,
         method=command.method,
     )
+
+
+async def subscribe(
+    connection: Connection, company: CompanyRow, command: SubscribeCommand, context: RequestContext
+) -> SubscribeResult:
+    """Ask for consent on each channel; repeats are recorded, never duplicated."""
+    catalog = await cached_catalog(connection, company.id)
+    try:
+        unit = _resolve_unit(catalog, command)
+    except SignUpUnitNotResolved:
+        # Perhaps a unit this process has not seen yet: decide on the current catalog.
+        catalog = await load_catalog(connection, company.id)
+        unit = _resolve_unit(catalog, command)
     if command.single_opt_in and not unit.allow_single_opt_in:
         raise InvalidInput(f"sign-up source {unit.id} does not allow single opt-in")
     channels = _channels_to_open(command, unit)
@@ -222,7 +237,14 @@ async def open_subscription(
             unit=unit,
         )
     guard_block = channel == Channel.TEXT and not initiated_by_contact
-    record_id = await open_record(connection, record, created, message, guard_block=guard_block)
+    record_id = await open_record(
+        connection,
+        record,
+        created,
+        message,
+        guard_block=guard_block,
+        catalog_version=company.version,
+    )
     if record_id is not None:
         return SubscribeOutcome(sub_type, channel, CreationStatus.NEWLY_CREATED, record_id)
     return await _repeat_or_refuse(
@@ -241,7 +263,10 @@ async def _repeat_or_refuse(
     context: RequestContext,
     guard_block: bool,
 ) -> SubscribeOutcome:
-    """Nothing was opened: the contact point is open on the list already, or blocked."""
+    """Nothing was opened: the contact point is open on the list already, or blocked,
+    or what was decided used a catalog that changed since."""
+    if not await catalog_is_current(connection, catalog):
+        raise StaleCatalog(f"company {catalog.company.id} changed its catalog")
     company = catalog.company
     existing = await stored.open_record_on_list(connection, company.id, list_id, contact)
     if existing is None:

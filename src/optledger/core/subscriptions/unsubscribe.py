@@ -1,7 +1,9 @@
 """The one opt-out flow: end the open records of the named contact points.
 
 Every door that takes an opt-out comes here: the Attentive unsubscribe, an
-inbound STOP, and the legacy and Vibes opt-outs.
+inbound STOP, and the legacy and Vibes opt-outs. It reads the records, decides,
+and writes once (see `storage.repositories.opt_outs`): on PostgreSQL it can run
+outside an explicit transaction (`Database.run(..., one_write=True)`).
 """
 
 from __future__ import annotations
@@ -12,20 +14,24 @@ from dataclasses import dataclass
 from optledger.core.consent import (
     Channel,
     OptOutReason,
+    RecordStatus,
     SubscriptionType,
     UnsubscribeStatus,
+    is_open,
 )
 from optledger.core.contact_points import ContactPoints
 from optledger.core.context import RequestContext
 from optledger.core.errors import InvalidInput, NotFound
-from optledger.core.events import EventType, new_event, record_events
+from optledger.core.events import EventType, event_on, new_event
 from optledger.core.people import any_identifier_known
-from optledger.core.subscriptions.notices import send_text_notice
-from optledger.core.subscriptions.records import end_open_records
+from optledger.core.subscriptions.notices import text_notice
 from optledger.core.templates import MessageKind
+from optledger.storage.database import LostRace
 from optledger.storage.repositories.companies import CompanyRow
+from optledger.storage.repositories.opt_outs import end_with_events_and_notice
 from optledger.storage.repositories.records import RecordRow, records_of_contacts
 from optledger.storage.sql import Connection
+from optledger.storage.types import utcnow
 
 
 @dataclass(frozen=True)
@@ -96,18 +102,25 @@ async def unsubscribe(
         raise NotFound("no subscriber has this phone or email")
 
     targets = _targets(command, records)
-    to_end = [r for r in records if (SubscriptionType(r.type), Channel(r.channel)) in targets]
-    ended = await end_open_records(connection, to_end, command.reason, context)
+    open_targets = [
+        r
+        for r in records
+        if (SubscriptionType(r.type), Channel(r.channel)) in targets
+        and is_open(RecordStatus(r.status))
+    ]
+    events = [
+        event_on(r, EventType.SUBSCRIPTION_ENDED, context, reason=command.reason.value)
+        for r in open_targets
+    ]
     outcomes = []
-    repeats = []
     for sub_type, channel in targets:
-        if any(r.type == sub_type and r.channel == channel for r in ended):
+        if any(r.type == sub_type and r.channel == channel for r in open_targets):
             outcomes.append(
                 UnsubscribeOutcome(sub_type, channel, UnsubscribeStatus.NEWLY_UNSUBSCRIBED)
             )
             continue
         matching = [r for r in records if r.type == sub_type and r.channel == channel]
-        repeats.append(
+        events.append(
             new_event(
                 company.id,
                 EventType.UNSUBSCRIBE_REPEATED,
@@ -122,7 +135,7 @@ async def unsubscribe(
             UnsubscribeOutcome(sub_type, channel, UnsubscribeStatus.PREVIOUSLY_UNSUBSCRIBED)
         )
     if not targets:
-        repeats.extend(
+        events.extend(
             new_event(
                 company.id,
                 EventType.UNSUBSCRIBE_REPEATED,
@@ -133,17 +146,22 @@ async def unsubscribe(
             )
             for channel in contacts.channels
         )
-    await record_events(connection, repeats)
-
+    notice = None
     text_touched = any(outcome.channel == Channel.TEXT for outcome in outcomes)
     if command.notify and contacts.phone and (text_touched or command.always_notify):
-        await send_text_notice(
-            connection,
+        notice = text_notice(
             company,
             contacts.phone,
             MessageKind.OPT_OUT_CONFIRMATION,
             context,
+            records,
             locale=command.notification_locale,
-            records=records,
         )
-    return UnsubscribeResult(outcomes, [record.id for record in ended])
+    ended_ids = [r.id for r in open_targets]
+    written = await end_with_events_and_notice(
+        connection, ended_ids, command.reason.value, utcnow(), events, notice
+    )
+    if not written:
+        # A concurrent request changed one of these records first: decide again.
+        raise LostRace("a record to end was ended by a concurrent request")
+    return UnsubscribeResult(outcomes, ended_ids)

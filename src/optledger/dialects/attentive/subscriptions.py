@@ -181,7 +181,8 @@ async def unsubscribe(
     )
     context = request_context(request, principal, SOURCE)
     result = await database.run(
-        lambda connection: core.unsubscribe(connection, principal.company, command, context)
+        lambda connection: core.unsubscribe(connection, principal.company, command, context),
+        one_write=True,
     )
     return UnsubscribeResponse(
         user=UserDto(phone=command.contacts.phone, email=command.contacts.email),

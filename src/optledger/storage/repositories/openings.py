@@ -35,6 +35,8 @@ _NOT_BLOCKED = """NOT (CAST(:guard_block AS BOOLEAN) AND EXISTS (
         SELECT 1 FROM confirmation_blocks
         WHERE company_id = :company_id AND unit_id = :unit_id
           AND contact_value = :contact_value))"""
+# Written only while the company's catalog is the one the core decided with.
+_CATALOG_CURRENT = """(SELECT version FROM companies WHERE id = :company_id) = :catalog_version"""
 _ON_OPEN_CONFLICT = """ON CONFLICT (company_id, list_id, contact_value)
     WHERE status IN ('PENDING', 'ACTIVE') DO NOTHING"""
 _EVENT_COLUMNS = """company_id, type, person_id, record_id, channel, contact_value, data,
@@ -42,7 +44,7 @@ _EVENT_COLUMNS = """company_id, type, person_id, record_id, channel, contact_val
 
 INSERT_RECORD = Query(
     f"""INSERT INTO subscription_records ({_RECORD_COLUMNS})
-    SELECT {_RECORD_VALUES} WHERE {_NOT_BLOCKED}
+    SELECT {_RECORD_VALUES} WHERE {_NOT_BLOCKED} AND {_CATALOG_CURRENT}
     {_ON_OPEN_CONFLICT} RETURNING id"""
 )
 OPEN_RECORD_WITH_MESSAGE = Query(
@@ -50,7 +52,7 @@ OPEN_RECORD_WITH_MESSAGE = Query(
     postgresql=f"""
     WITH record AS (
         INSERT INTO subscription_records ({_RECORD_COLUMNS})
-        SELECT {_RECORD_VALUES_TYPED} WHERE {_NOT_BLOCKED}
+        SELECT {_RECORD_VALUES_TYPED} WHERE {_NOT_BLOCKED} AND {_CATALOG_CURRENT}
         {_ON_OPEN_CONFLICT} RETURNING id
     ), created AS (
         INSERT INTO events ({_EVENT_COLUMNS})
@@ -83,13 +85,19 @@ async def open_record(
     message: QueuedMessage | None,
     *,
     guard_block: bool,
+    catalog_version: int,
 ) -> int | None:
     """Open `record` with its `created` event and `message`; returns the record id.
 
     None, with nothing written, when the contact point already has an open record
-    on the list, or (with `guard_block`) the unit's prompt was answered NO.
+    on the list, (with `guard_block`) the unit's prompt was answered NO, or the
+    company's catalog is no longer at `catalog_version`.
     """
-    params: dict[str, Any] = {**dataclasses.asdict(record), "guard_block": guard_block}
+    params: dict[str, Any] = {
+        **dataclasses.asdict(record),
+        "guard_block": guard_block,
+        "catalog_version": catalog_version,
+    }
     if connection.is_sqlite:
         record_id = await connection.fetchval(INSERT_RECORD, params)
         if record_id is None:
