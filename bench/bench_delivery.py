@@ -23,7 +23,6 @@ import time
 from pathlib import Path
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncSession
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -45,7 +44,8 @@ from optledger.core.templates import MessageKind  # noqa: E402
 from optledger.storage.database import Database  # noqa: E402
 from optledger.storage.migrate import upgrade_database  # noqa: E402
 from optledger.storage.provision import create_postgres_database  # noqa: E402
-from optledger.storage.tables import Company  # noqa: E402
+from optledger.storage.repositories.companies import company_by_id  # noqa: E402
+from optledger.storage.sql import Connection  # noqa: E402
 
 ADMIN_URL = os.environ.get(
     "OPTLEDGER_BENCH_POSTGRES_URL", os.environ.get("OPTLEDGER_TEST_POSTGRES_URL", DEFAULT_PG)
@@ -100,11 +100,12 @@ async def baseline_throughput(sink: HttpSink) -> float:
 
 
 async def queue_batch(database: Database, company_id: int, offset: int) -> None:
-    async def apply(session: AsyncSession) -> None:
-        company = await session.get_one(Company, company_id)
+    async def apply(connection: Connection) -> None:
+        company = await company_by_id(connection, company_id)
+        assert company is not None
         for index in range(BATCH):
-            queue_message(
-                session,
+            await queue_message(
+                connection,
                 company,
                 RequestContext(source="bench"),
                 channel=Channel.TEXT,

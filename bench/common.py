@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import shutil
 import signal
 import socket
@@ -24,7 +23,6 @@ from typing import Any
 
 import httpx
 import psutil
-from sqlalchemy.engine import make_url
 
 from optledger.storage.provision import create_postgres_database
 
@@ -139,8 +137,7 @@ class Server:
 
     def start(self) -> None:
         command = [sys.executable, "-m", "optledger", "serve", "--port", str(self.port)]
-        if self.workers > 1:
-            command += ["--workers", str(self.workers)]
+        command += ["--workers", str(self.workers)]
         self.process = subprocess.Popen(
             command, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, cwd=ROOT
         )
@@ -229,59 +226,3 @@ def find_pg_binary(name: str) -> str:
     for candidate in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True):
         return str(candidate)
     raise FileNotFoundError(name)
-
-
-def pgbench_baseline(admin_url: str, *, concurrency: int, transactions: int) -> LoadResult:
-    """pgbench's TPC-B-like script at the same concurrency: the database's own ceiling."""
-    database = asyncio.run(create_pg_database(admin_url, prefix="pgbench"))
-    url = make_url(database)
-    args = ["-h", str(url.host), "-p", str(url.port), "-U", str(url.username)]
-    pgbench = find_pg_binary("pgbench")
-    subprocess.run(
-        [pgbench, "-i", "-q", "-s", "1", *args, str(url.database)], check=True, capture_output=True
-    )
-    per_client = max(1, transactions // concurrency)
-    output = subprocess.run(
-        [
-            pgbench,
-            *args,
-            "-c",
-            str(concurrency),
-            "-j",
-            "2",
-            "-t",
-            str(per_client),
-            str(url.database),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    tps = float(re.search(r"tps = ([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    latency = float(re.search(r"latency average = ([\d.]+) ms", output).group(1))  # type: ignore[union-attr]
-    total = per_client * concurrency
-    # pgbench reports an average, not percentiles: shown as p50 for comparison.
-    return LoadResult("pgbench tpcb-like", total, total / tps, [latency], 0)
-
-
-async def sqlite_baseline(path: Path, *, concurrency: int, transactions: int) -> LoadResult:
-    """Raw committed single-row inserts with the server's durability settings."""
-    import aiosqlite
-
-    async with aiosqlite.connect(path) as setup:
-        await setup.execute("PRAGMA journal_mode=WAL")
-        await setup.execute("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, v TEXT)")
-        await setup.commit()
-    # One writer connection, as the server uses: SQLite has one write lock.
-    lock = asyncio.Lock()
-    async with aiosqlite.connect(path, isolation_level=None) as connection:
-        await connection.execute("PRAGMA synchronous=FULL")
-
-        async def insert(index: int) -> None:
-            async with lock:
-                await connection.execute("BEGIN IMMEDIATE")
-                await connection.execute("INSERT INTO t (v) VALUES (?)", (str(index),))
-                await connection.execute("COMMIT")
-
-        seconds, latencies = await timed_concurrently(transactions, concurrency, insert)
-    return LoadResult("sqlite insert+commit", transactions, seconds, latencies, 0)

@@ -29,7 +29,6 @@ from optledger.core.subscriptions import eligible_among
 from optledger.settings import get_settings
 from optledger.storage.database import Database
 from optledger.storage.migrate import upgrade_database
-from optledger.storage.sql import Connection
 
 CHUNK = 1000
 
@@ -100,19 +99,30 @@ async def _filter(
             transient=True,
         )
         handle = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+
+        async def write(chunk: list[str], query: asyncio.Task[set[str]]) -> None:
+            eligible = await query
+            kept = [value for value in chunk if value in eligible]
+            tally.eligible += len(kept)
+            if kept:
+                out.write("\n".join(kept) + "\n")
+
         with progress:
             task = progress.add_task("filter", total=size)
-            for chunk in _chunks(_cells(handle, column), tally):
-
-                async def check(connection: Connection, values: list[str] = chunk) -> set[str]:
-                    return await eligible_among(connection, found.id, values, sub_type, channel)
-
-                eligible = await database.read(check)
-                kept = [value for value in chunk if value in eligible]
-                tally.eligible += len(kept)
-                if kept:
-                    out.write("\n".join(kept) + "\n")
-                progress.update(task, completed=raw.tell())
+            async with database.connection() as connection:
+                previous: tuple[list[str], asyncio.Task[set[str]]] | None = None
+                # Each chunk's query runs in the database while the next chunk is parsed.
+                for chunk in _chunks(_cells(handle, column), tally):
+                    if previous is not None:
+                        await write(*previous)
+                    query = asyncio.create_task(
+                        eligible_among(connection, found.id, chunk, sub_type, channel)
+                    )
+                    await asyncio.sleep(0)  # lets the query leave before parsing resumes
+                    previous = (chunk, query)
+                    progress.update(task, completed=raw.tell())
+                if previous is not None:
+                    await write(*previous)
     finally:
         await database.dispose()
     return tally

@@ -232,6 +232,19 @@ class Database:
         if connection.outbox_written:
             self.outbox_written.set()
 
+    @contextlib.asynccontextmanager
+    async def connection(self) -> AsyncIterator[Connection]:
+        """One connection held for a long read outside any transaction (each statement
+        stands alone); not retried, unlike `read`."""
+        if self._sqlite is not None:
+            reader = self._sqlite.reader()
+            reader.scope = self.url
+            yield reader
+            return
+        pool = self._pool or await self._postgres_pool()
+        async with pool.acquire() as raw:
+            yield PostgresConnection(raw, self.url)
+
     async def run(
         self, command: Callable[[Connection], Awaitable[T]], *, one_write: bool = False
     ) -> T:

@@ -86,7 +86,7 @@ def as_dict(row: Row) -> dict[str, Any]:
 
 def sqlite_time(moment: datetime) -> str:
     """The stored form of a timestamp on SQLite (UTC, as SQLAlchemy writes it)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def as_time(value: Any) -> datetime | None:

@@ -150,10 +150,12 @@ async def _erase(
         request_id,
         utcnow(),
     )
-    for value, digest in digests.items():
-        await stored.redact_contact_value(
-            connection, company_id, value, f"erased:{digest}", REDACTED_BODY
-        )
+    await stored.redact_contact_values(
+        connection,
+        company_id,
+        {value: f"erased:{digest}" for value, digest in digests.items()},
+        REDACTED_BODY,
+    )
     await delete_identifiers_of_people(connection, company_id, person_ids)
     await stored.delete_attribute_values(connection, company_id, person_ids)
     await record_event(

@@ -94,7 +94,7 @@ async def open_record(
     company's catalog is no longer at `catalog_version`.
     """
     params: dict[str, Any] = {
-        **dataclasses.asdict(record),
+        **vars(record),
         "guard_block": guard_block,
         "catalog_version": catalog_version,
     }

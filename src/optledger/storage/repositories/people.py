@@ -10,15 +10,15 @@ from optledger.storage.sql import Connection, Query
 
 # (kind, name, value) triples travel as three parallel lists: one statement for any count.
 OWNERS_OF_IDENTIFIERS = Query(
+    # CROSS JOIN keeps SQLite's planner on the unique (company, kind, name, value) index.
     """
     SELECT i.kind, i.name, i.value, i.person_id, p.person_key
-    FROM person_identifiers i
+    FROM json_each(:wanted) w
+    CROSS JOIN person_identifiers i
     JOIN persons p ON p.id = i.person_id
-    JOIN (SELECT json_extract(t.value, '$[0]') AS kind, json_extract(t.value, '$[1]') AS name,
-                 json_extract(t.value, '$[2]') AS value
-          FROM json_each(:wanted) t) w
-      ON i.kind = w.kind AND i.name = w.name AND i.value = w.value
     WHERE i.company_id = :company_id
+      AND i.kind = json_extract(w.value, '$[0]') AND i.name = json_extract(w.value, '$[1]')
+      AND i.value = json_extract(w.value, '$[2]')
     """,
     postgresql="""
     SELECT i.kind, i.name, i.value, i.person_id, p.person_key

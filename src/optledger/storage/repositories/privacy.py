@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from optledger.storage.sql import Connection, Query, Row, as_time
+from optledger.storage.sql import Connection, Json, Query, Row, as_time
 
 _REQUEST_COLUMNS = """id, company_id, type, subject_email, subject_phone, request_msg, processed,
     credential_id, requested_at, processing_started_at, processing_ended_at"""
@@ -54,27 +54,38 @@ DELETE_ATTRIBUTE_VALUES = Query(
     postgresql="""DELETE FROM person_attributes
     WHERE company_id = :company_id AND person_id = ANY(:person_ids::bigint[])""",
 )
-# Nothing more may be sent to an erased contact point: queued messages are cancelled.
-REDACT_MESSAGES = Query(
-    """UPDATE messages SET body = :body, to_address = :redacted,
-        status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END
-    WHERE company_id = :company_id AND to_address = :value"""
-)
-REDACT_INBOUND = Query(
-    """UPDATE inbound_messages SET body = :body, from_address = :redacted
-    WHERE company_id = :company_id AND from_address = :value"""
-)
-# Every other (table, column) that keeps a raw contact value.
-REDACT_CONTACT_VALUES = tuple(
-    Query(
-        f"""UPDATE {table} SET {column} = :redacted
-        WHERE company_id = :company_id AND {column} = :value"""
+
+
+def _redaction(table: str, column: str, also: str = "") -> Query:
+    """Rewrite every value of `column` that erasure maps, in one statement for any count.
+
+    SQLite reads the map as a JSON object (value -> redacted); PostgreSQL as two
+    parallel arrays. `also` sets more columns of the matched rows.
+    """
+    return Query(
+        f"""UPDATE {table} SET {also}
+            {column} = (SELECT value FROM json_each(:redactions) WHERE key = {table}.{column})
+        WHERE company_id = :company_id
+          AND {column} IN (SELECT key FROM json_each(:redactions))""",
+        postgresql=f"""UPDATE {table} SET {also} {column} = r.redacted
+        FROM unnest(:values::text[], :redacted::text[]) AS r(value, redacted)
+        WHERE {table}.company_id = :company_id AND {table}.{column} = r.value""",
     )
-    for table, column in (
-        ("subscription_records", "contact_value"),
-        ("events", "contact_value"),
-        ("confirmation_blocks", "contact_value"),
-    )
+
+
+# Every (table, column) that keeps a raw contact value. Message bodies go too, and
+# nothing more may be sent to an erased contact point: queued messages are cancelled.
+REDACTIONS = (
+    _redaction(
+        "messages",
+        "to_address",
+        also="""body = :body,
+            status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END,""",
+    ),
+    _redaction("inbound_messages", "from_address", also="body = :body,"),
+    _redaction("subscription_records", "contact_value"),
+    _redaction("events", "contact_value"),
+    _redaction("confirmation_blocks", "contact_value"),
 )
 
 
@@ -218,12 +229,21 @@ async def delete_attribute_values(
         )
 
 
-async def redact_contact_value(
-    connection: Connection, company_id: int, value: str, redacted: str, body: str
+async def redact_contact_values(
+    connection: Connection, company_id: int, redactions: Mapping[str, str], body: str
 ) -> None:
-    """Replace a raw contact value everywhere it is kept; message bodies too."""
-    params = {"company_id": company_id, "value": value, "redacted": redacted}
-    await connection.execute(REDACT_MESSAGES, {**params, "body": body})
-    await connection.execute(REDACT_INBOUND, {**params, "body": body})
-    for query in REDACT_CONTACT_VALUES:
+    """Replace raw contact values (keys) by their redactions wherever they are kept.
+
+    One statement per table, whatever the number of values; message bodies become `body`.
+    """
+    if not redactions:
+        return
+    params = {
+        "company_id": company_id,
+        "body": body,
+        "redactions": Json(dict(redactions)),
+        "values": list(redactions),
+        "redacted": list(redactions.values()),
+    }
+    for query in REDACTIONS:
         await connection.execute(query, params)

@@ -20,12 +20,13 @@ _IN_IDS_PG = "= ANY(:ids::bigint[])"
 
 # One statement: per (type, channel), whether an ACTIVE record exists; and one row of
 # NULLs when a person holds the phone or email, so "unknown" needs no second query.
+# The IN leads both planners to the (company_id, contact_value) index.
 ELIGIBILITY = Query(
     """
     SELECT type, channel, active FROM (
         SELECT type, channel, MAX(CASE WHEN status = 'ACTIVE' THEN 1 ELSE 0 END) AS active
         FROM subscription_records
-        WHERE company_id = :company_id
+        WHERE company_id = :company_id AND contact_value IN (:phone, :email)
           AND ((channel = 'TEXT' AND contact_value = :phone)
                OR (channel = 'EMAIL' AND contact_value = :email))
         GROUP BY type, channel
