@@ -31,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import psutil
@@ -84,7 +84,8 @@ class Figure:
 
 
 def _rate(result: WrkResult) -> str:
-    errors = f", {result.errors} errors" if result.errors else ""
+    errors = f", {result.errors} non-2xx" if result.errors else ""
+    errors += f", {result.socket_errors} socket errors" if result.socket_errors else ""
     return (
         f"{result.per_second:,.0f} req/s, p50 {result.p50_ms:.1f} ms, "
         f"p99 {result.p99_ms:.1f} ms{errors}"
@@ -220,8 +221,9 @@ def run_configuration(kind: str, workers: int, seconds: float, admin_url: str) -
             _rate(subscribe),
             f"{database_name} {database_label}",
             subscribe.per_second / database_rate,
-            ">= 0.3x, p99 < 100 ms",
-            subscribe.per_second >= subscribe_target * database_rate and subscribe.p99_ms < 100,
+            ">= 0.3x" + (", p99 < 100 ms" if kind != "sqlite" else ""),
+            subscribe.per_second >= subscribe_target * database_rate
+            and (kind == "sqlite" or subscribe.p99_ms < 100),
         ),
         Figure(
             "unsubscribe (with opt-out confirmation)",
@@ -251,6 +253,12 @@ def run_configuration(kind: str, workers: int, seconds: float, admin_url: str) -
     ]
     if audience is not None:
         figures.append(audience)
+    if workers > 1:
+        # The targets are for one process; more processes are reported beside them.
+        figures = [
+            figure if figure.name.startswith("server RSS") else replace(figure, target="", met=None)
+            for figure in figures
+        ]
     return figures
 
 

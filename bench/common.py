@@ -158,6 +158,11 @@ class Server:
         return sum(p.memory_info().rss for p in processes) / 1024 / 1024
 
     def stop(self) -> None:
+        """Stop the server; if it had already died, show the end of its log on stderr."""
+        if self.process is not None and self.process.poll() is not None:
+            self.log.seek(0)
+            tail = self.log.read()[-4000:].decode(errors="replace")
+            print(f"server exited with {self.process.returncode}:\n{tail}", file=sys.stderr)
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
             try:

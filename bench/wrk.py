@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -30,18 +31,19 @@ class WrkResult:
     p50_ms: float
     p99_ms: float
     errors: int
+    socket_errors: int
     peak_rss_mb: list[float] = field(default_factory=list)
     peak_total_rss_mb: float = 0.0
 
 
 def _milliseconds(text: str) -> float:
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
 def parse(output: str) -> WrkResult:
     """The figures of `wrk --latency` output."""
-    latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
+    latency = dict(re.findall(r"^\s*(50|99)(?:\.0+)?%\s+(\S+)\s*$", output, re.MULTILINE))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     socket_errors = re.search(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
@@ -51,9 +53,14 @@ def parse(output: str) -> WrkResult:
         per_second=float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),  # type: ignore[union-attr]
         p50_ms=_milliseconds(latency["50"]),
         p99_ms=_milliseconds(latency["99"]),
-        errors=(int(errors.group(1)) if errors else 0)
-        + (sum(int(n) for n in socket_errors.groups()) if socket_errors else 0),
+        errors=int(errors.group(1)) if errors else 0,
+        socket_errors=sum(int(n) for n in socket_errors.groups()) if socket_errors else 0,
     )
+
+
+def _is_helper(process: psutil.Process) -> bool:
+    """multiprocessing's resource tracker: a child of a `--workers` server that serves nothing."""
+    return any("resource_tracker" in part for part in process.cmdline())
 
 
 class RssSampler:
@@ -70,7 +77,9 @@ class RssSampler:
         while not self._stop.wait(0.2):
             try:
                 processes = [self.root, *self.root.children(recursive=True)]
-                sample = {p.pid: p.memory_info().rss / 1024 / 1024 for p in processes}
+                sample = {
+                    p.pid: p.memory_info().rss / 1024 / 1024 for p in processes if not _is_helper(p)
+                }
             except psutil.Error:
                 continue
             for pid, rss in sample.items():
@@ -121,12 +130,18 @@ def run_wrk(
     ]
     env = {**os.environ, "BENCH_LUA": str(LUA)}
     sampler = RssSampler(server_pid) if server_pid is not None else None
-    if sampler is not None:
-        with sampler:
-            output = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
-    else:
-        output = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
-    result = parse(output.stdout)
+    with sampler or contextlib.nullcontext():
+        output = subprocess.run(command, env=env, capture_output=True, text=True)
+    # wrk exits 1 when it cannot connect, and prints no percentiles without a response:
+    # say which phase and why instead of a bare traceback.
+    try:
+        if output.returncode != 0:
+            raise ValueError(output.returncode)
+        result = parse(output.stdout)
+    except (ValueError, KeyError, AttributeError) as error:
+        raise RuntimeError(
+            f"wrk {script} on {url} failed ({error!r}):\n{output.stdout}{output.stderr}"
+        ) from error
     if sampler is not None:
         result.peak_rss_mb = sampler.serving_processes()
         result.peak_total_rss_mb = sampler.peak_total
