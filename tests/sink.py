@@ -67,12 +67,15 @@ class HttpSink:
             body += message.get("body", b"")
             if not message.get("more_body"):
                 break
+        # The answer is decided on arrival: a slow request a timed-out client left
+        # behind must not take a status planned for a later test.
+        with self._lock:
+            status = self.planned_statuses.pop(0) if self.planned_statuses else 200
         if self.delay:
             await asyncio.sleep(self.delay)
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
         with self._lock:
             self.requests += 1
-            status = self.planned_statuses.pop(0) if self.planned_statuses else 200
             if status < 300:
                 payload = json.loads(body)
                 self.received.append(

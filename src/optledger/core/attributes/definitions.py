@@ -34,8 +34,10 @@ async def create_definitions(
 ) -> dict[str, DefinitionRow]:
     """Define new attributes, each in a free slot; none if they do not all fit.
 
-    Two requests racing for the last slot collide on the unique slot, and the
-    loser's replay finds the limit reached.
+    A name a concurrent request defined first comes back as that definition,
+    whatever its type. Two requests racing for the last slot with different
+    names collide on the unique slot, and the loser's replay finds the limit
+    reached.
     """
     if not new:
         return {}
@@ -47,15 +49,20 @@ async def create_definitions(
             f"a company may have at most {MAX_CUSTOM_ATTRIBUTES} custom attributes and has "
             f"{len(used)}: cannot create {names}"
         )
-    now = utcnow()
-    created = {}
-    for (name, kind), slot in zip(new.items(), free, strict=False):
-        values = list(enum_values)
-        definition_id = await stored.insert_definition(
-            connection, company_id, name, kind.value, values, slot, now
-        )
-        created[name] = DefinitionRow(definition_id, name, kind.value, values, slot)
-    return created
+    values = list(enum_values)
+    slots = dict(zip(new, free, strict=False))
+    ids = await stored.insert_definitions(
+        connection,
+        company_id,
+        [(name, kind.value, slots[name]) for name, kind in new.items()],
+        values,
+        utcnow(),
+    )
+    created = {
+        name: DefinitionRow(ids[name], name, new[name].value, values, slots[name]) for name in ids
+    }
+    raced = [name for name in new if name not in ids]
+    return created | await definitions_named(connection, company_id, raced)
 
 
 async def define_attribute(
@@ -74,14 +81,11 @@ async def define_attribute(
         raise InvalidAttribute("enum attributes, and only they, take a list of values")
     existing = (await definitions_named(connection, company_id, [name])).get(name)
     if existing is None:
-        [created] = (
-            await create_definitions(connection, company_id, {name: kind}, values)
-        ).values()
-        return created
+        existing = (await create_definitions(connection, company_id, {name: kind}, values))[name]
     if existing.type != kind:
         raise Conflict(f"attribute {name!r} is already a {existing.type} attribute")
-    if kind == AttributeType.ENUM:
-        merged = list(dict.fromkeys([*existing.enum_values, *values]))
-        await stored.set_enum_values(connection, existing.id, merged)
-        return DefinitionRow(existing.id, name, existing.type, merged, existing.slot)
-    return existing
+    merged = list(dict.fromkeys([*existing.enum_values, *values]))
+    if merged == existing.enum_values:
+        return existing
+    await stored.set_enum_values(connection, existing.id, merged)
+    return DefinitionRow(existing.id, name, existing.type, merged, existing.slot)

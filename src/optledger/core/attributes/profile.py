@@ -22,6 +22,7 @@ from optledger.core.attributes.values import (
     infer_type,
 )
 from optledger.storage.repositories import attributes as stored
+from optledger.storage.repositories.attributes import DefinitionRow
 from optledger.storage.sql import Connection
 from optledger.storage.types import utcnow
 
@@ -61,6 +62,12 @@ def _is_unset(value: Any) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
+def _against(name: str, scalar: Scalar, definition: DefinitionRow) -> tuple[Scalar, int]:
+    """The value as its definition stores it (e.g. a normalised date), with the definition."""
+    kind = AttributeType(definition.type)
+    return coerce(name, kind, scalar, definition.enum_values), definition.id
+
+
 async def _plan(connection: Connection, company_id: int, changes: AttributeChanges) -> _Plan:
     standard, custom = _with_priority(changes)
     plan = _Plan()
@@ -73,21 +80,22 @@ async def _plan(connection: Connection, company_id: int, changes: AttributeChang
     given = {name: value for name, value in custom.items() if not _is_unset(value)}
     known = await definitions_named(connection, company_id, given)
     new: dict[str, AttributeType] = {}
+    unknown: dict[str, Scalar] = {}
     for name, value in given.items():
         if value is None:
             plan.remove.add(name)
             continue
         scalar = check_scalar(name, value)
-        if name not in known:
-            new[name] = infer_type(scalar)
-            # Store the value in the form its inferred type keeps, e.g. a normalised date.
-            plan.store[name] = (coerce(name, new[name], scalar, []), None)
+        if name in known:
+            plan.store[name] = _against(name, scalar, known[name])
             continue
-        definition = known[name]
-        kind = AttributeType(definition.type)
-        plan.store[name] = (coerce(name, kind, scalar, definition.enum_values), definition.id)
+        new[name] = infer_type(scalar)
+        unknown[name] = scalar
+        # Checked now, so that a bad value defines nothing; stored once defined.
+        plan.store[name] = (coerce(name, new[name], scalar, []), None)
     for name, definition in (await create_definitions(connection, company_id, new)).items():
-        plan.store[name] = (plan.store[name][0], definition.id)
+        # The inferred type, unless a concurrent request defined the name first.
+        plan.store[name] = _against(name, unknown[name], definition)
     return plan
 
 
@@ -97,11 +105,10 @@ async def set_attributes(
     """Check every value, then upsert and remove the person's attribute values."""
     plan = await _plan(connection, company_id, changes)
     await stored.delete_values(connection, company_id, person_id, plan.remove)
-    if plan.store:
-        await stored.upsert_values(
-            connection,
-            company_id,
-            person_id,
-            [(name, value, definition_id) for name, (value, definition_id) in plan.store.items()],
-            utcnow(),
-        )
+    await stored.upsert_values(
+        connection,
+        company_id,
+        person_id,
+        [(name, value, definition_id) for name, (value, definition_id) in plan.store.items()],
+        utcnow(),
+    )

@@ -1,7 +1,12 @@
-"""Custom attribute definitions and the attribute values of people."""
+"""Custom attribute definitions and the attribute values of people.
+
+Many definitions or values go in one statement: on SQLite as one JSON array of
+tuples (`json_each`), on PostgreSQL as parallel arrays (`unnest`).
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,9 +21,23 @@ DEFINITIONS_NAMED = Query(
     WHERE company_id = :company_id AND name = ANY(:names::text[])""",
 )
 USED_SLOTS = Query("SELECT slot FROM attribute_definitions WHERE company_id = :company_id")
-INSERT_DEFINITION = Query(
+# A name defined meanwhile by a concurrent request is skipped (and read back by
+# the caller) instead of failing the unit of work; two new names racing for one
+# slot still fail on the unique slot, and the replay sees the slot taken.
+# (`WHERE true` keeps SQLite from reading ON CONFLICT as a join's ON.)
+INSERT_DEFINITIONS = Query(
     """INSERT INTO attribute_definitions (company_id, name, type, enum_values, slot, created_at)
-    VALUES (:company_id, :name, :type, :enum_values, :slot, :now) RETURNING id"""
+    SELECT :company_id, json_extract(d.value, '$[0]'), json_extract(d.value, '$[1]'),
+        :enum_values, json_extract(d.value, '$[2]'), :now
+    FROM json_each(:definitions) AS d WHERE true
+    ON CONFLICT (company_id, name) DO NOTHING
+    RETURNING id, name""",
+    postgresql="""INSERT INTO attribute_definitions (company_id, name, type, enum_values, slot,
+        created_at)
+    SELECT :company_id, d.name, d.type, :enum_values::json, d.slot, :now
+    FROM unnest(:names::text[], :types::text[], :slots::int[]) AS d(name, type, slot)
+    ON CONFLICT (company_id, name) DO NOTHING
+    RETURNING id, name""",
 )
 SET_ENUM_VALUES = Query("UPDATE attribute_definitions SET enum_values = :values WHERE id = :id")
 DELETE_VALUES = Query(
@@ -27,19 +46,24 @@ DELETE_VALUES = Query(
     postgresql="""DELETE FROM person_attributes
     WHERE company_id = :company_id AND person_id = :person_id AND name = ANY(:names::text[])""",
 )
-# A value that did not change keeps its time; a concurrent first set of the same
-# name becomes an update instead of a failed unit of work.
-UPSERT_VALUE = Query(
+# Values travel as JSON text. A value that did not change keeps its time; a
+# concurrent first set of the same name becomes an update instead of a failed
+# unit of work.
+UPSERT_VALUES = Query(
     """INSERT INTO person_attributes (company_id, person_id, definition_id, name, value,
         updated_at)
-    VALUES (:company_id, :person_id, :definition_id, :name, :value, :now)
+    SELECT :company_id, :person_id, json_extract(v.value, '$[2]'),
+        json_extract(v.value, '$[0]'), json_extract(v.value, '$[1]'), :now
+    FROM json_each(:values) AS v WHERE true
     ON CONFLICT (company_id, person_id, name) DO UPDATE
     SET value = excluded.value, definition_id = excluded.definition_id,
         updated_at = excluded.updated_at
     WHERE person_attributes.value IS NOT excluded.value""",
     postgresql="""INSERT INTO person_attributes (company_id, person_id, definition_id, name,
         value, updated_at)
-    VALUES (:company_id, :person_id, :definition_id, :name, :value, :now)
+    SELECT :company_id, :person_id, v.definition_id, v.name, v.value::json, :now
+    FROM unnest(:names::text[], :texts::text[], :definition_ids::bigint[])
+        AS v(name, value, definition_id)
     ON CONFLICT (company_id, person_id, name) DO UPDATE
     SET value = excluded.value, definition_id = excluded.definition_id,
         updated_at = excluded.updated_at
@@ -85,25 +109,31 @@ async def used_slots(connection: Connection, company_id: int) -> set[int]:
     return {row["slot"] for row in rows}
 
 
-async def insert_definition(
+async def insert_definitions(
     connection: Connection,
     company_id: int,
-    name: str,
-    kind: str,
+    definitions: Sequence[tuple[str, str, int]],
     enum_values: Sequence[str],
-    slot: int,
     now: datetime,
-) -> int:
-    """Define an attribute in `slot`; a racing definition of the slot or name fails here."""
+) -> dict[str, int]:
+    """Define (name, type, slot) attributes; returns the id of each one defined here.
+
+    A name that a concurrent request defined first is left out of the result; a
+    racing definition of the same slot under another name fails here.
+    """
+    if not definitions:
+        return {}
     params = {
         "company_id": company_id,
-        "name": name,
-        "type": kind,
         "enum_values": Json(list(enum_values)),
-        "slot": slot,
         "now": now,
+        "definitions": [list(definition) for definition in definitions],
+        "names": [name for name, _, _ in definitions],
+        "types": [kind for _, kind, _ in definitions],
+        "slots": [slot for _, _, slot in definitions],
     }
-    return int(await connection.fetchval(INSERT_DEFINITION, params))
+    rows = await connection.fetch(INSERT_DEFINITIONS, params)
+    return {row["name"]: row["id"] for row in rows}
 
 
 async def set_enum_values(connection: Connection, definition_id: int, values: list[str]) -> None:
@@ -129,18 +159,20 @@ async def upsert_values(
     values: Sequence[tuple[str, Any, int | None]],
     now: datetime,
 ) -> None:
-    """Set (name, value, definition id) attributes of a person."""
-    await connection.executemany(
-        UPSERT_VALUE,
-        [
-            {
-                "company_id": company_id,
-                "person_id": person_id,
-                "definition_id": definition_id,
-                "name": name,
-                "value": Json(value),
-                "now": now,
-            }
-            for name, value, definition_id in values
+    """Set (name, value, definition id) attributes of a person; names must be distinct."""
+    if not values:
+        return
+    texts = [json.dumps(value) for _, value, _ in values]
+    params = {
+        "company_id": company_id,
+        "person_id": person_id,
+        "now": now,
+        "values": [
+            [name, text, definition_id]
+            for (name, _, definition_id), text in zip(values, texts, strict=True)
         ],
-    )
+        "names": [name for name, _, _ in values],
+        "texts": texts,
+        "definition_ids": [definition_id for _, _, definition_id in values],
+    }
+    await connection.execute(UPSERT_VALUES, params)
