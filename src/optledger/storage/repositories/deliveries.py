@@ -38,12 +38,11 @@ CLAIMED_MESSAGES = Query(
     WHERE m.id IN (SELECT value FROM json_each(:ids)) ORDER BY m.id"""
 )
 QUEUED_AMONG = Query(
-    """SELECT id, company_id, person_id, channel, to_address, kind, idempotency_key, attempts
-    FROM messages WHERE id IN (SELECT value FROM json_each(:ids)) AND status = 'queued'
-    ORDER BY id""",
-    postgresql="""SELECT id, company_id, person_id, channel, to_address, kind,
-        idempotency_key, attempts
-    FROM messages WHERE id = ANY(:ids::bigint[]) AND status = 'queued' ORDER BY id""",
+    f"""SELECT {_CLAIMED_COLUMNS} FROM messages m JOIN companies c ON c.id = m.company_id
+    WHERE m.id IN (SELECT value FROM json_each(:ids)) AND m.status = 'queued' ORDER BY m.id""",
+    postgresql=f"""SELECT {_CLAIMED_COLUMNS} FROM messages m
+    JOIN companies c ON c.id = m.company_id
+    WHERE m.id = ANY(:ids::bigint[]) AND m.status = 'queued' ORDER BY m.id""",
 )
 MARK_SENT = Query(
     """UPDATE messages SET status = 'sent', provider_id = :provider_id, sent_at = :now,
@@ -78,20 +77,6 @@ class ClaimedMessage:
     company_key: str
 
 
-@dataclass(frozen=True)
-class QueuedMessageState:
-    """What the worker needs to record an outcome on a still-queued message."""
-
-    id: int
-    company_id: int
-    person_id: int | None
-    channel: str
-    to_address: str
-    kind: str
-    idempotency_key: str
-    attempts: int
-
-
 async def claim_due_messages(
     connection: Connection, now: datetime, lease_until: datetime, limit: int
 ) -> list[ClaimedMessage]:
@@ -105,12 +90,12 @@ async def claim_due_messages(
     return [ClaimedMessage(**as_dict(row)) for row in rows]
 
 
-async def queued_among(connection: Connection, ids: Collection[int]) -> list[QueuedMessageState]:
+async def queued_among(connection: Connection, ids: Collection[int]) -> list[ClaimedMessage]:
     """Those of `ids` still queued (another worker may have finished one)."""
     if not ids:
         return []
     rows = await connection.fetch(QUEUED_AMONG, {"ids": sorted(ids)})
-    return [QueuedMessageState(**as_dict(row)) for row in rows]
+    return [ClaimedMessage(**as_dict(row)) for row in rows]
 
 
 async def mark_sent(

@@ -271,24 +271,27 @@ class NewRecord:
     now: datetime
 
 
+async def _update_ids(
+    connection: Connection, query: Query, ids: Collection[int], **params: object
+) -> list[int]:
+    if not ids:
+        return []
+    rows = await connection.fetch(query, {"ids": sorted(ids), **params})
+    return [row["id"] for row in rows]
+
+
 async def end_records(
     connection: Connection, ids: Collection[int], reason: str, at: datetime
 ) -> list[int]:
     """End the records among `ids` that are still open; returns those it ended."""
-    if not ids:
-        return []
-    rows = await connection.fetch(END_RECORDS, {"ids": sorted(ids), "reason": reason, "at": at})
-    return [row["id"] for row in rows]
+    return await _update_ids(connection, END_RECORDS, ids, reason=reason, at=at)
 
 
 async def answer_pending(
     connection: Connection, ids: Collection[int], status: str, at: datetime
 ) -> list[int]:
     """Move PENDING records among `ids` to `status`; returns those it moved."""
-    if not ids:
-        return []
-    rows = await connection.fetch(ANSWER_PENDING, {"ids": sorted(ids), "status": status, "at": at})
-    return [row["id"] for row in rows]
+    return await _update_ids(connection, ANSWER_PENDING, ids, status=status, at=at)
 
 
 async def pending_older_than(

@@ -61,10 +61,9 @@ class ListRow:
 
 
 @dataclass(frozen=True)
-class UnitRow:
-    """A sign-up unit as stored."""
+class NewUnit:
+    """A unit to create (checked by the core first)."""
 
-    id: int
     company_id: int
     name: str
     method: str
@@ -76,11 +75,18 @@ class UnitRow:
     confirmation_prompt: str | None
     welcome_text: str | None
     keywords: list[str]
-    status: str
     double_opt_in: bool
     email_double_opt_in: bool
     allow_single_opt_in: bool
-    welcome_on_single_opt_in: bool
+    welcome_on_single_opt_in: bool = True
+
+
+@dataclass(frozen=True, kw_only=True)
+class UnitRow(NewUnit):
+    """A sign-up unit as stored."""
+
+    id: int
+    status: str
 
     @property
     def locale(self) -> str:
@@ -158,27 +164,6 @@ async def units_of_company(connection: Connection, company_id: int) -> list[Unit
     return [
         _unit(row) for row in await connection.fetch(UNITS_OF_COMPANY, {"company_id": company_id})
     ]
-
-
-@dataclass(frozen=True)
-class NewUnit:
-    """A unit to create (checked by the core first)."""
-
-    company_id: int
-    name: str
-    method: str
-    subscription_type: str
-    channels: list[str]
-    language: str
-    country: str
-    legal_disclosure: str | None
-    confirmation_prompt: str | None
-    welcome_text: str | None
-    keywords: list[str]
-    double_opt_in: bool
-    email_double_opt_in: bool
-    allow_single_opt_in: bool
-    welcome_on_single_opt_in: bool = True
 
 
 async def insert_unit(connection: Connection, unit: NewUnit, now: datetime) -> int:
