@@ -22,6 +22,7 @@ from optledger.dialects.attentive.eligibility_lane import EligibilityLane
 from optledger.dialects.attentive.routes import router as attentive_router
 from optledger.dialects.errors import STATUS_BY_KIND, error_response
 from optledger.dialects.inbound.routes import router as inbound_router
+from optledger.dialects.legacy.routes import router as legacy_router
 from optledger.dialects.limits import BodySizeLimit
 from optledger.dialects.operator.messages import router as messages_router
 from optledger.settings import Settings, get_settings
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_error_handlers(app)
     app.include_router(attentive_router)
     app.include_router(inbound_router)
+    app.include_router(legacy_router)
     app.include_router(messages_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(EligibilityLane)

@@ -7,17 +7,17 @@ import json
 import logging
 import os
 import signal
-from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 import uvicorn
-from rich.console import Console
 from rich.table import Table
 
 from optledger.bootstrap import BootstrapResult, bootstrap_company
 from optledger.cli_attributes import attributes_app
 from optledger.cli_audience import audience_app
+from optledger.cli_credentials import credentials_app
+from optledger.cli_support import console, in_transaction
 from optledger.core.companies import get_company_by_key
 from optledger.core.company_settings import set_company_setting
 from optledger.core.errors import OptledgerError
@@ -43,8 +43,7 @@ app.add_typer(templates_app, name="templates")
 app.add_typer(twilio_app, name="twilio")
 app.add_typer(attributes_app, name="attributes")
 app.add_typer(audience_app, name="audience")
-console = Console(soft_wrap=True)
-T = TypeVar("T")
+app.add_typer(credentials_app, name="credentials")
 
 
 def _configure_logging() -> None:
@@ -159,23 +158,6 @@ def bootstrap(
     console.print(table)
 
 
-def _in_transaction(command: Callable[[Connection], Awaitable[T]]) -> T:
-    """Run one core command in a write transaction; domain errors end the process."""
-
-    async def run() -> T:
-        database = Database(get_settings().resolved_database_url)
-        try:
-            return await database.run(command)
-        finally:
-            await database.dispose()
-
-    try:
-        return asyncio.run(run())
-    except OptledgerError as exc:
-        console.print(f"[red]{exc.message}[/red]")
-        raise typer.Exit(1) from None
-
-
 @app.command()
 def worker(
     concurrency: Annotated[int, typer.Option(min=1, help="Delivery loops in this process.")] = 1,
@@ -214,7 +196,7 @@ def messages(
         company_id = (await get_company_by_key(connection, company)).id if company else None
         return await messages_to(connection, company_id, to, limit=limit)
 
-    found = _in_transaction(query)
+    found = in_transaction(query)
     table = Table("id", "company", "created", "kind", "status", "attempts", "provider id", "body")
     table.columns[2].no_wrap = True
     for message in found:
@@ -250,7 +232,7 @@ def set_template(
         found = await get_company_by_key(connection, company)
         await set_company_template(connection, found, locale, kind, None if reset else text)
 
-    _in_transaction(apply)
+    in_transaction(apply)
     console.print(f"[green]{kind} for {company} in {locale} updated[/green]")
 
 
@@ -267,5 +249,5 @@ def set_twilio_token(
             connection, found.id, found.settings, AUTH_TOKEN_SETTING, auth_token.strip() or None
         )
 
-    _in_transaction(apply)
+    in_transaction(apply)
     console.print(f"[green]Twilio auth token of {company} updated[/green]")

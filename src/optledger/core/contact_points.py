@@ -26,10 +26,12 @@ MAX_PHONE_INPUT_LENGTH = 32
 
 
 def normalize_phone(raw: str, *, lenient: bool = False, default_region: str = "US") -> str:
-    """A valid number in E.164.
+    """A number in E.164.
 
-    Strict (the default): the text must already be E.164. Lenient (the legacy API):
-    common national and international formats, read in `default_region`.
+    Strict (the default): the text must already be E.164 and the number valid for
+    its numbering plan. Lenient (the legacy API, imported lists): common national
+    and international formats, read in `default_region`, of a possible length for
+    their country (`555-555-5555` is a US number, though no real one).
     """
     text = raw.strip()
     if len(text) > MAX_PHONE_INPUT_LENGTH:
@@ -38,21 +40,25 @@ def normalize_phone(raw: str, *, lenient: bool = False, default_region: str = "U
         raise InvalidContactPoint(
             f"phone {raw!r} is not in E.164 format (a '+' and digits only, e.g. +19148440001)"
         )
-    found = _valid_e164(text, default_region if lenient else None)
+    found = _e164(text, default_region if lenient else None)
     if found is None:
-        raise InvalidContactPoint(f"phone {raw!r} is not a valid number for its numbering plan")
+        raise InvalidContactPoint(
+            f"phone {raw!r} is not a "
+            + ("phone number" if lenient else "valid number for its numbering plan")
+        )
     return found
 
 
 # Parsing a number against its numbering plan costs more than an eligibility query;
 # the same numbers come back again and again (checks before every send).
 @functools.lru_cache(maxsize=65_536)
-def _valid_e164(text: str, region: str | None) -> str | None:
+def _e164(text: str, lenient_region: str | None) -> str | None:
     try:
-        number = phonenumbers.parse(text, region)
+        number = phonenumbers.parse(text, lenient_region)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(number):
+    usable = phonenumbers.is_possible_number if lenient_region else phonenumbers.is_valid_number
+    if not usable(number):
         return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

@@ -45,8 +45,12 @@ class UnsubscribeCommand:
     reason: OptOutReason = OptOutReason.API_OPT_OUT
     # An API opt-out names a subscriber it knows; a STOP may come from anyone.
     must_be_known: bool = True
+    # The legacy API calls a subscriber only a contact point with subscriptions.
+    needs_records: bool = False
     # A STOP is always answered, even from a number with nothing to end.
     always_notify: bool = False
+    # Whether an opt-out that ends nothing new still confirms (the legacy API: no).
+    notify_repeats: bool = True
 
 
 @dataclass(frozen=True)
@@ -94,10 +98,12 @@ async def unsubscribe(
         for record in await records_of_contacts(connection, company.id, contacts.values)
         if record.contact_value == contacts.for_channel(Channel(record.channel))
     ]
-    if (
-        command.must_be_known
-        and not records
-        and not await any_identifier_known(connection, company.id, contacts.identifiers)
+    if not records and (
+        command.needs_records
+        or (
+            command.must_be_known
+            and not await any_identifier_known(connection, company.id, contacts.identifiers)
+        )
     ):
         raise NotFound("no subscriber has this phone or email")
 
@@ -147,7 +153,11 @@ async def unsubscribe(
             for channel in contacts.channels
         )
     notice = None
-    text_touched = any(outcome.channel == Channel.TEXT for outcome in outcomes)
+    text_touched = any(
+        outcome.channel == Channel.TEXT
+        and (command.notify_repeats or outcome.status == UnsubscribeStatus.NEWLY_UNSUBSCRIBED)
+        for outcome in outcomes
+    )
     if command.notify and contacts.phone and (text_touched or command.always_notify):
         notice = text_notice(
             company,

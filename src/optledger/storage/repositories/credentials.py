@@ -92,3 +92,14 @@ async def save_credential(
             {"company_id": company_id, "kind": kind, "name": name, "created_at": now, **values},
         )
     )
+
+
+REVOKE_CREDENTIAL = Query(
+    """UPDATE credentials SET revoked_at = :now
+    WHERE lookup_id = :lookup_id AND revoked_at IS NULL"""
+)
+
+
+async def revoke_credential(connection: Connection, lookup_id: str, now: datetime) -> bool:
+    """Revoke the live credential with `lookup_id`; False if there is none."""
+    return await connection.execute(REVOKE_CREDENTIAL, {"lookup_id": lookup_id, "now": now}) > 0

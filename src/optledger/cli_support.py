@@ -1,0 +1,42 @@
+"""What the `optledger` commands share: one core command in one transaction."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import typer
+from rich.console import Console
+
+from optledger.core.errors import OptledgerError
+from optledger.settings import get_settings
+from optledger.storage.database import Database
+from optledger.storage.migrate import upgrade_database
+from optledger.storage.sql import Connection
+
+T = TypeVar("T")
+console = Console(soft_wrap=True)
+
+
+def in_transaction(command: Callable[[Connection], Awaitable[T]]) -> T:
+    """Run one core command in a write transaction; domain errors end the process.
+
+    The embedded SQLite database is brought up to date first, as `serve` does.
+    """
+    settings = get_settings()
+
+    async def run() -> T:
+        if settings.is_sqlite:
+            await upgrade_database(settings.resolved_database_url)
+        database = Database(settings.resolved_database_url)
+        try:
+            return await database.run(command)
+        finally:
+            await database.dispose()
+
+    try:
+        return asyncio.run(run())
+    except OptledgerError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from None

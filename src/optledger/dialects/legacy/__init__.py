@@ -1,0 +1,1 @@
+"""The Attentive-style legacy API: `/1/` routes behind legacy tokens."""

@@ -1,0 +1,24 @@
+"""What every legacy route needs: the principal of a legacy token, and its evidence.
+
+Legacy tokens and API keys are separate both ways: an API key here is 401, and a
+legacy token is 401 on the other dialects. Errors keep the Attentive shape.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from optledger.auth.credentials import CredentialKind, Principal
+from optledger.core.context import RequestContext
+from optledger.dialects.auth import bearer_principal, request_context
+
+SOURCE = "legacy"
+
+LegacyPrincipal = Annotated[Principal, Depends(bearer_principal(CredentialKind.LEGACY_TOKEN))]
+
+
+def legacy_context(request: Request, principal: Principal) -> RequestContext:
+    """The consent evidence of a legacy request."""
+    return request_context(request, principal, SOURCE)
