@@ -25,6 +25,7 @@ from optledger.dialects.inbound.routes import router as inbound_router
 from optledger.dialects.legacy.routes import router as legacy_router
 from optledger.dialects.limits import BodySizeLimit
 from optledger.dialects.operator.messages import router as messages_router
+from optledger.dialects.vibes.routes import router as vibes_router
 from optledger.settings import Settings, get_settings
 from optledger.storage.database import Database, DatabaseUnavailable
 from optledger.storage.migrate import upgrade_database
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(attentive_router)
     app.include_router(inbound_router)
     app.include_router(legacy_router)
+    app.include_router(vibes_router)
     app.include_router(messages_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(EligibilityLane)

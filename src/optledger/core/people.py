@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from optledger.core.errors import IdentifierConflict, InvalidInput
+from optledger.core.errors import IdentifierConflict, InvalidInput, NotFound
 from optledger.storage.repositories import people as stored
 from optledger.storage.repositories.people import PersonRow
 from optledger.storage.sql import Connection
@@ -160,3 +160,22 @@ async def any_identifier_known(
 ) -> bool:
     """Whether the company has seen any of these identifiers."""
     return bool(await find_people(connection, company_id, identifiers))
+
+
+async def find_person(
+    connection: Connection,
+    company_id: int,
+    *,
+    person_key: str | None = None,
+    identifier: Identifier | None = None,
+) -> PersonRow:
+    """The person a key or one identifier names, or `NotFound` (erased people too)."""
+    person = None
+    if person_key is not None:
+        person = await stored.person_by_key(connection, company_id, person_key)
+    elif identifier is not None:
+        owners = await stored.owners_of(connection, company_id, [_key(identifier)])
+        person = next(iter(owners.values()), None)
+    if person is None:
+        raise NotFound("no such person")
+    return person

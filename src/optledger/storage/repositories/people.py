@@ -83,6 +83,12 @@ FIND_OR_CREATE_PERSON = Query(
     SELECT NULL, NULL, NULL, id, person_key FROM person
     """,
 )
+# A person without identifiers was erased: nothing names them any more.
+PERSON_BY_KEY = Query(
+    """SELECT p.id, p.company_id, p.person_key FROM persons p
+    WHERE p.company_id = :company_id AND p.person_key = :person_key
+      AND EXISTS (SELECT 1 FROM person_identifiers i WHERE i.person_id = p.id)"""
+)
 TOUCH_PERSON = Query("UPDATE persons SET updated_at = :now WHERE id = :id")
 PERSON_BY_ID = Query("SELECT id, company_id, person_key FROM persons WHERE id = :id")
 IDENTIFIERS_OF_PEOPLE = Query(
@@ -220,6 +226,16 @@ async def attach_identifiers(
 async def touch_person(connection: Connection, person_id: int, now: datetime) -> None:
     """Note that a person was just updated."""
     await connection.execute(TOUCH_PERSON, {"id": person_id, "now": now})
+
+
+async def person_by_key(
+    connection: Connection, company_id: int, person_key: str
+) -> PersonRow | None:
+    """The company's person with `person_key`, unless erased."""
+    row = await connection.fetchrow(
+        PERSON_BY_KEY, {"company_id": company_id, "person_key": person_key}
+    )
+    return None if row is None else PersonRow(row["id"], row["company_id"], row["person_key"])
 
 
 async def person_by_id(connection: Connection, person_id: int) -> PersonRow | None:

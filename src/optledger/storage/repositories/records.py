@@ -69,6 +69,10 @@ RECORDS_BY_IDS = Query(
     postgresql=f"""SELECT {_COLUMNS} FROM subscription_records
     WHERE id {_IN_IDS_PG} ORDER BY id""",
 )
+RECORDS_OF_PERSON = Query(
+    f"""SELECT {_COLUMNS} FROM subscription_records
+    WHERE company_id = :company_id AND person_id = :person_id ORDER BY id"""
+)
 PENDING_TEXT_RECORDS = Query(
     f"""SELECT {_COLUMNS} FROM subscription_records
     WHERE company_id = :company_id AND contact_value = :phone AND channel = 'TEXT'
@@ -225,6 +229,16 @@ async def records_by_ids(connection: Connection, ids: Collection[int]) -> list[R
     if not ids:
         return []
     rows = await connection.fetch(RECORDS_BY_IDS, {"ids": sorted(ids)})
+    return [_record(row) for row in rows]
+
+
+async def records_of_person(
+    connection: Connection, company_id: int, person_id: int
+) -> list[RecordRow]:
+    """Every record of a person, open or closed, oldest first."""
+    rows = await connection.fetch(
+        RECORDS_OF_PERSON, {"company_id": company_id, "person_id": person_id}
+    )
     return [_record(row) for row in rows]
 
 

@@ -1,0 +1,9 @@
+"""Every route of the Vibes dialect."""
+
+from fastapi import APIRouter
+
+from optledger.dialects.vibes import lists, subscriptions
+
+router = APIRouter()
+router.include_router(subscriptions.router)
+router.include_router(lists.router)

@@ -1,0 +1,212 @@
+"""A person's subscriptions (seed 004): read them all or by list, and leave a list.
+
+Subscriptions are never created here: only through a campaign, a keyword or
+another dialect.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import BaseModel
+
+from optledger.core.errors import NotFound
+from optledger.core.people import Identifier, IdentifierKind, find_person
+from optledger.core.subscriptions.of_person import (
+    leave_list,
+    subscription_list,
+    subscriptions_of_person,
+)
+from optledger.dialects.auth import DatabaseDep
+from optledger.dialects.vibes.dependencies import (
+    PREFIX,
+    CompanyKey,
+    VibesPrincipal,
+    vibes_context,
+    vibes_time,
+)
+from optledger.storage.repositories.people import PersonRow
+from optledger.storage.repositories.records import RecordRow
+from optledger.storage.sql import Connection
+
+router = APIRouter(
+    prefix=f"{PREFIX}/{{company_key}}/mobiledb/persons", tags=["Vibes subscriptions"]
+)
+
+ExternalId = Annotated[str, Path(min_length=1, max_length=128)]
+PersonKey = Annotated[str, Path(min_length=1, max_length=64)]
+ListId = Annotated[int, Path(ge=1, le=2**62)]
+
+
+class Reference(BaseModel):
+    id: str
+    url: str
+
+
+class SubscriptionRecordDto(BaseModel):
+    person: Reference
+    subscription_list: Reference
+    opt_in_date: str | None
+    opt_out_date: str | None
+    opt_out_reason: str | None
+    url: str
+
+
+def _record(company_key: str, person: PersonRow, record: RecordRow) -> SubscriptionRecordDto:
+    person_url = f"{PREFIX}/{company_key}/mobiledb/persons/{person.person_key}"
+    return SubscriptionRecordDto(
+        person=Reference(id=person.person_key, url=person_url),
+        subscription_list=Reference(
+            id=str(record.list_id),
+            url=f"{PREFIX}/{company_key}/mobiledb/subscription_lists/{record.list_id}",
+        ),
+        opt_in_date=vibes_time(record.opt_in_date),
+        opt_out_date=vibes_time(record.opt_out_date),
+        opt_out_reason=record.opt_out_reason,
+        url=f"{person_url}/subscriptions/{record.list_id}",
+    )
+
+
+async def _person(
+    connection: Connection, company_id: int, person_key: str | None, external_id: str | None
+) -> PersonRow:
+    identifier = (
+        None if external_id is None else Identifier(IdentifierKind.CLIENT_USER_ID, external_id)
+    )
+    return await find_person(connection, company_id, person_key=person_key, identifier=identifier)
+
+
+async def _subscriptions(
+    database: DatabaseDep,
+    principal: VibesPrincipal,
+    company_key: str,
+    *,
+    person_key: str | None = None,
+    external_id: str | None = None,
+    list_id: int | None = None,
+    active_only: bool = False,
+) -> list[SubscriptionRecordDto]:
+    async def read(connection: Connection) -> tuple[PersonRow, list[RecordRow]]:
+        company_id = principal.company.id
+        person = await _person(connection, company_id, person_key, external_id)
+        if list_id is not None:
+            await subscription_list(connection, company_id, list_id)
+        found = await subscriptions_of_person(
+            connection, company_id, person, list_id=list_id, active_only=active_only
+        )
+        return person, found
+
+    person, found = await database.read(read)
+    if list_id is not None and not found:
+        raise NotFound(f"the person was never subscribed to list {list_id}")
+    return [_record(company_key, person, record) for record in found]
+
+
+async def _leave(
+    request: Request,
+    database: DatabaseDep,
+    principal: VibesPrincipal,
+    list_id: int,
+    *,
+    person_key: str | None = None,
+    external_id: str | None = None,
+) -> Response:
+    context = vibes_context(request, principal)
+
+    async def apply(connection: Connection) -> None:
+        person = await _person(connection, principal.company.id, person_key, external_id)
+        await leave_list(connection, principal.company, person, list_id, context)
+
+    await database.run(apply)
+    return Response(status_code=204)
+
+
+@router.get("/{person_key}/subscriptions")
+async def subscriptions_by_person_key(
+    company_key: CompanyKey,
+    person_key: PersonKey,
+    principal: VibesPrincipal,
+    database: DatabaseDep,
+    active_only: Annotated[bool, Query()] = False,
+) -> list[SubscriptionRecordDto]:
+    """Every subscription record of the person, oldest first."""
+    return await _subscriptions(
+        database, principal, company_key, person_key=person_key, active_only=active_only
+    )
+
+
+@router.get("/external/{external_person_id}/subscriptions")
+async def subscriptions_by_external_id(
+    company_key: CompanyKey,
+    external_person_id: ExternalId,
+    principal: VibesPrincipal,
+    database: DatabaseDep,
+    active_only: Annotated[bool, Query()] = False,
+) -> list[SubscriptionRecordDto]:
+    """Every subscription record of the person with this external id, oldest first."""
+    return await _subscriptions(
+        database, principal, company_key, external_id=external_person_id, active_only=active_only
+    )
+
+
+@router.get("/{person_key}/subscriptions/{subscription_list_id}")
+async def list_status_by_person_key(
+    company_key: CompanyKey,
+    person_key: PersonKey,
+    subscription_list_id: ListId,
+    principal: VibesPrincipal,
+    database: DatabaseDep,
+) -> list[SubscriptionRecordDto]:
+    """The person's records on one list (404 when never subscribed to it)."""
+    return await _subscriptions(
+        database, principal, company_key, person_key=person_key, list_id=subscription_list_id
+    )
+
+
+@router.get("/external/{external_person_id}/subscriptions/{subscription_list_id}")
+async def list_status_by_external_id(
+    company_key: CompanyKey,
+    external_person_id: ExternalId,
+    subscription_list_id: ListId,
+    principal: VibesPrincipal,
+    database: DatabaseDep,
+) -> list[SubscriptionRecordDto]:
+    """The records on one list of the person with this external id."""
+    return await _subscriptions(
+        database,
+        principal,
+        company_key,
+        external_id=external_person_id,
+        list_id=subscription_list_id,
+    )
+
+
+@router.delete("/{person_key}/subscriptions/{subscription_list_id}", status_code=204)
+async def unsubscribe_by_person_key(
+    company_key: CompanyKey,
+    person_key: PersonKey,
+    subscription_list_id: ListId,
+    request: Request,
+    principal: VibesPrincipal,
+    database: DatabaseDep,
+) -> Response:
+    """Opt the person out of one list (`api_opt_out`)."""
+    return await _leave(request, database, principal, subscription_list_id, person_key=person_key)
+
+
+@router.delete(
+    "/external/{external_person_id}/subscriptions/{subscription_list_id}", status_code=204
+)
+async def unsubscribe_by_external_id(
+    company_key: CompanyKey,
+    external_person_id: ExternalId,
+    subscription_list_id: ListId,
+    request: Request,
+    principal: VibesPrincipal,
+    database: DatabaseDep,
+) -> Response:
+    """Opt the person with this external id out of one list (`api_opt_out`)."""
+    return await _leave(
+        request, database, principal, subscription_list_id, external_id=external_person_id
+    )
