@@ -2,8 +2,9 @@
 
 from fastapi import APIRouter
 
-from optledger.dialects.vibes import lists, subscriptions
+from optledger.dialects.vibes import lists, persons, subscriptions
 
 router = APIRouter()
 router.include_router(subscriptions.router)
+router.include_router(persons.router)
 router.include_router(lists.router)

@@ -39,6 +39,10 @@ INSERT_DEFINITIONS = Query(
     ON CONFLICT (company_id, name) DO NOTHING
     RETURNING id, name""",
 )
+VALUES_OF_PERSON = Query(
+    """SELECT name, value FROM person_attributes
+    WHERE company_id = :company_id AND person_id = :person_id ORDER BY name"""
+)
 SET_ENUM_VALUES = Query("UPDATE attribute_definitions SET enum_values = :values WHERE id = :id")
 DELETE_VALUES = Query(
     """DELETE FROM person_attributes WHERE company_id = :company_id AND person_id = :person_id
@@ -176,3 +180,13 @@ async def upsert_values(
         "definition_ids": [definition_id for _, _, definition_id in values],
     }
     await connection.execute(UPSERT_VALUES, params)
+
+
+async def values_of_person(
+    connection: Connection, company_id: int, person_id: int
+) -> dict[str, Any]:
+    """A person's attribute values, standard and custom, by name."""
+    rows = await connection.fetch(
+        VALUES_OF_PERSON, {"company_id": company_id, "person_id": person_id}
+    )
+    return {row["name"]: as_json(row["value"]) for row in rows}

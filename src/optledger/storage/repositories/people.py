@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from optledger.storage.sql import Connection, Query
+from optledger.storage.sql import Connection, Query, as_time
 
 # (kind, name, value) triples travel as three parallel lists: one statement for any count.
 OWNERS_OF_IDENTIFIERS = Query(
@@ -88,6 +88,12 @@ PERSON_BY_KEY = Query(
     """SELECT p.id, p.company_id, p.person_key FROM persons p
     WHERE p.company_id = :company_id AND p.person_key = :person_key
       AND EXISTS (SELECT 1 FROM person_identifiers i WHERE i.person_id = p.id)"""
+)
+PERSON_TIMES = Query("SELECT created_at, updated_at FROM persons WHERE id = :id")
+DELETE_IDENTIFIER = Query(
+    """DELETE FROM person_identifiers
+    WHERE company_id = :company_id AND person_id = :person_id AND kind = :kind AND name = :name
+      AND value = :value"""
 )
 TOUCH_PERSON = Query("UPDATE persons SET updated_at = :now WHERE id = :id")
 PERSON_BY_ID = Query("SELECT id, company_id, person_key FROM persons WHERE id = :id")
@@ -236,6 +242,27 @@ async def person_by_key(
         PERSON_BY_KEY, {"company_id": company_id, "person_key": person_key}
     )
     return None if row is None else PersonRow(row["id"], row["company_id"], row["person_key"])
+
+
+async def person_times(connection: Connection, person_id: int) -> tuple[datetime, datetime]:
+    """When a person was created and last updated."""
+    row = await connection.fetchrow(PERSON_TIMES, {"id": person_id})
+    assert row is not None
+    created, updated = as_time(row["created_at"]), as_time(row["updated_at"])
+    assert created is not None
+    assert updated is not None
+    return created, updated
+
+
+async def detach_identifier(
+    connection: Connection, company_id: int, person_id: int, key: Key
+) -> None:
+    """Take one identifier away from a person (a replaced phone number)."""
+    kind, name, value = key
+    params = {"company_id": company_id, "person_id": person_id}
+    await connection.execute(
+        DELETE_IDENTIFIER, {**params, "kind": kind, "name": name, "value": value}
+    )
 
 
 async def person_by_id(connection: Connection, person_id: int) -> PersonRow | None:

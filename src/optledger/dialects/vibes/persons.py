@@ -1,0 +1,206 @@
+"""Persons (`/mobiledb/persons`): add, get, update, find by MDN."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from optledger.core.contact_points import normalize_phone
+from optledger.core.errors import InvalidContactPoint
+from optledger.core.people import Identifier, IdentifierKind, find_person
+from optledger.core.person_profiles import (
+    PersonChanges,
+    PersonProfile,
+    add_person,
+    person_profile,
+    update_person,
+)
+from optledger.dialects.auth import DatabaseDep
+from optledger.dialects.vibes.dependencies import PREFIX, CompanyKey, VibesPrincipal, vibes_time
+from optledger.storage.repositories.people import PersonRow
+from optledger.storage.sql import Connection
+
+router = APIRouter(prefix=f"{PREFIX}/{{company_key}}/mobiledb/persons", tags=["Vibes persons"])
+
+ExternalId = Annotated[str, Path(min_length=1, max_length=128)]
+PersonKey = Annotated[str, Path(min_length=1, max_length=64)]
+FIELD_TEXT = 1000
+
+
+class MobilePhoneIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    mdn: Annotated[str, Field(min_length=1, max_length=32)]
+
+
+class PersonIn(BaseModel):
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+    external_person_id: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+    mobile_phone: MobilePhoneIn | None = None
+    custom_fields: dict[str, Annotated[str, Field(max_length=FIELD_TEXT)]] | None = Field(
+        default=None, max_length=100
+    )
+
+
+class MobilePhoneOut(BaseModel):
+    mdn: str
+    carrier_code: str | None = None
+
+
+class PersonOut(BaseModel):
+    person_key: str
+    external_person_id: str | None
+    mobile_phone: MobilePhoneOut | None
+    custom_fields: dict[str, str]
+    created_at: str | None
+    updated_at: str | None
+    url: str
+
+
+def mdn(raw: str) -> str:
+    """An MDN, E.164 with or without its `+`; a bad one is `INVALID_MDN`."""
+    text = raw.strip()
+    try:
+        return normalize_phone(text if text.startswith("+") else f"+{text}")
+    except InvalidContactPoint as exc:
+        raise InvalidContactPoint(exc.message, code="INVALID_MDN") from None
+
+
+def _changes(body: PersonIn) -> PersonChanges:
+    return PersonChanges(
+        phone=mdn(body.mobile_phone.mdn) if body.mobile_phone else None,
+        external_id=body.external_person_id.strip() if body.external_person_id else None,
+        custom=body.custom_fields or {},
+    )
+
+
+def _out(company_key: str, profile: PersonProfile) -> dict[str, Any]:
+    return PersonOut(
+        person_key=profile.person.person_key,
+        external_person_id=profile.external_id,
+        mobile_phone=MobilePhoneOut(mdn=profile.phone) if profile.phone else None,
+        custom_fields={name: str(value) for name, value in profile.attributes.items()},
+        created_at=vibes_time(profile.created_at),
+        updated_at=vibes_time(profile.updated_at),
+        url=f"{PREFIX}/{company_key}/mobiledb/persons/{profile.person.person_key}",
+    ).model_dump()
+
+
+async def _find(
+    connection: Connection, company_id: int, person_key: str | None, external_id: str | None
+) -> PersonRow:
+    identifier = (
+        None if external_id is None else Identifier(IdentifierKind.CLIENT_USER_ID, external_id)
+    )
+    return await find_person(connection, company_id, person_key=person_key, identifier=identifier)
+
+
+@router.post("", response_model=PersonOut, status_code=201)
+async def add(
+    company_key: CompanyKey, body: PersonIn, principal: VibesPrincipal, database: DatabaseDep
+) -> JSONResponse:
+    """A new person (201), or the one the MDN or external_person_id names, updated (200)."""
+    changes = _changes(body)
+    profile, created = await database.run(
+        lambda connection: add_person(connection, principal.company.id, changes)
+    )
+    return JSONResponse(_out(company_key, profile), status_code=201 if created else 200)
+
+
+@router.get("", response_model=PersonOut)
+async def find_by_mdn(
+    company_key: CompanyKey,
+    principal: VibesPrincipal,
+    database: DatabaseDep,
+    mdn_query: Annotated[str, Query(alias="mdn", min_length=1, max_length=32)],
+) -> dict[str, Any]:
+    """The person holding a mobile number."""
+    phone = mdn(mdn_query)
+
+    async def read(connection: Connection) -> PersonProfile:
+        person = await find_person(
+            connection,
+            principal.company.id,
+            identifier=Identifier(IdentifierKind.PHONE, phone),
+        )
+        return await person_profile(connection, person)
+
+    return _out(company_key, await database.read(read))
+
+
+async def _get(
+    database: DatabaseDep,
+    principal: VibesPrincipal,
+    company_key: str,
+    person_key: str | None = None,
+    external_id: str | None = None,
+) -> dict[str, Any]:
+    async def read(connection: Connection) -> PersonProfile:
+        person = await _find(connection, principal.company.id, person_key, external_id)
+        return await person_profile(connection, person)
+
+    return _out(company_key, await database.read(read))
+
+
+async def _update(
+    database: DatabaseDep,
+    principal: VibesPrincipal,
+    company_key: str,
+    body: PersonIn,
+    person_key: str | None = None,
+    external_id: str | None = None,
+) -> dict[str, Any]:
+    changes = _changes(body)
+
+    async def apply(connection: Connection) -> PersonProfile:
+        person = await _find(connection, principal.company.id, person_key, external_id)
+        return await update_person(connection, person, changes)
+
+    return _out(company_key, await database.run(apply))
+
+
+@router.get("/external/{external_person_id}", response_model=PersonOut)
+async def get_by_external_id(
+    company_key: CompanyKey,
+    external_person_id: ExternalId,
+    principal: VibesPrincipal,
+    database: DatabaseDep,
+) -> dict[str, Any]:
+    """The person with this external id."""
+    return await _get(database, principal, company_key, external_id=external_person_id)
+
+
+@router.put("/external/{external_person_id}", response_model=PersonOut)
+async def update_by_external_id(
+    company_key: CompanyKey,
+    external_person_id: ExternalId,
+    body: PersonIn,
+    principal: VibesPrincipal,
+    database: DatabaseDep,
+) -> dict[str, Any]:
+    """Change the person with this external id (409 for an MDN another person holds)."""
+    return await _update(database, principal, company_key, body, external_id=external_person_id)
+
+
+@router.get("/{person_key}", response_model=PersonOut)
+async def get_by_person_key(
+    company_key: CompanyKey, person_key: PersonKey, principal: VibesPrincipal, database: DatabaseDep
+) -> dict[str, Any]:
+    """One person."""
+    return await _get(database, principal, company_key, person_key=person_key)
+
+
+@router.put("/{person_key}", response_model=PersonOut)
+async def update_by_person_key(
+    company_key: CompanyKey,
+    person_key: PersonKey,
+    body: PersonIn,
+    principal: VibesPrincipal,
+    database: DatabaseDep,
+) -> dict[str, Any]:
+    """Change a person (409 for an MDN another person holds)."""
+    return await _update(database, principal, company_key, body, person_key=person_key)
