@@ -134,6 +134,11 @@ async def test_erased_contacts_are_not_silently_resubscribed(
     assert await count_rows(tenant.database, tenant.company_id, Person) == people + 1
     assert await records(tenant.database, tenant.company_id, PHONE) == []
 
+    # Nor may a unit that would not ask: email double opt-in is off by default.
+    response = await subscribe(client, email=EMAIL, unit_id=unit)
+    assert response.status_code == 409
+    assert await records(tenant.database, tenant.company_id, EMAIL) == []
+
     # An explicit subscribe through the normal flow is new consent, and recorded so.
     response = await subscribe(client, PHONE, unit_id=unit)
     assert response.status_code == 202

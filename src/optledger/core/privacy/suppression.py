@@ -8,8 +8,10 @@ comes back without revealing it to a reader of the suppression list alone.
 
 What counts as new consent for a suppressed contact point: an explicit subscribe
 that the person confirms (the normal double opt-in flow, or their own keyword).
-A single opt-in request or an import unit cannot re-subscribe it (409, nothing
-written); an allowed subscribe is recorded as a `consent_after_erasure` event.
+Whatever would start ACTIVE without the person confirming cannot re-subscribe
+it: a single opt-in request, a unit that does not ask on that channel (email
+double opt-in is off by default), an import unit (409, nothing written). An
+allowed subscribe is recorded as a `consent_after_erasure` event.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Protocol
 
 from optledger.core.catalog import Catalog
@@ -71,10 +73,14 @@ async def check_suppression(
     unit: UnitRow,
     contacts: ChannelContacts,
     channels: Sequence[Channel],
-    single_opt_in: bool,
+    unconfirmed: Collection[Channel],
     context: RequestContext,
 ) -> None:
     """Refuse to re-subscribe an erased contact point without confirmed consent.
+
+    `unconfirmed` are the channels whose new record would start ACTIVE with no
+    confirmation from the person (a single opt-in request, or a unit that does not
+    ask on that channel).
 
     The one place the suppression list is consulted, by the subscribe flow before
     anything is written. Costs nothing for a company that never erased anyone (the
@@ -92,7 +98,7 @@ async def check_suppression(
     found = await suppressed_among(connection, company_id, [d for _, d in wanted.values()])
     suppressed = [c for c, (_, digest) in wanted.items() if (c.value, digest) in found]
     for channel in suppressed:
-        if single_opt_in or unit.method == IMPORT_METHOD:
+        if channel in unconfirmed or unit.method == IMPORT_METHOD:
             raise ContactPointSuppressed(
                 f"the {channel} contact point was erased at its owner's request and opted "
                 "out; it can only be subscribed again with confirmed consent (double opt-in)"

@@ -124,8 +124,13 @@ async def subscribe(
     if command.single_opt_in and not unit.allow_single_opt_in:
         raise InvalidInput(f"sign-up source {unit.id} does not allow single opt-in")
     channels = _channels_to_open(command, unit)
+    unconfirmed = [
+        channel
+        for channel in channels
+        if initial_status(unit, channel, command.single_opt_in) == RecordStatus.ACTIVE
+    ]
     await check_suppression(
-        connection, catalog, unit, command.contacts, channels, command.single_opt_in, context
+        connection, catalog, unit, command.contacts, channels, unconfirmed, context
     )
     person = command.person or await resolve_person(
         connection,
