@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy.engine import make_url
 
-from bench.common import ROOT, create_pg_database, find_pg_binary, free_port
+from bench.common import ROOT, create_pg_database, drop_pg_database, find_pg_binary, free_port
 from bench.wrk import CONNECTIONS, WrkResult, run_wrk
 
 
@@ -49,13 +49,18 @@ def pgbench_tpcb(admin_url: str, seconds: float) -> tuple[float, float]:
     args = ["-h", str(url.host), "-p", str(url.port), "-U", str(url.username)]
     pgbench = find_pg_binary("pgbench")
     name = str(url.database)
-    subprocess.run([pgbench, "-i", "-q", "-s", "1", *args, name], check=True, capture_output=True)
-    output = subprocess.run(
-        [pgbench, *args, "-c", str(CONNECTIONS), "-j", "2", "-T", f"{seconds:g}", name],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+    try:
+        subprocess.run(
+            [pgbench, "-i", "-q", "-s", "1", *args, name], check=True, capture_output=True
+        )
+        output = subprocess.run(
+            [pgbench, *args, "-c", str(CONNECTIONS), "-j", "2", "-T", f"{seconds:g}", name],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    finally:
+        asyncio.run(drop_pg_database(database))
     tps = float(re.search(r"tps = ([\d.]+)", output).group(1))  # type: ignore[union-attr]
     latency = float(re.search(r"latency average = ([\d.]+) ms", output).group(1))  # type: ignore[union-attr]
     return tps, latency

@@ -27,6 +27,7 @@ import asyncio
 import contextlib
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -44,6 +45,7 @@ from bench.common import (
     bench_env,
     bootstrap,
     create_pg_database,
+    drop_pg_database,
     print_table,
 )
 from bench.wrk import WrkResult, run_wrk
@@ -157,12 +159,24 @@ def audience_filter(env: dict[str, str], workdir: Path, subscribed: list[str]) -
 
 
 def run_configuration(kind: str, workers: int, seconds: float, admin_url: str) -> list[Figure]:
-    """Every figure of one database and process count."""
+    """Every figure of one database and process count; removes its files and database after."""
     workdir = Path(tempfile.mkdtemp(prefix=f"optledger-bench-{kind}-"))
     if kind == "sqlite":
         url = f"sqlite+aiosqlite:///{workdir / 'optledger.db'}"
     else:
         url = asyncio.run(create_pg_database(admin_url))
+    try:
+        return measure(kind, workers, seconds, admin_url, url, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+        if kind != "sqlite":
+            asyncio.run(drop_pg_database(url))
+
+
+def measure(
+    kind: str, workers: int, seconds: float, admin_url: str, url: str, workdir: Path
+) -> list[Figure]:
+    """Every figure of one configuration, on the fresh database `url`."""
     env = bench_env(url, workdir)
     subprocess.run(
         [sys.executable, "-m", "optledger", "migrate"], env=env, check=True, capture_output=True

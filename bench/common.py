@@ -21,8 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import psutil
+from sqlalchemy.engine import make_url
 
 from optledger.storage.provision import create_postgres_database
 
@@ -110,6 +112,23 @@ def print_table(title: str, rows: list[dict[str, Any]]) -> None:
 async def create_pg_database(admin_url: str, prefix: str = "bench") -> str:
     """A new empty database on the server of `admin_url`."""
     return await create_postgres_database(admin_url, prefix=prefix)
+
+
+async def drop_pg_database(url: str) -> None:
+    """Drop the database of `url` (one `create_pg_database` made), closing its sessions."""
+    parsed = make_url(url)
+    # The server's maintenance database: one cannot drop the database one is in.
+    connection = await asyncpg.connect(
+        host=parsed.host,
+        port=parsed.port,
+        user=parsed.username,
+        password=parsed.password,
+        database="postgres",
+    )
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+    finally:
+        await connection.close()
 
 
 def free_port() -> int:

@@ -75,9 +75,10 @@ async def create_sign_up_unit(connection: Connection, company_id: int, spec: Uni
         email_double_opt_in=spec.email_double_opt_in,
         allow_single_opt_in=spec.allow_single_opt_in,
     )
-    unit_id = await insert_unit(connection, unit, utcnow())
+    now = utcnow()
+    unit_id = await insert_unit(connection, unit, now)
     await bump_version(connection, company_id)
-    return UnitRow(id=unit_id, status=ACTIVE, **dataclasses.asdict(unit))
+    return UnitRow(id=unit_id, status=ACTIVE, created_at=now, **dataclasses.asdict(unit))
 
 
 async def archive_sign_up_unit(connection: Connection, company_id: int, unit_id: int) -> None:
@@ -101,13 +102,14 @@ def resolve_sign_up_unit(
     unit_id: str | None,
     locale: Locale | None,
     subscription_type: SubscriptionType | None,
-    method: str = API_METHOD,
+    method: str | None = API_METHOD,
 ) -> UnitRow:
     """The one active API unit a subscribe request means, or an error naming why not.
 
     By id: that unit, if it is this company's, active, and of `method` (API unless a
-    keyword was texted). Otherwise locale and type are both required, and exactly one
-    active API unit must match.
+    keyword was texted; None for any, as when a Vibes participant joins a campaign).
+    Otherwise locale and type are both required, and exactly one active API unit
+    must match.
     """
     if unit_id is not None:
         return _unit_by_id(catalog, unit_id, subscription_type, method)
@@ -138,7 +140,7 @@ def _unit_by_id(
     catalog: Catalog,
     raw_id: str,
     subscription_type: SubscriptionType | None,
-    method: str,
+    method: str | None,
 ) -> UnitRow:
     parsed = parse_unit_id(raw_id)
     unit = None if parsed is None else catalog.unit(parsed)
@@ -146,7 +148,7 @@ def _unit_by_id(
         raise SignUpUnitNotResolved(f"sign-up source {raw_id!r} does not exist")
     if unit.status != ACTIVE:
         raise SignUpUnitNotResolved(f"sign-up source {raw_id!r} is archived")
-    if unit.method != method:
+    if method is not None and unit.method != method:
         raise SignUpUnitNotResolved(f"sign-up source {raw_id!r} is not an {method} sign-up unit")
     if subscription_type is not None and unit.subscription_type != subscription_type:
         raise SignUpUnitNotResolved(

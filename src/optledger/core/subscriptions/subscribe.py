@@ -45,8 +45,8 @@ class SubscribeCommand:
     external_identifiers: Sequence[Identifier] = ()
     # None: every channel of the unit that a contact point was given for.
     channels: Sequence[Channel] | None = None
-    # KEYWORD when the number texted a unit's keyword.
-    method: str = API_METHOD
+    # KEYWORD when the number texted a unit's keyword; None: any unit named by id.
+    method: str | None = API_METHOD
     # The person asked from their own handset: a confirmation block is lifted.
     initiated_by_contact: bool = False
     # Already resolved from these identifiers by the caller (the user upsert flow).

@@ -13,6 +13,7 @@ _COLUMNS = """
     id, company_id, person_id, list_id, unit_id, type, channel, contact_value, status,
     single_opt_in, opt_in_date, opt_out_date, opt_out_reason, language, country, created_at
 """
+_R_COLUMNS = ", ".join(f"r.{column.strip()}" for column in _COLUMNS.split(","))
 _IN_VALUES_SQLITE = "IN (SELECT value FROM json_each(:values))"
 _IN_VALUES_PG = "= ANY(:values::text[])"
 _IN_IDS_SQLITE = "IN (SELECT value FROM json_each(:ids))"
@@ -72,6 +73,18 @@ RECORDS_BY_IDS = Query(
 RECORDS_OF_PERSON = Query(
     f"""SELECT {_COLUMNS} FROM subscription_records
     WHERE company_id = :company_id AND person_id = :person_id ORDER BY id"""
+)
+RECORDS_OF_UNIT = Query(
+    f"""SELECT {_R_COLUMNS}, p.person_key
+    FROM subscription_records r JOIN persons p ON p.id = r.person_id
+    WHERE r.company_id = :company_id AND r.unit_id = :unit_id
+      AND (:status IS NULL OR r.status = :status)
+    ORDER BY r.id""",
+    postgresql=f"""SELECT {_R_COLUMNS}, p.person_key
+    FROM subscription_records r JOIN persons p ON p.id = r.person_id
+    WHERE r.company_id = :company_id AND r.unit_id = :unit_id
+      AND (:status::text IS NULL OR r.status = :status)
+    ORDER BY r.id""",
 )
 PENDING_TEXT_RECORDS = Query(
     f"""SELECT {_COLUMNS} FROM subscription_records
@@ -240,6 +253,16 @@ async def records_of_person(
         RECORDS_OF_PERSON, {"company_id": company_id, "person_id": person_id}
     )
     return [_record(row) for row in rows]
+
+
+async def records_of_unit(
+    connection: Connection, company_id: int, unit_id: int, status: str | None
+) -> list[tuple[RecordRow, str]]:
+    """The records a unit opened (of one status, if given), with their person's key."""
+    rows = await connection.fetch(
+        RECORDS_OF_UNIT, {"company_id": company_id, "unit_id": unit_id, "status": status}
+    )
+    return [(_record(row), row["person_key"]) for row in rows]
 
 
 async def pending_text_records(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from optledger.storage.sql import Connection, Json, Query, Row, as_json
+from optledger.storage.sql import Connection, Json, Query, Row, as_json, as_time
 
 LISTS_OF_COMPANY = Query(
     """
@@ -24,7 +24,7 @@ INSERT_LIST = Query(
 _UNIT_COLUMNS = """
     id, company_id, name, method, subscription_type, channels, language, country,
     legal_disclosure, confirmation_prompt, welcome_text, keywords, status, double_opt_in,
-    email_double_opt_in, allow_single_opt_in, welcome_on_single_opt_in
+    email_double_opt_in, allow_single_opt_in, welcome_on_single_opt_in, created_at
 """
 UNITS_OF_COMPANY = Query(
     f"SELECT {_UNIT_COLUMNS} FROM sign_up_units WHERE company_id = :company_id ORDER BY id"
@@ -87,6 +87,7 @@ class UnitRow(NewUnit):
 
     id: int
     status: str
+    created_at: datetime | None = None
 
     @property
     def locale(self) -> str:
@@ -125,6 +126,7 @@ def _unit(row: Row) -> UnitRow:
         email_double_opt_in=bool(row["email_double_opt_in"]),
         allow_single_opt_in=bool(row["allow_single_opt_in"]),
         welcome_on_single_opt_in=bool(row["welcome_on_single_opt_in"]),
+        created_at=as_time(row["created_at"]),
     )
 
 
