@@ -178,3 +178,45 @@ async def test_credentials_open_their_own_company_only(
     assert with_api_key.status_code == 401
     # Nothing changed: the subscription is still there.
     assert await eligibility(client, PHONE) == {("MARKETING", "TEXT"): True}
+
+
+async def test_a_lists_subscriber_is_found_by_mdn_key_or_external_id(
+    client: httpx.AsyncClient, app_client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    await subscribe_with_external_id(client)
+    headers = vibes_headers(tenant)
+    marketing = await list_id(app_client, tenant, "MARKETING", "TEXT")
+    email_list = await list_id(app_client, tenant, "MARKETING", "EMAIL")
+    url = f"/companies/{tenant.key}/mobiledb/subscription_lists/{marketing}/subscribers"
+    [by_mdn] = (await app_client.get(url, params={"mdn": PHONE[1:]}, headers=headers)).json()
+    [by_external] = (
+        await app_client.get(url, params={"external_person_id": EXTERNAL}, headers=headers)
+    ).json()
+    [by_key] = (
+        await app_client.get(url, params={"person_key": by_mdn["person"]["id"]}, headers=headers)
+    ).json()
+    assert by_mdn == by_external == by_key
+    elsewhere = url.replace(f"/{marketing}/", f"/{email_list}/")
+    assert (
+        await app_client.get(elsewhere, params={"mdn": PHONE}, headers=headers)
+    ).status_code == 404
+    both = await app_client.get(
+        url, params={"mdn": PHONE, "external_person_id": EXTERNAL}, headers=headers
+    )
+    assert both.status_code == 400
+
+
+async def test_a_legacy_opt_out_shows_as_an_api_opt_out(
+    client: httpx.AsyncClient, app_client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    await subscribe_with_external_id(client)
+    legacy = await app_client.post(
+        "/1/subscribers/unsubscribe",
+        json={"phone": "(914) 844-0091", "sendOptOutMessage": False},
+        headers=tenant.legacy_headers,
+    )
+    assert legacy.status_code == 200
+    response = await app_client.get(
+        f"{persons(tenant)}/external/{EXTERNAL}/subscriptions", headers=vibes_headers(tenant)
+    )
+    assert [r["opt_out_reason"] for r in response.json()] == ["api_opt_out"]

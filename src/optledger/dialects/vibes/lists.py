@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
 from optledger.core.catalog import load_catalog
+from optledger.core.errors import InvalidInput
+from optledger.core.people import Identifier, IdentifierKind, find_person
 from optledger.core.subscriptions.of_person import subscription_list
 from optledger.dialects.auth import DatabaseDep
 from optledger.dialects.vibes.dependencies import PREFIX, CompanyKey, VibesPrincipal
+from optledger.dialects.vibes.persons import mdn
+from optledger.dialects.vibes.subscriptions import SubscriptionRecordDto, person_subscriptions
 from optledger.storage.repositories.units import ListRow
+from optledger.storage.sql import Connection
 
 router = APIRouter(
     prefix=f"{PREFIX}/{{company_key}}/mobiledb/subscription_lists", tags=["Vibes lists"]
@@ -60,3 +65,36 @@ async def get_subscription_list(
         lambda connection: subscription_list(connection, principal.company.id, subscription_list_id)
     )
     return _list(company_key, found)
+
+
+@router.get("/{subscription_list_id}/subscribers")
+async def find_subscriber(
+    company_key: CompanyKey,
+    subscription_list_id: Annotated[int, Path(ge=1, le=2**62)],
+    principal: VibesPrincipal,
+    database: DatabaseDep,
+    mdn_query: Annotated[str | None, Query(alias="mdn", max_length=32)] = None,
+    person_key: Annotated[str | None, Query(max_length=64)] = None,
+    external_person_id: Annotated[str | None, Query(max_length=128)] = None,
+) -> list[SubscriptionRecordDto]:
+    """One subscriber of the list, by MDN, person_key or external_person_id: their
+    records on it (404 when they never subscribed to it)."""
+    given = [value for value in (mdn_query, person_key, external_person_id) if value]
+    if len(given) != 1:
+        raise InvalidInput("give exactly one of mdn, person_key and external_person_id")
+    if mdn_query:
+
+        async def holder(connection: Connection) -> str:
+            phone = Identifier(IdentifierKind.PHONE, mdn(mdn_query))
+            found = await find_person(connection, principal.company.id, identifier=phone)
+            return found.person_key
+
+        person_key = await database.read(holder)
+    return await person_subscriptions(
+        database,
+        principal,
+        company_key,
+        person_key=person_key,
+        external_id=external_person_id,
+        list_id=subscription_list_id,
+    )

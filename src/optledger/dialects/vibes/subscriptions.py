@@ -77,7 +77,7 @@ async def _person(
     return await find_person(connection, company_id, person_key=person_key, identifier=identifier)
 
 
-async def _subscriptions(
+async def person_subscriptions(
     database: DatabaseDep,
     principal: VibesPrincipal,
     company_key: str,
@@ -87,6 +87,8 @@ async def _subscriptions(
     list_id: int | None = None,
     active_only: bool = False,
 ) -> list[SubscriptionRecordDto]:
+    """A person's records (named by key or external id), of one list or all of them."""
+
     async def read(connection: Connection) -> tuple[PersonRow, list[RecordRow]]:
         company_id = principal.company.id
         person = await _person(connection, company_id, person_key, external_id)
@@ -131,7 +133,7 @@ async def subscriptions_by_person_key(
     active_only: Annotated[bool, Query()] = False,
 ) -> list[SubscriptionRecordDto]:
     """Every subscription record of the person, oldest first."""
-    return await _subscriptions(
+    return await person_subscriptions(
         database, principal, company_key, person_key=person_key, active_only=active_only
     )
 
@@ -145,7 +147,7 @@ async def subscriptions_by_external_id(
     active_only: Annotated[bool, Query()] = False,
 ) -> list[SubscriptionRecordDto]:
     """Every subscription record of the person with this external id, oldest first."""
-    return await _subscriptions(
+    return await person_subscriptions(
         database, principal, company_key, external_id=external_person_id, active_only=active_only
     )
 
@@ -159,7 +161,7 @@ async def list_status_by_person_key(
     database: DatabaseDep,
 ) -> list[SubscriptionRecordDto]:
     """The person's records on one list (404 when never subscribed to it)."""
-    return await _subscriptions(
+    return await person_subscriptions(
         database, principal, company_key, person_key=person_key, list_id=subscription_list_id
     )
 
@@ -173,7 +175,7 @@ async def list_status_by_external_id(
     database: DatabaseDep,
 ) -> list[SubscriptionRecordDto]:
     """The records on one list of the person with this external id."""
-    return await _subscriptions(
+    return await person_subscriptions(
         database,
         principal,
         company_key,
