@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import os
 import random
@@ -108,6 +109,27 @@ async def _analyze(url: str) -> None:
         await database.dispose()
 
 
+PERSON_KEYS = Query(
+    """SELECT DISTINCT p.person_key FROM persons p
+    JOIN subscription_records r ON r.person_id = p.id
+    WHERE r.contact_value LIKE '+1914%'"""
+)
+
+
+def person_keys(url: str) -> list[str]:
+    """The keys of the people who subscribed, for the Vibes lookup."""
+
+    async def read() -> list[str]:
+        database = Database(url)
+        try:
+            rows = await database.read(lambda connection: connection.fetch(PERSON_KEYS))
+            return [row[0] for row in rows]
+        finally:
+            await database.dispose()
+
+    return asyncio.run(read())
+
+
 def subscribed_numbers(url: str) -> list[str]:
     """The numbers the measured subscribe phase opened, in a shuffled order."""
 
@@ -181,7 +203,12 @@ def measure(
     subprocess.run(
         [sys.executable, "-m", "optledger", "migrate"], env=env, check=True, capture_output=True
     )
-    auth = f"Bearer {bootstrap(env)['api_key']}"
+    boot = bootstrap(env)
+    auth = f"Bearer {boot['api_key']}"
+    login = boot["basic_auth"]
+    basic = (
+        "Basic " + base64.b64encode(f"{login['username']}:{login['password']}".encode()).decode()
+    )
 
     bare = bare_starlette(seconds, workers)
     if kind == "sqlite":
@@ -210,12 +237,17 @@ def measure(
         batch = run_wrk(
             server.url, "batch", seconds, auth, str(listed), connections=4, server_pid=pid
         )
+        keys = workdir / "person_keys.txt"
+        keys.write_text("\n".join(person_keys(url)) + "\n")
+        vibes = run_wrk(
+            server.url, "vibes", seconds, basic, str(keys), boot["company_key"], server_pid=pid
+        )
         # While the subscribed numbers are still in: a realistic share is eligible.
         audience = audience_filter(env, workdir, subscribed) if workers == 1 else None
         unsubscribe = run_wrk(server.url, "unsubscribe", seconds, auth, str(listed), server_pid=pid)
     finally:
         server.stop()
-    loads = (subscribe, eligibility, batch, unsubscribe)
+    loads = (subscribe, eligibility, batch, vibes, unsubscribe)
     rss = max(max(run.peak_rss_mb or [0.0]) for run in loads)
     rss_total = max(run.peak_total_rss_mb for run in loads)
     processes = max(len(run.peak_rss_mb) for run in loads)
@@ -229,6 +261,14 @@ def measure(
             eligibility.per_second / bare.per_second,
             ">= 0.2x, p99 < 25 ms",
             eligibility.per_second >= 0.2 * bare.per_second and eligibility.p99_ms < 25,
+        ),
+        Figure(
+            "Vibes subscriptions of a person (GET .../persons/{key}/subscriptions)",
+            _rate(vibes),
+            f"bare Starlette {bare.per_second:,.0f} req/s",
+            vibes.per_second / bare.per_second,
+            ">= 0.2x, p99 < 25 ms (as eligibility)",
+            vibes.per_second >= 0.2 * bare.per_second and vibes.p99_ms < 25,
         ),
         Figure(
             "subscribe, new numbers",

@@ -18,6 +18,7 @@ end
 -- Arguments: the Authorization header, then either where generated numbers start
 -- (a number; the warm-up uses ones the measured runs never do) or a file of numbers.
 function init(args)
+  wrk_args = args
   auth = args[1]
   counter = 0
   offset = tonumber(args[2] or "0")
