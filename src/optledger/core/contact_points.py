@@ -19,7 +19,7 @@ from optledger.core.people import Identifier, IdentifierKind
 
 # E.164 as a string: a plus and up to 15 digits, nothing else. `phonenumbers`
 # alone would parse "+1---914---844---0001", which the API must refuse.
-_E164_FORM = re.compile(r"^\+[1-9]\d{1,14}$")
+_E164_FORM = re.compile(r"^\+[1-9][0-9]{1,14}$")
 # The longest address SMTP can carry (RFC 5321's 256-octet path, less the brackets).
 MAX_EMAIL_LENGTH = 254
 MAX_PHONE_INPUT_LENGTH = 32
@@ -34,6 +34,9 @@ def normalize_phone(raw: str, *, lenient: bool = False, default_region: str = "U
     their country (`555-555-5555` is a US number, though no real one).
     """
     text = raw.strip()
+    if not text.isascii():
+        # Other scripts' digits would be folded silently into a different string.
+        raise InvalidContactPoint(f"phone {raw!r} must be written with ASCII digits")
     if len(text) > MAX_PHONE_INPUT_LENGTH:
         raise InvalidContactPoint(f"phone is longer than {MAX_PHONE_INPUT_LENGTH} characters")
     if not lenient and not _E164_FORM.match(text):

@@ -91,7 +91,7 @@ async def archive_sign_up_unit(connection: Connection, company_id: int, unit_id:
 def parse_unit_id(raw: str) -> int | None:
     """A sign-up source id as stored, or None if it cannot name any unit."""
     text = raw.strip()
-    if not text.isdigit() or len(text) > 18:
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
         return None
     return int(text)
 

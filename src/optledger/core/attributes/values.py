@@ -33,7 +33,12 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$"
 )
-_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+# Numbers an attribute holds: at most 15 digits before and 15 after the point, ASCII
+# digits only. Within this range every value survives a double, JSON and both
+# databases; beyond it Python's int() refuses (over 4,300 digits) or a float
+# overflows to infinity.
+_NUMBER = re.compile(r"^-?[0-9]{1,15}(\.[0-9]{1,15})?$")
+MAX_NUMBER = 10**15
 
 
 class AttributeType(StrEnum):
@@ -113,7 +118,7 @@ def _to_number(value: Scalar, _: list[str]) -> Scalar | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return value
+        return value if abs(value) < MAX_NUMBER else None
     text = value.strip()
     if not _NUMBER.match(text):
         return None

@@ -89,7 +89,7 @@ async def get_privacy_request(
 ) -> PrivacyRequestRow:
     """One of the company's privacy requests, or `NotFound`."""
     found = None
-    if request_id.isdigit() and len(request_id) <= 18:
+    if request_id.isascii() and request_id.isdigit() and len(request_id) <= 18:
         found = await stored.privacy_request(connection, company_id, int(request_id))
     if found is None:
         raise NotFound(f"privacy request {request_id!r} does not exist")

@@ -92,7 +92,7 @@ MAX_EMAIL_QUERY = 320
 
 def _query_phone(raw: str | None) -> str | None:
     # An unencoded "+" in a query string arrives as a space.
-    if raw is not None and raw.startswith(" ") and raw.strip().isdigit():
+    if raw is not None and raw.startswith(" ") and raw.strip().isascii() and raw.strip().isdigit():
         return "+" + raw.strip()
     return raw
 

@@ -67,7 +67,8 @@ async def list_messages(
 ) -> MessagesResponse:
     """The newest messages queued for `to` (a phone in E.164 or an email), with their log."""
     # An unencoded "+" in a query string arrives as a space.
-    address = "+" + to.strip() if to.startswith(" ") and to.strip().isdigit() else to
+    digits = to.strip()
+    address = "+" + digits if to.startswith(" ") and digits.isascii() and digits.isdigit() else to
     found = await database.read(
         lambda connection: messages_to(connection, principal.company.id, address, limit=limit)
     )
