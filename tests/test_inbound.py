@@ -296,3 +296,28 @@ async def test_twilio_signature_of_another_company_is_refused(
     assert response.status_code == 403
     [record] = await records(tenant.database, tenant.company_id, PHONE)
     assert record.status == "ACTIVE"
+
+
+async def test_a_message_the_provider_delivers_twice_acts_once(
+    app_client: httpx.AsyncClient,
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    outbox: Outbox,
+    http_sink: HttpSink,
+) -> None:
+    await configure_twilio(tenant)
+    app_client.headers.pop("Authorization", None)
+    for _ in range(2):
+        response = await post_twilio(app_client, tenant.key, twilio_form("HELP"), TWILIO_TOKEN)
+        assert response.status_code == 200, response.text
+    await outbox.deliver()
+    assert [p["kind"] for p in http_sink.to(PHONE, tenant.key)] == ["HELP"]
+    assert len(await inbound_messages(tenant.database, tenant.company_id)) == 1
+    # The JSON route keys on its messageId the same way.
+    body = {"from": PHONE, "body": "HELP", "messageId": "json-1"}
+    url = f"/inbound/sms/{tenant.key}"
+    first = await client.post(url, json=body, headers=tenant.api_headers)
+    again = await client.post(url, json=body, headers=tenant.api_headers)
+    assert first.json()["action"] == again.json()["action"] == "help"
+    await outbox.deliver()
+    assert [p["kind"] for p in http_sink.to(PHONE, tenant.key)] == ["HELP", "HELP"]

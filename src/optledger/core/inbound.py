@@ -25,7 +25,11 @@ from optledger.core.subscriptions.subscribe import (
 from optledger.core.subscriptions.unsubscribe import UnsubscribeCommand, unsubscribe
 from optledger.core.templates import MessageKind
 from optledger.storage.repositories.companies import CompanyRow
-from optledger.storage.repositories.inbound import NewInboundMessage, insert_inbound_message
+from optledger.storage.repositories.inbound import (
+    NewInboundMessage,
+    action_of_provider_message,
+    insert_inbound_message,
+)
 from optledger.storage.repositories.records import pending_text_records, records_of_contacts
 from optledger.storage.repositories.units import UnitRow
 from optledger.storage.sql import Connection
@@ -73,13 +77,26 @@ class InboundOutcome:
 
     action: InboundAction
     record_ids: list[int] = field(default_factory=list)
+    # The provider delivered this message before; nothing was done again.
+    duplicate: bool = False
 
 
 async def receive_sms(
     connection: Connection, company: CompanyRow, sms: InboundSms, context: RequestContext
 ) -> InboundOutcome:
-    """Store one inbound text and apply its keyword, if it is exactly one."""
+    """Store one inbound text and apply its keyword, if it is exactly one.
+
+    A text the provider delivers again (same provider message id) does nothing the
+    second time: providers retry webhooks. Two deliveries racing collide on the
+    unique provider id, and the loser's replay finds the first.
+    """
     phone = normalize_phone(sms.from_number)
+    if sms.provider_message_id:
+        done = await action_of_provider_message(
+            connection, company.id, sms.provider, sms.provider_message_id
+        )
+        if done is not None:
+            return InboundOutcome(InboundAction(done), duplicate=True)
     outcome = await _apply_keyword(connection, company, phone, sms.body.strip().upper(), context)
     await insert_inbound_message(
         connection,

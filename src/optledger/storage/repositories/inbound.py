@@ -16,6 +16,12 @@ INSERT_INBOUND_MESSAGE = Query(
     """
 )
 
+ACTION_OF_PROVIDER_MESSAGE = Query(
+    """SELECT action FROM inbound_messages
+    WHERE company_id = :company_id AND provider = :provider
+      AND provider_message_id = :provider_message_id"""
+)
+
 
 @dataclass(frozen=True)
 class NewInboundMessage:
@@ -34,3 +40,16 @@ class NewInboundMessage:
 async def insert_inbound_message(connection: Connection, message: NewInboundMessage) -> None:
     """Keep one received text."""
     await connection.execute(INSERT_INBOUND_MESSAGE, message.__dict__)
+
+
+async def action_of_provider_message(
+    connection: Connection, company_id: int, provider: str, provider_message_id: str
+) -> str | None:
+    """What a message the provider already delivered did, if it was received before."""
+    params = {
+        "company_id": company_id,
+        "provider": provider,
+        "provider_message_id": provider_message_id,
+    }
+    value = await connection.fetchval(ACTION_OF_PROVIDER_MESSAGE, params)
+    return None if value is None else str(value)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from optledger.storage.tables.base import Base
@@ -15,7 +15,19 @@ class InboundMessage(Base):
     """One SMS received from a number, kept whether or not it was a keyword."""
 
     __tablename__ = "inbound_messages"
-    __table_args__ = (Index("ix_inbound_messages_from", "company_id", "from_address"),)
+    __table_args__ = (
+        Index("ix_inbound_messages_from", "company_id", "from_address"),
+        # A provider may deliver one message twice: its id makes the second a no-op.
+        Index(
+            "uq_inbound_messages_provider_id",
+            "company_id",
+            "provider",
+            "provider_message_id",
+            unique=True,
+            sqlite_where=text("provider_message_id IS NOT NULL"),
+            postgresql_where=text("provider_message_id IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
