@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from starlette.responses import JSONResponse, Response
 
+from optledger.core.contact_points import mask_contact_points
 from optledger.core.errors import ErrorKind
 
 log = logging.getLogger("optledger.errors")
@@ -34,7 +35,7 @@ def attentive_error(status: int, code: str, message: str) -> Response:
         error_id,
         status,
         code,
-        message,
+        mask_contact_points(message),
     )
     return JSONResponse({"error": {"id": error_id, "message": message}}, status_code=status)
 
