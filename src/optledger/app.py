@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from optledger import __version__
 from optledger.auth.cache import PrincipalCache
@@ -29,6 +29,7 @@ from optledger.dialects.vibes.routes import router as vibes_router
 from optledger.settings import Settings, get_settings
 from optledger.storage.database import Database, DatabaseUnavailable
 from optledger.storage.migrate import upgrade_database
+from optledger.storage.readiness import readiness_problem
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +121,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
+        """Liveness: the process serves (no database, no credentials)."""
         return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz(request: Request) -> Response:
+        """Readiness: the database answers and its schema is this release's."""
+        problem = await readiness_problem(request.app.state.database)
+        if problem is not None:
+            return JSONResponse({"status": "unavailable", "reason": problem}, status_code=503)
+        return JSONResponse({"status": "ok"})
 
     return app

@@ -9,6 +9,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from optledger.storage.database import ensure_sqlite_folder
@@ -35,6 +36,13 @@ async def upgrade_database(url: str, revision: str = "head") -> None:
             await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
     finally:
         await engine.dispose()
+
+
+def head_revision() -> str:
+    """The latest migration this release ships."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
 
 
 async def schema_drift(url: str) -> list[Any]:
