@@ -51,3 +51,20 @@ async def test_the_log_transport_masks_the_recipient(caplog: pytest.LogCaptureFi
         await LogTransport().send(message)
     assert PHONE not in caplog.text
     assert "+1914*****31" in caplog.text
+
+
+async def test_every_response_names_its_request(
+    client: httpx.AsyncClient, tenant: Tenant, caplog: pytest.LogCaptureFixture
+) -> None:
+    made = await client.get("/v1/subscriptions", params={"phone": PHONE})
+    assert len(made.headers["x-request-id"]) == 32
+    given = await client.get("/healthz", headers={"x-request-id": "crm-42.a"})
+    assert given.headers["x-request-id"] == "crm-42.a"
+    odd = await client.get("/healthz", headers={"x-request-id": "two words"})
+    assert odd.headers["x-request-id"] != "two words"
+    with caplog.at_level(logging.INFO, logger="optledger.errors"):
+        refused = await client.get(
+            "/v1/subscriptions", params={"phone": "+19999999991"}, headers={"x-request-id": "r-7"}
+        )
+    assert refused.headers["x-request-id"] == "r-7"
+    assert "request=r-7" in caplog.text

@@ -25,6 +25,7 @@ from optledger.dialects.inbound.routes import router as inbound_router
 from optledger.dialects.legacy.routes import router as legacy_router
 from optledger.dialects.limits import BodySizeLimit
 from optledger.dialects.operator.messages import router as messages_router
+from optledger.dialects.request_ids import RequestIds
 from optledger.dialects.vibes.routes import router as vibes_router
 from optledger.settings import Settings, get_settings
 from optledger.storage.database import Database, DatabaseUnavailable
@@ -96,6 +97,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         stop = asyncio.Event()
         async with contextlib.AsyncExitStack() as stack:
             worker = None
+            if not settings.worker_in_process and owns_database:
+                # Otherwise double opt-in prompts wait in the outbox with no one to send them.
+                log.warning(
+                    "this server sends no messages: run `optledger worker` beside it "
+                    "(or set OPTLEDGER_RUN_WORKER_IN_PROCESS=true)"
+                )
             if settings.worker_in_process:
                 transports = await stack.enter_async_context(configured_transports(settings))
                 policy = DeliveryPolicy.from_settings(settings)
@@ -118,6 +125,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(messages_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(EligibilityLane)
+    app.add_middleware(RequestIds)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

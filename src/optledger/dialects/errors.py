@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 
 from optledger.core.contact_points import mask_contact_points
 from optledger.core.errors import ErrorKind
+from optledger.dialects.request_ids import current_request_id
 
 log = logging.getLogger("optledger.errors")
 
@@ -31,8 +32,9 @@ def attentive_error(status: int, code: str, message: str) -> Response:
     error_id = secrets.randbits(62)
     log.log(
         logging.ERROR if status >= 500 else logging.INFO,
-        "error id=%d status=%d code=%s message=%s",
+        "error id=%d request=%s status=%d code=%s message=%s",
         error_id,
+        current_request_id.get(),
         status,
         code,
         mask_contact_points(message),
