@@ -220,3 +220,34 @@ async def test_a_legacy_opt_out_shows_as_an_api_opt_out(
         f"{persons(tenant)}/external/{EXTERNAL}/subscriptions", headers=vibes_headers(tenant)
     )
     assert [r["opt_out_reason"] for r in response.json()] == ["api_opt_out"]
+
+
+@pytest.mark.parametrize(
+    "query", [{}, {"active_only": "true"}, {"active_only": "false"}, {"active_only": "maybe"}]
+)
+@pytest.mark.parametrize("known", [True, False])
+async def test_the_lookup_lane_answers_as_the_route_does(
+    client: httpx.AsyncClient,
+    app_client: httpx.AsyncClient,
+    tenant: Tenant,
+    query: dict[str, str],
+    known: bool,
+) -> None:
+    # The first request with a login goes through the framework's route and caches
+    # the login; later ones take the lane. Both must say the same, errors included.
+    await subscribe_with_external_id(client)
+    await client.post("/v1/subscriptions/unsubscribe", json={"user": {"phone": PHONE}})
+    await subscribe_with_external_id(client)
+    headers = vibes_headers(tenant)
+    listed = await app_client.get(
+        f"{persons(tenant)}/external/{EXTERNAL}/subscriptions", headers=headers
+    )
+    person_key = listed.json()[0]["person"]["id"] if known else "nobody"
+    url = f"{persons(tenant)}/{person_key}/subscriptions"
+    first = await app_client.get(url, params=query, headers=headers)
+    second = await app_client.get(url, params=query, headers=headers)
+    assert (second.status_code, second.headers["content-type"]) == (
+        first.status_code,
+        first.headers["content-type"],
+    )
+    assert second.json() == first.json()

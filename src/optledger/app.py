@@ -18,14 +18,16 @@ from optledger.auth.cache import PrincipalCache
 from optledger.core.errors import OptledgerError
 from optledger.delivery.transports.configured import configured_transports
 from optledger.delivery.worker import DeliveryPolicy, run_worker
-from optledger.dialects.attentive.eligibility_lane import EligibilityLane
+from optledger.dialects.attentive.eligibility_lane import ELIGIBILITY_LANE
 from optledger.dialects.attentive.routes import router as attentive_router
 from optledger.dialects.errors import STATUS_BY_KIND, error_response
 from optledger.dialects.inbound.routes import router as inbound_router
+from optledger.dialects.lanes import Lanes
 from optledger.dialects.legacy.routes import router as legacy_router
 from optledger.dialects.limits import BodySizeLimit
 from optledger.dialects.operator.messages import router as messages_router
 from optledger.dialects.request_ids import RequestIds
+from optledger.dialects.vibes.lookup_lane import SUBSCRIPTIONS_LANE
 from optledger.dialects.vibes.routes import router as vibes_router
 from optledger.settings import Settings, get_settings
 from optledger.storage.database import Database, DatabaseUnavailable
@@ -124,7 +126,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(vibes_router)
     app.include_router(messages_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(EligibilityLane)
+    app.add_middleware(Lanes, routes=[ELIGIBILITY_LANE, SUBSCRIPTIONS_LANE])
     app.add_middleware(RequestIds)
 
     @app.get("/healthz", include_in_schema=False)

@@ -10,7 +10,11 @@ from optledger.core.errors import NotFound
 from optledger.core.subscriptions.unsubscribe import UnsubscribeCommand, unsubscribe
 from optledger.storage.repositories.companies import CompanyRow
 from optledger.storage.repositories.people import PersonRow
-from optledger.storage.repositories.records import RecordRow, records_of_person
+from optledger.storage.repositories.records import (
+    RecordRow,
+    person_and_records_by_key,
+    records_of_person,
+)
 from optledger.storage.repositories.units import ListRow
 from optledger.storage.sql import Connection
 
@@ -38,6 +42,18 @@ async def subscriptions_of_person(
         for record in await records_of_person(connection, company_id, person.id)
         if (list_id is None or record.list_id == list_id)
         and (not active_only or is_open(RecordStatus(record.status)))
+    ]
+
+
+async def subscriptions_by_person_key(
+    connection: Connection, company_id: int, person_key: str, *, active_only: bool = False
+) -> tuple[PersonRow, list[RecordRow]]:
+    """The person a key names and their records, in one statement; `NotFound` if none."""
+    person_id, records = await person_and_records_by_key(connection, company_id, person_key)
+    if person_id is None:
+        raise NotFound("no such person")
+    return PersonRow(person_id, company_id, person_key), [
+        record for record in records if not active_only or is_open(RecordStatus(record.status))
     ]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
@@ -67,7 +67,7 @@ async def get_subscription_list(
     return _list(company_key, found)
 
 
-@router.get("/{subscription_list_id}/subscribers")
+@router.get("/{subscription_list_id}/subscribers", response_model=list[SubscriptionRecordDto])
 async def find_subscriber(
     company_key: CompanyKey,
     subscription_list_id: Annotated[int, Path(ge=1, le=2**62)],
@@ -76,7 +76,7 @@ async def find_subscriber(
     mdn_query: Annotated[str | None, Query(alias="mdn", max_length=32)] = None,
     person_key: Annotated[str | None, Query(max_length=64)] = None,
     external_person_id: Annotated[str | None, Query(max_length=128)] = None,
-) -> list[SubscriptionRecordDto]:
+) -> list[dict[str, Any]]:
     """One subscriber of the list, by MDN, person_key or external_person_id: their
     records on it (404 when they never subscribed to it)."""
     given = [value for value in (mdn_query, person_key, external_person_id) if value]

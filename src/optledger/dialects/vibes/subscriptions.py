@@ -6,9 +6,10 @@ another dialect.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from optledger.core.errors import NotFound
@@ -16,6 +17,7 @@ from optledger.core.people import Identifier, IdentifierKind, find_person
 from optledger.core.subscriptions.of_person import (
     leave_list,
     subscription_list,
+    subscriptions_by_person_key,
     subscriptions_of_person,
 )
 from optledger.dialects.auth import DatabaseDep
@@ -26,6 +28,7 @@ from optledger.dialects.vibes.dependencies import (
     vibes_context,
     vibes_time,
 )
+from optledger.storage.database import Database
 from optledger.storage.repositories.people import PersonRow
 from optledger.storage.repositories.records import RecordRow
 from optledger.storage.sql import Connection
@@ -53,19 +56,32 @@ class SubscriptionRecordDto(BaseModel):
     url: str
 
 
-def _record(company_key: str, person: PersonRow, record: RecordRow) -> SubscriptionRecordDto:
+def _record(company_key: str, person: PersonRow, record: RecordRow) -> dict[str, Any]:
+    """A record in the Vibes shape, as plain JSON (the hot read builds no models)."""
     person_url = f"{PREFIX}/{company_key}/mobiledb/persons/{person.person_key}"
-    return SubscriptionRecordDto(
-        person=Reference(id=person.person_key, url=person_url),
-        subscription_list=Reference(
-            id=str(record.list_id),
-            url=f"{PREFIX}/{company_key}/mobiledb/subscription_lists/{record.list_id}",
-        ),
-        opt_in_date=vibes_time(record.opt_in_date),
-        opt_out_date=vibes_time(record.opt_out_date),
-        opt_out_reason=record.opt_out_reason,
-        url=f"{person_url}/subscriptions/{record.list_id}",
+    return {
+        "person": {"id": person.person_key, "url": person_url},
+        "subscription_list": {
+            "id": str(record.list_id),
+            "url": f"{PREFIX}/{company_key}/mobiledb/subscription_lists/{record.list_id}",
+        },
+        "opt_in_date": vibes_time(record.opt_in_date),
+        "opt_out_date": vibes_time(record.opt_out_date),
+        "opt_out_reason": record.opt_out_reason,
+        "url": f"{person_url}/subscriptions/{record.list_id}",
+    }
+
+
+async def subscriptions_answer(
+    database: Database, company_id: int, company_key: str, person_key: str, active_only: bool
+) -> JSONResponse:
+    """`GET .../persons/{person_key}/subscriptions`, one statement (see `lookup_lane`)."""
+    person, records = await database.read(
+        lambda connection: subscriptions_by_person_key(
+            connection, company_id, person_key, active_only=active_only
+        )
     )
+    return JSONResponse([_record(company_key, person, record) for record in records])
 
 
 async def _person(
@@ -86,7 +102,7 @@ async def person_subscriptions(
     external_id: str | None = None,
     list_id: int | None = None,
     active_only: bool = False,
-) -> list[SubscriptionRecordDto]:
+) -> list[dict[str, Any]]:
     """A person's records (named by key or external id), of one list or all of them."""
 
     async def read(connection: Connection) -> tuple[PersonRow, list[RecordRow]]:
@@ -124,56 +140,64 @@ async def _leave(
     return Response(status_code=204)
 
 
-@router.get("/{person_key}/subscriptions")
-async def subscriptions_by_person_key(
+@router.get("/{person_key}/subscriptions", response_model=list[SubscriptionRecordDto])
+async def subscriptions_by_person_key_route(
     company_key: CompanyKey,
     person_key: PersonKey,
     principal: VibesPrincipal,
     database: DatabaseDep,
     active_only: Annotated[bool, Query()] = False,
-) -> list[SubscriptionRecordDto]:
+) -> JSONResponse:
     """Every subscription record of the person, oldest first."""
-    return await person_subscriptions(
-        database, principal, company_key, person_key=person_key, active_only=active_only
+    return await subscriptions_answer(
+        database, principal.company.id, company_key, person_key, active_only
     )
 
 
-@router.get("/external/{external_person_id}/subscriptions")
+@router.get(
+    "/external/{external_person_id}/subscriptions", response_model=list[SubscriptionRecordDto]
+)
 async def subscriptions_by_external_id(
     company_key: CompanyKey,
     external_person_id: ExternalId,
     principal: VibesPrincipal,
     database: DatabaseDep,
     active_only: Annotated[bool, Query()] = False,
-) -> list[SubscriptionRecordDto]:
+) -> list[dict[str, Any]]:
     """Every subscription record of the person with this external id, oldest first."""
     return await person_subscriptions(
         database, principal, company_key, external_id=external_person_id, active_only=active_only
     )
 
 
-@router.get("/{person_key}/subscriptions/{subscription_list_id}")
+@router.get(
+    "/{person_key}/subscriptions/{subscription_list_id}",
+    response_model=list[SubscriptionRecordDto],
+)
 async def list_status_by_person_key(
     company_key: CompanyKey,
     person_key: PersonKey,
     subscription_list_id: ListId,
     principal: VibesPrincipal,
     database: DatabaseDep,
-) -> list[SubscriptionRecordDto]:
+) -> list[dict[str, Any]]:
     """The person's records on one list (404 when never subscribed to it)."""
     return await person_subscriptions(
         database, principal, company_key, person_key=person_key, list_id=subscription_list_id
     )
 
 
-@router.get("/external/{external_person_id}/subscriptions/{subscription_list_id}")
+@router.get(
+    "/external/{external_person_id}/subscriptions/{subscription_list_id}",
+    response_model=list[SubscriptionRecordDto],
+)
 async def list_status_by_external_id(
     company_key: CompanyKey,
     external_person_id: ExternalId,
     subscription_list_id: ListId,
     principal: VibesPrincipal,
     database: DatabaseDep,
-) -> list[SubscriptionRecordDto]:
+) -> list[dict[str, Any]]:
     """The records on one list of the person with this external id."""
     return await person_subscriptions(
         database,

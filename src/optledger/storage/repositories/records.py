@@ -86,6 +86,16 @@ RECORDS_OF_UNIT = Query(
       AND (:status::text IS NULL OR r.status = :status)
     ORDER BY r.id""",
 )
+# The person a key names (unless erased: no identifiers left) and all their records,
+# in one statement: the hot read of the Vibes dialect.
+PERSON_AND_RECORDS_BY_KEY = Query(
+    f"""SELECT p.id AS the_person_id, {_R_COLUMNS}
+    FROM persons p
+    LEFT JOIN subscription_records r ON r.person_id = p.id AND r.company_id = p.company_id
+    WHERE p.company_id = :company_id AND p.person_key = :person_key
+      AND EXISTS (SELECT 1 FROM person_identifiers i WHERE i.person_id = p.id)
+    ORDER BY r.id"""
+)
 PENDING_TEXT_RECORDS = Query(
     f"""SELECT {_COLUMNS} FROM subscription_records
     WHERE company_id = :company_id AND contact_value = :phone AND channel = 'TEXT'
@@ -263,6 +273,18 @@ async def records_of_unit(
         RECORDS_OF_UNIT, {"company_id": company_id, "unit_id": unit_id, "status": status}
     )
     return [(_record(row), row["person_key"]) for row in rows]
+
+
+async def person_and_records_by_key(
+    connection: Connection, company_id: int, person_key: str
+) -> tuple[int | None, list[RecordRow]]:
+    """The id of the person `person_key` names (None: no such person) and their records."""
+    rows = await connection.fetch(
+        PERSON_AND_RECORDS_BY_KEY, {"company_id": company_id, "person_key": person_key}
+    )
+    if not rows:
+        return None, []
+    return rows[0]["the_person_id"], [_record(row) for row in rows if row["id"] is not None]
 
 
 async def pending_text_records(
