@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import Field
 
-from optledger.auth.credentials import CredentialKind, Principal
-from optledger.auth.scopes import Scope
 from optledger.core.user_upsert import set_custom_attributes
+from optledger.dialects.attentive.dependencies import AttributesWriter
 from optledger.dialects.attentive.identity import identity_of
 from optledger.dialects.attentive.wire import ExternalIdentifiersDto, ShortText, WireModel
-from optledger.dialects.auth import DatabaseDep, bearer_principal
+from optledger.dialects.auth import DatabaseDep
 
 router = APIRouter(prefix="/v1/attributes", tags=["Custom Attributes"])
-AttributesWriter = Annotated[
-    Principal, Depends(bearer_principal(CredentialKind.API_KEY, Scope.ATTRIBUTES_WRITE))
-]
 MAX_PROPERTIES = 200
 
 

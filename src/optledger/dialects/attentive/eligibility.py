@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from optledger.core.subscriptions import check_eligibility_of_batch
-from optledger.dialects.attentive.subscriptions import SubscriberWriter
+from optledger.dialects.attentive.dependencies import SubscriberWriter
 from optledger.dialects.attentive.wire import UserDto, WireModel
 from optledger.dialects.auth import DatabaseDep
 

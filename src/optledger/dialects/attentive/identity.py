@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import Field
 
-from optledger.auth.credentials import CredentialKind, Principal
-from optledger.auth.scopes import Scope
 from optledger.core.identity import IdentifierInput, Identity, link_identifiers, parse_identity
+from optledger.dialects.attentive.dependencies import IdentityWriter
 from optledger.dialects.attentive.wire import ExternalIdentifiersDto, ShortText, WireModel
-from optledger.dialects.auth import DatabaseDep, bearer_principal
+from optledger.dialects.auth import DatabaseDep
 
 router = APIRouter(prefix="/v1/identity-resolution", tags=["Identity"])
-IdentityWriter = Annotated[
-    Principal, Depends(bearer_principal(CredentialKind.API_KEY, Scope.IDENTITY_WRITE))
-]
 # External ids are strings, but numeric ids (Shopify's) often arrive as numbers.
 IdText = ShortText | int
 

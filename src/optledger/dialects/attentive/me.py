@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Depends
-
-from optledger.auth.credentials import CredentialKind, Principal
+from optledger.dialects.attentive.dependencies import AnyApiKey
 from optledger.dialects.attentive.wire import WireModel
-from optledger.dialects.auth import bearer_principal
 
 router = APIRouter(prefix="/v1", tags=["Me"])
 
@@ -23,7 +20,7 @@ class MeResponse(WireModel):
 
 @router.get("/me", response_model_by_alias=True)
 async def me(
-    principal: Annotated[Principal, Depends(bearer_principal(CredentialKind.API_KEY))],
+    principal: AnyApiKey,
 ) -> MeResponse:
     """The application (credential) and company behind the API key; needs no scope."""
     company = principal.company

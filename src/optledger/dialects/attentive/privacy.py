@@ -5,26 +5,22 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
 from pydantic import Field
 
-from optledger.auth.credentials import CredentialKind, Principal
-from optledger.auth.scopes import Scope
 from optledger.core.identity import IdentifierInput, parse_identity
 from optledger.core.privacy.erasure import (
     DeleteRequestCommand,
     get_privacy_request,
     request_deletion,
 )
+from optledger.dialects.attentive.dependencies import PrivacyWriter, attentive_context
 from optledger.dialects.attentive.wire import ShortText, WireModel
-from optledger.dialects.auth import DatabaseDep, bearer_principal, request_context
+from optledger.dialects.auth import DatabaseDep
 from optledger.storage.repositories.privacy import PrivacyRequestRow
 
 router = APIRouter(prefix="/v1/privacy", tags=["Privacy Request"])
 # No separate read scope exists: reading a request needs the scope that made it.
-PrivacyWriter = Annotated[
-    Principal, Depends(bearer_principal(CredentialKind.API_KEY, Scope.PRIVACY_REQUESTS_WRITE))
-]
 SOURCE = "privacy_request"
 
 
@@ -82,7 +78,7 @@ async def create_delete_request(
         ),
         request_msg=body.request_msg,
     )
-    context = request_context(request, principal, SOURCE)
+    context = attentive_context(request, principal, SOURCE)
     found = await database.run(
         lambda connection: request_deletion(connection, principal.company, command, context)
     )

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from optledger.auth.credentials import CredentialKind, Principal
-from optledger.auth.scopes import Scope
 from optledger.core import subscriptions as core
 from optledger.core.consent import SubscriptionType
 from optledger.core.contact_points import ContactPoints
+from optledger.dialects.attentive.dependencies import SubscriberWriter, attentive_context
 from optledger.dialects.attentive.wire import (
     ExternalIdentifiersDto,
     LocaleDto,
@@ -22,14 +21,10 @@ from optledger.dialects.attentive.wire import (
     UserDto,
     WireModel,
 )
-from optledger.dialects.auth import DatabaseDep, bearer_principal, request_context
+from optledger.dialects.auth import DatabaseDep
 from optledger.storage.database import Database
 
 router = APIRouter(prefix="/v1/subscriptions", tags=["Subscribers"])
-SubscriberWriter = Annotated[
-    Principal, Depends(bearer_principal(CredentialKind.API_KEY, Scope.SUBSCRIPTIONS_WRITE))
-]
-SOURCE = "attentive"
 
 
 class SubscribeRequest(WireModel):
@@ -135,7 +130,7 @@ async def create_subscription(
         if body.external_identifiers
         else [],
     )
-    context = request_context(request, principal, SOURCE)
+    context = attentive_context(request, principal)
     result = await database.run(
         lambda connection: core.subscribe(connection, principal.company, command, context)
     )
@@ -179,7 +174,7 @@ async def unsubscribe(
         notify=not notification.disabled,
         notification_locale=notification.language,
     )
-    context = request_context(request, principal, SOURCE)
+    context = attentive_context(request, principal)
     result = await database.run(
         lambda connection: core.unsubscribe(connection, principal.company, command, context),
         one_write=True,

@@ -7,18 +7,18 @@ a top-level key that names a standard attribute is one, any other is custom.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import AliasChoices, Field
 
-from optledger.auth.credentials import CredentialKind, Principal
 from optledger.auth.scopes import Scope
 from optledger.core.attributes import AttributeChanges
 from optledger.core.attributes.standard import standard_name
 from optledger.core.consent import Channel, SubscriptionType
 from optledger.core.errors import Forbidden
 from optledger.core.user_upsert import SubscriptionRequest, UpsertUserCommand, upsert_user
+from optledger.dialects.attentive.dependencies import AttributesWriter, attentive_context
 from optledger.dialects.attentive.identity import IdentifiersDto
 from optledger.dialects.attentive.wire import (
     ChannelName,
@@ -27,13 +27,9 @@ from optledger.dialects.attentive.wire import (
     SubscriptionTypeName,
     WireModel,
 )
-from optledger.dialects.auth import DatabaseDep, bearer_principal, request_context
+from optledger.dialects.auth import DatabaseDep
 
 router = APIRouter(prefix="/v2/user", tags=["User Properties"])
-AttributesWriter = Annotated[
-    Principal, Depends(bearer_principal(CredentialKind.API_KEY, Scope.ATTRIBUTES_WRITE))
-]
-SOURCE = "attentive"
 MAX_ATTRIBUTES = 200
 # Groups of standard attributes in the public schema, flattened into their fields.
 GROUPS = ("demographic", "location")
@@ -105,7 +101,7 @@ async def upsert_user_attributes(
         attributes=split_attributes(body.attributes),
         subscriptions=[item.to_core() for item in body.subscriptions],
     )
-    context = request_context(request, principal, SOURCE)
+    context = attentive_context(request, principal)
     result = await database.run(
         lambda connection: upsert_user(connection, principal.company, command, context)
     )

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from optledger.auth.credentials import CredentialKind, Principal
-from optledger.auth.scopes import Scope
-from optledger.core.errors import Forbidden
 from optledger.core.inbound import InboundSms, receive_sms
-from optledger.dialects.auth import DatabaseDep, bearer_principal, request_context
+from optledger.dialects.auth import DatabaseDep
+from optledger.dialects.inbound.dependencies import CompanyKey, InboundWriter, inbound_context
 
 router = APIRouter(prefix="/inbound", tags=["Inbound SMS"])
-InboundWriter = Annotated[
-    Principal, Depends(bearer_principal(CredentialKind.API_KEY, Scope.INBOUND_WRITE))
-]
-SOURCE = "keyword"
 
 
 class InboundSmsRequest(BaseModel):
@@ -36,15 +28,13 @@ class InboundSmsResponse(BaseModel):
 
 @router.post("/sms/{company_key}", status_code=202)
 async def inbound_sms(
-    company_key: str,
+    company_key: CompanyKey,
     body: InboundSmsRequest,
     request: Request,
     principal: InboundWriter,
     database: DatabaseDep,
 ) -> InboundSmsResponse:
     """Apply one inbound text of the key's own company."""
-    if principal.company.key != company_key:
-        raise Forbidden("this API key belongs to another company")
     sms = InboundSms(
         from_number=body.from_,
         body=body.body,
@@ -52,7 +42,7 @@ async def inbound_sms(
         provider="api",
         provider_message_id=body.message_id,
     )
-    context = request_context(request, principal, SOURCE)
+    context = inbound_context(request, principal)
     outcome = await database.run(
         lambda connection: receive_sms(connection, principal.company, sms, context)
     )

@@ -16,17 +16,16 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from optledger.core.companies import get_company_by_key
 from optledger.core.company_settings import company_setting
-from optledger.core.context import RequestContext
 from optledger.core.errors import Forbidden, InvalidInput, NotFound
 from optledger.core.inbound import InboundSms, receive_sms
 from optledger.dialects.auth import DatabaseDep
+from optledger.dialects.inbound.dependencies import CompanyKey, inbound_context
 from optledger.settings import Settings
 from optledger.storage.repositories.companies import CompanyRow
 from optledger.storage.sql import Connection
 
 router = APIRouter(prefix="/inbound", tags=["Inbound SMS"])
 AUTH_TOKEN_SETTING = ("twilio", "auth_token")
-SOURCE = "keyword"
 
 
 def _signed_url(request: Request) -> str:
@@ -47,17 +46,15 @@ def _verified(company: CompanyRow, url: str, form: dict[str, str], signature: st
 
 
 @router.post("/twilio/{company_key}")
-async def inbound_twilio(company_key: str, request: Request, database: DatabaseDep) -> Response:
+async def inbound_twilio(
+    company_key: CompanyKey, request: Request, database: DatabaseDep
+) -> Response:
     """Apply one text Twilio forwards; an unsigned or mis-signed post changes nothing."""
     raw = (await request.body()).decode("utf-8", errors="replace")
     form = dict(parse_qsl(raw, keep_blank_values=True))
     url = _signed_url(request)
     signature = request.headers.get("x-twilio-signature", "")
-    context = RequestContext(
-        source=SOURCE,
-        client_ip=request.client.host if request.client else None,
-        user_agent=request.headers.get("user-agent"),
-    )
+    context = inbound_context(request)
 
     async def apply(connection: Connection) -> None:
         try:

@@ -5,19 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from optledger.auth.credentials import CredentialKind, Principal
-from optledger.auth.scopes import Scope
 from optledger.core.message_log import messages_to
+from optledger.dialects.attentive.dependencies import MessageReader
 from optledger.dialects.attentive.wire import WireModel
-from optledger.dialects.auth import DatabaseDep, bearer_principal
+from optledger.dialects.auth import DatabaseDep
 from optledger.storage.repositories.deliveries import LoggedMessage
 
 router = APIRouter(prefix="/v1/messages", tags=["Messages"])
-MessageReader = Annotated[
-    Principal, Depends(bearer_principal(CredentialKind.API_KEY, Scope.MESSAGES_READ))
-]
 
 
 class MessageDto(WireModel):
