@@ -19,16 +19,16 @@ from optledger.core.errors import OptledgerError
 from optledger.delivery.transports.configured import configured_transports
 from optledger.delivery.worker import DeliveryPolicy, run_worker
 from optledger.dialects.attentive.eligibility_lane import ELIGIBILITY_LANE
-from optledger.dialects.attentive.routes import router as attentive_router
-from optledger.dialects.errors import STATUS_BY_KIND, error_response
-from optledger.dialects.inbound.routes import router as inbound_router
+from optledger.dialects.attentive.routes import DIALECT as ATTENTIVE
+from optledger.dialects.errors import STATUS_BY_KIND, error_response, include_dialect
+from optledger.dialects.inbound.routes import DIALECT as INBOUND
 from optledger.dialects.lanes import Lanes
-from optledger.dialects.legacy.routes import router as legacy_router
+from optledger.dialects.legacy.routes import DIALECT as LEGACY
 from optledger.dialects.limits import BodySizeLimit
 from optledger.dialects.operator.messages import router as messages_router
 from optledger.dialects.request_ids import RequestIds
 from optledger.dialects.vibes.lookup_lane import SUBSCRIPTIONS_LANE
-from optledger.dialects.vibes.routes import router as vibes_router
+from optledger.dialects.vibes.routes import DIALECT as VIBES
 from optledger.settings import Settings, get_settings
 from optledger.storage.database import Database, DatabaseUnavailable
 from optledger.storage.migrate import upgrade_database
@@ -52,15 +52,15 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(OptledgerError)
     async def domain_error(request: Request, exc: OptledgerError) -> Response:
-        return error_response(request.url.path, STATUS_BY_KIND[exc.kind], exc.code, exc.message)
+        return error_response(request.scope, STATUS_BY_KIND[exc.kind], exc.code, exc.message)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        return error_response(request.url.path, 400, "INVALID", _describe_validation(exc))
+        return error_response(request.scope, 400, "INVALID", _describe_validation(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        response = error_response(request.url.path, exc.status_code, "HTTP", str(exc.detail))
+        response = error_response(request.scope, exc.status_code, "HTTP", str(exc.detail))
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
         return response
@@ -68,7 +68,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DatabaseUnavailable)
     async def database_down(request: Request, exc: DatabaseUnavailable) -> Response:
         response = error_response(
-            request.url.path, 503, "UNAVAILABLE", "the database is unreachable; retry later"
+            request.scope, 503, "UNAVAILABLE", "the database is unreachable; retry later"
         )
         response.headers["Retry-After"] = "5"
         return response
@@ -76,7 +76,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(request.url.path, 500, "INTERNAL", "internal error")
+        return error_response(request.scope, 500, "INTERNAL", "internal error")
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
@@ -120,10 +120,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     app = FastAPI(title="optledger", version=__version__, lifespan=lifespan)
     install_error_handlers(app)
-    app.include_router(attentive_router)
-    app.include_router(inbound_router)
-    app.include_router(legacy_router)
-    app.include_router(vibes_router)
+    for dialect in (ATTENTIVE, INBOUND, LEGACY, VIBES):
+        include_dialect(app, dialect)
+    # The operator's message log sits under /v1/: the Attentive shape.
     app.include_router(messages_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(Lanes, routes=[ELIGIBILITY_LANE, SUBSCRIPTIONS_LANE])

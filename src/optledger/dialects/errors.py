@@ -5,8 +5,11 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 
+from fastapi import APIRouter, FastAPI
 from starlette.responses import JSONResponse, Response
+from starlette.types import Scope
 
 from optledger.core.contact_points import mask_contact_points
 from optledger.core.errors import ErrorKind
@@ -42,18 +45,29 @@ def attentive_error(status: int, code: str, message: str) -> Response:
     return JSONResponse({"error": {"id": error_id, "message": message}}, status_code=status)
 
 
-_renderers: list[tuple[str, ErrorRenderer]] = []
+@dataclass(frozen=True)
+class Dialect:
+    """One dialect's routes, the paths they live under, and its error shape."""
+
+    router: APIRouter
+    prefixes: tuple[str, ...]
+    error_shape: ErrorRenderer
 
 
-def register_error_shape(path_prefix: str, renderer: ErrorRenderer) -> None:
-    """Make errors under `path_prefix` use `renderer` (the default is Attentive's)."""
-    _renderers.append((path_prefix, renderer))
-    _renderers.sort(key=lambda item: len(item[0]), reverse=True)
+def include_dialect(app: FastAPI, dialect: Dialect) -> None:
+    """Serve a dialect's routes; errors under its paths take its shape, whether a
+    route answered or not (an unknown path, a body refused before routing)."""
+    app.include_router(dialect.router)
+    shapes: list[tuple[str, ErrorRenderer]] = getattr(app.state, "error_shapes", [])
+    shapes += [(prefix, dialect.error_shape) for prefix in dialect.prefixes]
+    shapes.sort(key=lambda item: len(item[0]), reverse=True)
+    app.state.error_shapes = shapes
 
 
-def error_response(path: str, status: int, code: str, message: str) -> Response:
-    """The error response for `path` in its dialect's shape."""
-    for prefix, renderer in _renderers:
-        if path.startswith(prefix):
-            return renderer(status, code, message)
-    return attentive_error(status, code, message)
+def error_response(scope: Scope, status: int, code: str, message: str) -> Response:
+    """The error response for a request, in the shape of the dialect its path is in
+    (the Attentive shape elsewhere)."""
+    shapes: list[tuple[str, ErrorRenderer]] = getattr(scope["app"].state, "error_shapes", [])
+    path = scope["path"]
+    renderer = next((shape for prefix, shape in shapes if path.startswith(prefix)), None)
+    return (renderer or attentive_error)(status, code, message)

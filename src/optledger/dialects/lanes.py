@@ -76,7 +76,7 @@ class Lanes:
         try:
             return await lane(LaneRequest(scope, cache, database))
         except OptledgerError as exc:
-            return error_response(scope["path"], STATUS_BY_KIND[exc.kind], exc.code, exc.message)
+            return error_response(scope, STATUS_BY_KIND[exc.kind], exc.code, exc.message)
         except Exception:
             # The framework's route meets the same failure and reports it properly
             # (503 for an unreachable database, a logged 500 otherwise).

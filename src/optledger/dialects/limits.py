@@ -56,6 +56,6 @@ class BodySizeLimit:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = error_response(
-            scope["path"], 413, "BODY_TOO_LARGE", f"request body is over {self.max_bytes} bytes"
+            scope, 413, "BODY_TOO_LARGE", f"request body is over {self.max_bytes} bytes"
         )
         await response(scope, receive, send)

@@ -11,6 +11,7 @@ from optledger.dialects.attentive import (
     subscriptions,
     user_attributes,
 )
+from optledger.dialects.errors import Dialect, attentive_error
 
 router = APIRouter()
 router.include_router(eligibility.router)
@@ -20,3 +21,5 @@ router.include_router(user_attributes.router)
 router.include_router(custom_attributes.router)
 router.include_router(identity.router)
 router.include_router(privacy.router)
+
+DIALECT = Dialect(router, prefixes=("/v1/", "/v2/"), error_shape=attentive_error)

@@ -2,8 +2,11 @@
 
 from fastapi import APIRouter
 
+from optledger.dialects.errors import Dialect, attentive_error
 from optledger.dialects.inbound import sms, twilio
 
 router = APIRouter()
 router.include_router(sms.router)
 router.include_router(twilio.router)
+
+DIALECT = Dialect(router, prefixes=("/inbound/",), error_shape=attentive_error)

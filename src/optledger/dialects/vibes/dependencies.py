@@ -18,7 +18,6 @@ from optledger.auth.credentials import Principal
 from optledger.core.context import RequestContext
 from optledger.core.errors import Forbidden
 from optledger.dialects.auth import basic_principal, request_context
-from optledger.dialects.errors import register_error_shape
 
 PREFIX = "/companies"
 SOURCE = "vibes"
@@ -31,8 +30,6 @@ def vibes_error(status: int, code: str, message: str) -> Response:
         response.headers["WWW-Authenticate"] = 'Basic realm="optledger"'
     return response
 
-
-register_error_shape(f"{PREFIX}/", vibes_error)
 
 CompanyKey = Annotated[str, Path(max_length=63)]
 
