@@ -87,7 +87,10 @@ FIND_OR_CREATE_PERSON = Query(
 PERSON_BY_KEY = Query(
     """SELECT p.id, p.company_id, p.person_key FROM persons p
     WHERE p.company_id = :company_id AND p.person_key = :person_key
-      AND EXISTS (SELECT 1 FROM person_identifiers i WHERE i.person_id = p.id)"""
+      AND EXISTS (
+        SELECT 1 FROM person_identifiers i
+        WHERE i.company_id = p.company_id AND i.person_id = p.id
+      )"""
 )
 PERSON_TIMES = Query("SELECT created_at, updated_at FROM persons WHERE id = :id")
 DELETE_IDENTIFIER = Query(

@@ -93,7 +93,10 @@ PERSON_AND_RECORDS_BY_KEY = Query(
     FROM persons p
     LEFT JOIN subscription_records r ON r.person_id = p.id AND r.company_id = p.company_id
     WHERE p.company_id = :company_id AND p.person_key = :person_key
-      AND EXISTS (SELECT 1 FROM person_identifiers i WHERE i.person_id = p.id)
+      AND EXISTS (
+        SELECT 1 FROM person_identifiers i
+        WHERE i.company_id = p.company_id AND i.person_id = p.id
+      )
     ORDER BY r.id"""
 )
 PENDING_TEXT_RECORDS = Query(
