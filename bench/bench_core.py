@@ -116,13 +116,13 @@ PERSON_KEYS = Query(
 )
 
 
-def person_keys(url: str) -> list[str]:
-    """The keys of the people who subscribed, for the Vibes lookup."""
+def first_column(url: str, query: Query) -> list[str]:
+    """The first column of every row `query` reads from the database at `url`."""
 
     async def read() -> list[str]:
         database = Database(url)
         try:
-            rows = await database.read(lambda connection: connection.fetch(PERSON_KEYS))
+            rows = await database.read(lambda connection: connection.fetch(query))
             return [row[0] for row in rows]
         finally:
             await database.dispose()
@@ -132,16 +132,7 @@ def person_keys(url: str) -> list[str]:
 
 def subscribed_numbers(url: str) -> list[str]:
     """The numbers the measured subscribe phase opened, in a shuffled order."""
-
-    async def read() -> list[str]:
-        database = Database(url)
-        try:
-            rows = await database.read(lambda connection: connection.fetch(SUBSCRIBED))
-            return [row[0] for row in rows]
-        finally:
-            await database.dispose()
-
-    numbers = asyncio.run(read())
+    numbers = first_column(url, SUBSCRIBED)
     random.Random(7).shuffle(numbers)
     return numbers
 
@@ -238,7 +229,7 @@ def measure(
             server.url, "batch", seconds, auth, str(listed), connections=4, server_pid=pid
         )
         keys = workdir / "person_keys.txt"
-        keys.write_text("\n".join(person_keys(url)) + "\n")
+        keys.write_text("\n".join(first_column(url, PERSON_KEYS)) + "\n")
         vibes = run_wrk(
             server.url, "vibes", seconds, basic, str(keys), boot["company_key"], server_pid=pid
         )

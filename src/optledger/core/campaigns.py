@@ -17,7 +17,7 @@ from optledger.core.consent import Channel, CreationStatus, RecordStatus
 from optledger.core.contact_points import ContactPoints
 from optledger.core.context import RequestContext
 from optledger.core.errors import Conflict, InvalidInput, NotFound
-from optledger.core.people import Identifier
+from optledger.core.people import Identifier, IdentifierKind
 from optledger.core.person_profiles import person_profile
 from optledger.core.subscriptions.subscribe import SubscribeCommand, subscribe
 from optledger.storage.repositories.companies import CompanyRow
@@ -57,10 +57,11 @@ async def join_campaign(
     *,
     phone: str | None = None,
     person: PersonRow | None = None,
-    external: Identifier | None = None,
+    external_id: str | None = None,
     custom: Mapping[str, Any] | None = None,
 ) -> Participation:
-    """Subscribe a number (given, or the person's) to the campaign's TEXT consent."""
+    """Subscribe a number (given, or the person's) to the campaign's TEXT consent; a
+    new participant's `external_id` (their clientUserId) is attached to them."""
     await campaign(connection, company.id, campaign_id)
     if phone is None:
         if person is None:
@@ -73,7 +74,9 @@ async def join_campaign(
         unit_id=str(campaign_id),
         channels=[Channel.TEXT],
         method=None,
-        external_identifiers=[external] if external is not None else [],
+        external_identifiers=(
+            [Identifier(IdentifierKind.CLIENT_USER_ID, external_id)] if external_id else []
+        ),
         person=person,
     )
     result = await subscribe(connection, company, command, context)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from enum import StrEnum
 
 from optledger.core.consent import Channel
 from optledger.core.context import RequestContext
@@ -15,15 +14,6 @@ from optledger.storage.repositories.outbox import queue_message as insert_queued
 from optledger.storage.repositories.units import UnitRow
 from optledger.storage.sql import Connection
 from optledger.storage.types import utcnow
-
-
-class MessageStatus(StrEnum):
-    """Where a message stands in the outbox."""
-
-    QUEUED = "queued"
-    SENT = "sent"
-    # The last attempt failed, or the provider refused it for good.
-    DEAD = "dead"
 
 
 async def queue_message(

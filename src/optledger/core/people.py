@@ -119,7 +119,16 @@ async def find_people(
 async def resolve_person(
     connection: Connection, company_id: int, identifiers: Sequence[Identifier]
 ) -> PersonRow:
-    """The one person these identifiers name, created if none; unknown ones are attached.
+    """The one person these identifiers name, created if none (see `resolve_person_created`)."""
+    person, _ = await resolve_person_created(connection, company_id, identifiers)
+    return person
+
+
+async def resolve_person_created(
+    connection: Connection, company_id: int, identifiers: Sequence[Identifier]
+) -> tuple[PersonRow, bool]:
+    """The one person these identifiers name, created if none, and whether it was;
+    unknown identifiers are attached.
 
     Identifiers that point at two people are an `IdentifierConflict`: merging people
     silently would bridge two people's consent and data. So is a second value of a
@@ -137,7 +146,7 @@ async def resolve_person(
         connection, company_id, [_key(i) for i in identifiers], uuid.uuid4().hex, now
     )
     if created is not None:
-        return created
+        return created, True
     people = set(owners.values())
     if len(people) > 1:
         named = ", ".join(sorted(i.describe() for i in identifiers if _key(i) in owners))
@@ -152,7 +161,7 @@ async def resolve_person(
             connection, company_id, person.id, [_key(i) for i in new], now
         )
         await stored.touch_person(connection, person.id, now)
-    return person
+    return person, False
 
 
 async def any_identifier_known(
@@ -167,15 +176,25 @@ async def find_person(
     company_id: int,
     *,
     person_key: str | None = None,
-    identifier: Identifier | None = None,
+    external_id: str | None = None,
+    phone: str | None = None,
 ) -> PersonRow:
-    """The person a key or one identifier names, or `NotFound` (erased people too)."""
+    """The person a key, an external id (their clientUserId) or a phone names, or
+    `NotFound` (erased people too: nothing names them any more)."""
     person = None
     if person_key is not None:
         person = await stored.person_by_key(connection, company_id, person_key)
-    elif identifier is not None:
-        owners = await stored.owners_of(connection, company_id, [_key(identifier)])
-        person = next(iter(owners.values()), None)
+    else:
+        identifier = (
+            Identifier(IdentifierKind.CLIENT_USER_ID, external_id)
+            if external_id is not None
+            else Identifier(IdentifierKind.PHONE, phone)
+            if phone is not None
+            else None
+        )
+        if identifier is not None:
+            owners = await stored.owners_of(connection, company_id, [_key(identifier)])
+            person = next(iter(owners.values()), None)
     if person is None:
         raise NotFound("no such person")
     return person

@@ -14,7 +14,7 @@ from typing import Any
 
 from optledger.core.attributes import AttributeChanges, set_attributes
 from optledger.core.errors import IdentifierConflict, InvalidInput
-from optledger.core.people import Identifier, IdentifierKind, find_people, resolve_person
+from optledger.core.people import Identifier, IdentifierKind, find_people, resolve_person_created
 from optledger.storage.repositories import people as stored
 from optledger.storage.repositories.attributes import values_of_person
 from optledger.storage.repositories.people import PersonRow
@@ -78,10 +78,9 @@ async def add_person(
     """
     if not changes.identifiers:
         raise InvalidInput("a person needs a mobile_phone or an external_person_id")
-    existed = bool(await find_people(connection, company_id, changes.identifiers))
-    person = await resolve_person(connection, company_id, changes.identifiers)
+    person, created = await resolve_person_created(connection, company_id, changes.identifiers)
     await set_attributes(connection, company_id, person.id, AttributeChanges(custom=changes.custom))
-    return await person_profile(connection, person), not existed
+    return await person_profile(connection, person), created
 
 
 async def update_person(

@@ -232,14 +232,18 @@ class Database:
         if connection.outbox_written:
             self.outbox_written.set()
 
+    def _sqlite_reader(self) -> SqliteConnection:
+        assert self._sqlite is not None
+        reader = self._sqlite.reader()
+        reader.scope = self.url
+        return reader
+
     @contextlib.asynccontextmanager
     async def connection(self) -> AsyncIterator[Connection]:
         """One connection held for a long read outside any transaction (each statement
         stands alone); not retried, unlike `read`."""
         if self._sqlite is not None:
-            reader = self._sqlite.reader()
-            reader.scope = self.url
-            yield reader
+            yield self._sqlite_reader()
             return
         pool = self._pool or await self._postgres_pool()
         async with pool.acquire() as raw:
@@ -286,9 +290,7 @@ class Database:
         for attempt in (1, 2):
             try:
                 if self._sqlite is not None:
-                    reader = self._sqlite.reader()
-                    reader.scope = self.url
-                    return await query(reader)
+                    return await query(self._sqlite_reader())
                 pool = self._pool or await self._postgres_pool()
                 async with pool.acquire() as raw:
                     return await query(PostgresConnection(raw, self.url))

@@ -28,6 +28,10 @@ async def subscription_list(connection: Connection, company_id: int, list_id: in
     return found
 
 
+def _open_only(records: list[RecordRow]) -> list[RecordRow]:
+    return [record for record in records if is_open(RecordStatus(record.status))]
+
+
 async def subscriptions_of_person(
     connection: Connection,
     company_id: int,
@@ -37,12 +41,12 @@ async def subscriptions_of_person(
     active_only: bool = False,
 ) -> list[RecordRow]:
     """The person's records, oldest first; of one list, or only the open ones, if asked."""
-    return [
+    found = [
         record
         for record in await records_of_person(connection, company_id, person.id)
-        if (list_id is None or record.list_id == list_id)
-        and (not active_only or is_open(RecordStatus(record.status)))
+        if list_id is None or record.list_id == list_id
     ]
+    return _open_only(found) if active_only else found
 
 
 async def subscriptions_by_person_key(
@@ -52,9 +56,9 @@ async def subscriptions_by_person_key(
     person_id, records = await person_and_records_by_key(connection, company_id, person_key)
     if person_id is None:
         raise NotFound("no such person")
-    return PersonRow(person_id, company_id, person_key), [
-        record for record in records if not active_only or is_open(RecordStatus(record.status))
-    ]
+    return PersonRow(person_id, company_id, person_key), (
+        _open_only(records) if active_only else records
+    )
 
 
 async def leave_list(

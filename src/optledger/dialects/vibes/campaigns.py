@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from optledger.core.campaigns import campaign, campaigns, join_campaign, participants
 from optledger.core.consent import RecordStatus
-from optledger.core.people import Identifier, IdentifierKind, find_person
+from optledger.core.people import find_person
 from optledger.core.sign_up_units import ACTIVE
 from optledger.dialects.auth import DatabaseDep
 from optledger.dialects.vibes.dependencies import (
@@ -132,18 +132,17 @@ async def add_participant(
     double opt-in, SUBSCRIBED otherwise; 409 ALREADYSUBSCRIBED, 422
     MDNHASCONFIRMATIONBLOCK after the number answered NO."""
     phone = mdn(body.mobile_phone.mdn) if body.mobile_phone else None
-    external = (
-        Identifier(IdentifierKind.CLIENT_USER_ID, body.external_person_id.strip())
-        if body.external_person_id
-        else None
-    )
+    external_id = body.external_person_id.strip() if body.external_person_id else None
     context = vibes_context(request, principal)
 
     async def apply(connection: Connection) -> tuple[PersonRow, RecordStatus]:
         person = None
-        if phone is None and (body.person_id or external):
+        if phone is None and (body.person_id or external_id):
             person = await find_person(
-                connection, principal.company.id, person_key=body.person_id, identifier=external
+                connection,
+                principal.company.id,
+                person_key=body.person_id,
+                external_id=external_id,
             )
         joined = await join_campaign(
             connection,
@@ -152,7 +151,7 @@ async def add_participant(
             context,
             phone=phone,
             person=person,
-            external=external if person is None else None,
+            external_id=external_id if person is None else None,
             custom=body.custom_fields,
         )
         return joined.person, joined.status

@@ -32,6 +32,8 @@ def vibes_error(status: int, code: str, message: str) -> Response:
 
 
 CompanyKey = Annotated[str, Path(max_length=63)]
+PersonKey = Annotated[str, Path(min_length=1, max_length=64)]
+ExternalId = Annotated[str, Path(min_length=1, max_length=128)]
 
 
 async def company_principal(

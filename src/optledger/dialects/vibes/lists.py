@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from optledger.core.catalog import load_catalog
 from optledger.core.errors import InvalidInput
-from optledger.core.people import Identifier, IdentifierKind, find_person
+from optledger.core.people import find_person
 from optledger.core.subscriptions.of_person import subscription_list
 from optledger.dialects.auth import DatabaseDep
 from optledger.dialects.vibes.dependencies import PREFIX, CompanyKey, VibesPrincipal
@@ -85,8 +85,7 @@ async def find_subscriber(
     if mdn_query:
 
         async def holder(connection: Connection) -> str:
-            phone = Identifier(IdentifierKind.PHONE, mdn(mdn_query))
-            found = await find_person(connection, principal.company.id, identifier=phone)
+            found = await find_person(connection, principal.company.id, phone=mdn(mdn_query))
             return found.person_key
 
         person_key = await database.read(holder)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from optledger.core.contact_points import normalize_phone
 from optledger.core.errors import InvalidContactPoint
-from optledger.core.people import Identifier, IdentifierKind, find_person
+from optledger.core.people import find_person
 from optledger.core.person_profiles import (
     PersonChanges,
     PersonProfile,
@@ -19,14 +19,18 @@ from optledger.core.person_profiles import (
     update_person,
 )
 from optledger.dialects.auth import DatabaseDep
-from optledger.dialects.vibes.dependencies import PREFIX, CompanyKey, VibesPrincipal, vibes_time
-from optledger.storage.repositories.people import PersonRow
+from optledger.dialects.vibes.dependencies import (
+    PREFIX,
+    CompanyKey,
+    ExternalId,
+    PersonKey,
+    VibesPrincipal,
+    vibes_time,
+)
 from optledger.storage.sql import Connection
 
 router = APIRouter(prefix=f"{PREFIX}/{{company_key}}/mobiledb/persons", tags=["Vibes persons"])
 
-ExternalId = Annotated[str, Path(min_length=1, max_length=128)]
-PersonKey = Annotated[str, Path(min_length=1, max_length=64)]
 FIELD_TEXT = 1000
 
 
@@ -90,15 +94,6 @@ def _out(company_key: str, profile: PersonProfile) -> dict[str, Any]:
     ).model_dump()
 
 
-async def _find(
-    connection: Connection, company_id: int, person_key: str | None, external_id: str | None
-) -> PersonRow:
-    identifier = (
-        None if external_id is None else Identifier(IdentifierKind.CLIENT_USER_ID, external_id)
-    )
-    return await find_person(connection, company_id, person_key=person_key, identifier=identifier)
-
-
 @router.post("", response_model=PersonOut, status_code=201)
 async def add(
     company_key: CompanyKey, body: PersonIn, principal: VibesPrincipal, database: DatabaseDep
@@ -122,11 +117,7 @@ async def find_by_mdn(
     phone = mdn(mdn_query)
 
     async def read(connection: Connection) -> PersonProfile:
-        person = await find_person(
-            connection,
-            principal.company.id,
-            identifier=Identifier(IdentifierKind.PHONE, phone),
-        )
+        person = await find_person(connection, principal.company.id, phone=phone)
         return await person_profile(connection, person)
 
     return _out(company_key, await database.read(read))
@@ -140,7 +131,9 @@ async def _get(
     external_id: str | None = None,
 ) -> dict[str, Any]:
     async def read(connection: Connection) -> PersonProfile:
-        person = await _find(connection, principal.company.id, person_key, external_id)
+        person = await find_person(
+            connection, principal.company.id, person_key=person_key, external_id=external_id
+        )
         return await person_profile(connection, person)
 
     return _out(company_key, await database.read(read))
@@ -157,7 +150,9 @@ async def _update(
     changes = _changes(body)
 
     async def apply(connection: Connection) -> PersonProfile:
-        person = await _find(connection, principal.company.id, person_key, external_id)
+        person = await find_person(
+            connection, principal.company.id, person_key=person_key, external_id=external_id
+        )
         return await update_person(connection, person, changes)
 
     return _out(company_key, await database.run(apply))

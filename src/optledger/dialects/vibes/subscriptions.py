@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from optledger.core.errors import NotFound
-from optledger.core.people import Identifier, IdentifierKind, find_person
+from optledger.core.people import find_person
 from optledger.core.subscriptions.of_person import (
     leave_list,
     subscription_list,
@@ -24,6 +24,8 @@ from optledger.dialects.auth import DatabaseDep
 from optledger.dialects.vibes.dependencies import (
     PREFIX,
     CompanyKey,
+    ExternalId,
+    PersonKey,
     VibesPrincipal,
     vibes_context,
     vibes_time,
@@ -37,8 +39,6 @@ router = APIRouter(
     prefix=f"{PREFIX}/{{company_key}}/mobiledb/persons", tags=["Vibes subscriptions"]
 )
 
-ExternalId = Annotated[str, Path(min_length=1, max_length=128)]
-PersonKey = Annotated[str, Path(min_length=1, max_length=64)]
 ListId = Annotated[int, Path(ge=1, le=2**62)]
 
 
@@ -84,15 +84,6 @@ async def subscriptions_answer(
     return JSONResponse([_record(company_key, person, record) for record in records])
 
 
-async def _person(
-    connection: Connection, company_id: int, person_key: str | None, external_id: str | None
-) -> PersonRow:
-    identifier = (
-        None if external_id is None else Identifier(IdentifierKind.CLIENT_USER_ID, external_id)
-    )
-    return await find_person(connection, company_id, person_key=person_key, identifier=identifier)
-
-
 async def person_subscriptions(
     database: DatabaseDep,
     principal: VibesPrincipal,
@@ -107,7 +98,9 @@ async def person_subscriptions(
 
     async def read(connection: Connection) -> tuple[PersonRow, list[RecordRow]]:
         company_id = principal.company.id
-        person = await _person(connection, company_id, person_key, external_id)
+        person = await find_person(
+            connection, company_id, person_key=person_key, external_id=external_id
+        )
         if list_id is not None:
             await subscription_list(connection, company_id, list_id)
         found = await subscriptions_of_person(
@@ -133,7 +126,9 @@ async def _leave(
     context = vibes_context(request, principal)
 
     async def apply(connection: Connection) -> None:
-        person = await _person(connection, principal.company.id, person_key, external_id)
+        person = await find_person(
+            connection, principal.company.id, person_key=person_key, external_id=external_id
+        )
         await leave_list(connection, principal.company, person, list_id, context)
 
     await database.run(apply)

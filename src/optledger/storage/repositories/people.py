@@ -99,7 +99,6 @@ DELETE_IDENTIFIER = Query(
       AND value = :value"""
 )
 TOUCH_PERSON = Query("UPDATE persons SET updated_at = :now WHERE id = :id")
-PERSON_BY_ID = Query("SELECT id, company_id, person_key FROM persons WHERE id = :id")
 IDENTIFIERS_OF_PEOPLE = Query(
     """
     SELECT person_id, kind, name, value FROM person_identifiers
@@ -266,12 +265,6 @@ async def detach_identifier(
     await connection.execute(
         DELETE_IDENTIFIER, {**params, "kind": kind, "name": name, "value": value}
     )
-
-
-async def person_by_id(connection: Connection, person_id: int) -> PersonRow | None:
-    """The person with `person_id`, if any."""
-    row = await connection.fetchrow(PERSON_BY_ID, {"id": person_id})
-    return None if row is None else PersonRow(row["id"], row["company_id"], row["person_key"])
 
 
 async def identifiers_of_people(
