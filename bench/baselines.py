@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import sqlite3
 import subprocess
@@ -17,14 +18,18 @@ from bench.common import ROOT, create_pg_database, drop_pg_database, find_pg_bin
 from bench.wrk import CONNECTIONS, WrkResult, run_wrk
 
 
-def bare_starlette(seconds: float, workers: int) -> WrkResult:
-    """A JSON hello from Starlette under uvicorn, as many processes as optledger gets."""
+def _served(
+    app: str, script: str, seconds: float, workers: int, *args: str, **env: str
+) -> WrkResult:
+    """`wrk` running `script` against the ASGI `app` under uvicorn, as optledger is served."""
     port = free_port()
     command = [
-        sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--port", str(port),
+        sys.executable, "-m", "uvicorn", app, "--port", str(port),
         "--workers", str(workers), "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, env={**os.environ, **env}
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -36,10 +41,27 @@ def bare_starlette(seconds: float, workers: int) -> WrkResult:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.1)
-        return run_wrk(url, "hello", seconds)
+        return run_wrk(url, script, seconds, *args)
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+def bare_starlette(seconds: float, workers: int) -> WrkResult:
+    """A JSON hello from Starlette under uvicorn, as many processes as optledger gets."""
+    return _served("bench.bare_app:app", "hello", seconds, workers)
+
+
+def minimal_subscribe(path: Path, seconds: float) -> WrkResult:
+    """New-number subscribes through `bench.minimal_subscribe_app`, one process."""
+    return _served(
+        "bench.minimal_subscribe_app:app",
+        "subscribe",
+        seconds,
+        1,
+        "Bearer none",
+        OPTLEDGER_BENCH_MINIMAL_DB=str(path),
+    )
 
 
 def pgbench_tpcb(admin_url: str, seconds: float) -> tuple[float, float]:

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import psutil
 
-from bench.baselines import bare_starlette, pgbench_tpcb, sqlite_inserts
+from bench.baselines import bare_starlette, minimal_subscribe, pgbench_tpcb, sqlite_inserts
 from bench.common import (
     DEFAULT_PG,
     ROOT,
@@ -206,7 +206,9 @@ def measure(
         database_rate = sqlite_inserts(workdir / "baseline.db", seconds)
         database_name = "committed inserts (FULL)"
         database_label = f"{database_rate:,.0f} inserts/s"
+        floor = minimal_subscribe(workdir / "minimal.db", seconds)
     else:
+        floor = None
         database_rate, latency = pgbench_tpcb(admin_url, seconds)
         database_name = "pgbench tpcb-like"
         database_label = f"{database_rate:,.0f} tps, avg {latency:.1f} ms"
@@ -269,6 +271,20 @@ def measure(
             ">= 0.3x" + (", p99 < 100 ms" if kind != "sqlite" else ""),
             subscribe.per_second >= subscribe_target * database_rate
             and (kind == "sqlite" or subscribe.p99_ms < 100),
+        ),
+        *(
+            [
+                Figure(
+                    "reference: a raw ASGI handler writing a subscribe's rows, no framework",
+                    _rate(floor),
+                    f"{database_name} {database_label}",
+                    floor.per_second / database_rate,
+                    "(the most Python reaches here)",
+                    None,
+                )
+            ]
+            if floor is not None
+            else []
         ),
         Figure(
             "unsubscribe (with opt-out confirmation)",

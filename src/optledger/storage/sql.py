@@ -147,7 +147,13 @@ class Connection:
         raise NotImplementedError
 
 
+# Values sqlite3 takes as they are: most parameters, checked first and cheaply.
+_PLAIN = frozenset({str, int, float, bool, bytes, type(None)})
+
+
 def _sqlite_value(value: Any) -> Any:
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, datetime):
         return sqlite_time(value)
     if isinstance(value, Json):
