@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from typing import Any
 
 import httpx
 import pytest
+from asgi_lifespan import LifespanManager
 
+from optledger.app import create_app
+from optledger.settings import Settings
+from optledger.storage.database import Database
 from optledger.storage.tables import Event, Person, SubscriptionRecord
-from tests.conftest import Tenant
+from tests.conftest import TEST_SECRET, Tenant
 from tests.helpers import count_rows, subscribe_body
 
 PHONE = "+19148440001"
@@ -146,3 +152,30 @@ async def test_openapi_document_is_served(app_client: httpx.AsyncClient) -> None
     assert response.status_code == 200
     paths = response.json()["paths"]
     assert {"/v1/subscriptions", "/v1/subscriptions/unsubscribe", "/v1/me"} <= set(paths)
+
+
+async def test_a_body_slower_than_the_read_timeout_is_408(
+    database: Database, tenant: Tenant
+) -> None:
+    settings = Settings(secret_key=TEST_SECRET, run_worker_in_process=False)
+    settings.body_read_timeout_seconds = 0.3
+    app = create_app(settings, database=database)
+
+    async def trickle() -> Any:
+        yield b'{"user": {"phone": "'
+        await asyncio.sleep(5)
+        yield b'+19148440001"}}'
+
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            started = time.monotonic()
+            response = await client.post(
+                "/v1/subscriptions",
+                content=trickle(),
+                headers={**tenant.api_headers, "content-type": "application/json"},
+            )
+    assert response.status_code == 408
+    assert time.monotonic() - started < 3
+    assert set(response.json()) == {"error"}
+    await assert_nothing_written(tenant)

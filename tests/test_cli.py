@@ -15,6 +15,8 @@ from typer.testing import CliRunner
 from optledger.app import create_app
 from optledger.cli import app
 from optledger.settings import Settings, get_settings
+from optledger.storage.provision import create_postgres_database
+from tests.conftest import postgres_admin_url
 
 
 @pytest.fixture
@@ -74,3 +76,23 @@ def test_migrate(data_dir: Path) -> None:
     result = CliRunner().invoke(app, ["migrate"])
     assert result.exit_code == 0, result.output
     assert (data_dir / "optledger.db").exists()
+
+
+@pytest.mark.postgres
+def test_on_postgresql_every_host_derives_the_same_bootstrap_credentials(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The secret lives with the database, not in each host's data folder."""
+    url = asyncio.run(create_postgres_database(postgres_admin_url(), prefix="optledger_hosts"))
+    monkeypatch.setenv("OPTLEDGER_DATABASE_URL", url)
+    monkeypatch.delenv("OPTLEDGER_SECRET_KEY", raising=False)
+    printed = []
+    for host in ("one", "two"):
+        monkeypatch.setenv("OPTLEDGER_DATA_DIR", str(tmp_path / host))
+        get_settings.cache_clear()
+        result = CliRunner().invoke(app, ["bootstrap", "--company", "shop", "--json"])
+        assert result.exit_code == 0, result.output
+        printed.append(json.loads(result.stdout))
+    get_settings.cache_clear()
+    assert printed[0] == printed[1]
+    assert not (tmp_path / "one" / "secret.key").exists()

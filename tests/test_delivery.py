@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
 import httpx
@@ -11,7 +12,9 @@ from optledger.core.consent import Channel
 from optledger.core.context import RequestContext
 from optledger.core.messages import queue_message
 from optledger.core.templates import MessageKind
+from optledger.delivery.transports.base import Outgoing, SendResult
 from optledger.delivery.transports.webhook import WebhookTransport
+from optledger.delivery.worker import DeliveryPolicy, deliver_due
 from optledger.storage.sql import Connection
 from optledger.storage.tables import Message
 from tests.conftest import Outbox, Tenant, make_tenant
@@ -125,3 +128,37 @@ async def test_messages_api_shows_the_log_to_its_own_company_only(
         "/v1/messages", params={"to": PHONE}, headers={"Authorization": "Bearer nope.nope"}
     )
     assert response.status_code == 401
+
+
+class StoppingTransport:
+    """Sends one message, and on it the worker is told to stop."""
+
+    channel = "TEXT"
+
+    def __init__(self, stop: asyncio.Event) -> None:
+        self.stop = stop
+        self.sent: list[str] = []
+
+    async def send(self, message: Outgoing) -> SendResult:
+        self.stop.set()
+        await asyncio.sleep(0.01)
+        self.sent.append(message.to)
+        return SendResult(provider_id=None)
+
+
+async def test_a_stopping_worker_finishes_sends_in_flight_and_gives_back_the_rest(
+    tenant: Tenant,
+) -> None:
+    queued = [await queue_one(tenant, to=f"+1914844005{n}") for n in range(3)]
+    stop = asyncio.Event()
+    transport = StoppingTransport(stop)
+    claimed = await deliver_due(tenant.database, {"TEXT": transport}, DeliveryPolicy(), stop)
+    # (Messages other tests left queued may share the batch.)
+    assert claimed >= 3
+    assert len(transport.sent) == 1
+    after = {m.id: m for m in await messages(tenant.database, tenant.company_id)}
+    left = [after[m.id] for m in queued if after[m.id].to_address not in transport.sent]
+    assert len(left) >= 2
+    # Untried and unleased: any worker claims them at once, with no attempt spent.
+    assert all(m.status == "queued" and m.attempts == 0 for m in left)
+    assert all(m.claimed_until is None for m in left)

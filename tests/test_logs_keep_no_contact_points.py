@@ -12,6 +12,10 @@ from optledger.delivery.transports.base import Outgoing
 from optledger.delivery.transports.log import LogTransport
 from tests.conftest import Tenant
 from tests.helpers import subscribe
+from tests.test_tenant_matrix import PHONE as MATRIX_PHONE
+from tests.test_tenant_matrix import REQUESTS
+from tests.test_vibes_isolation_matrix import VIBES_ROUTES
+from tests.test_vibes_subscriptions import vibes_headers
 
 PHONE = "+19148440131"
 
@@ -68,3 +72,47 @@ async def test_every_response_names_its_request(
         )
     assert refused.headers["x-request-id"] == "r-7"
     assert "request=r-7" in caplog.text
+
+
+async def test_no_route_logs_a_contact_point_or_a_secret(
+    client: httpx.AsyncClient,
+    app_client: httpx.AsyncClient,
+    tenant: Tenant,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Every documented route, driven with a known number and email (and garbage),
+    at DEBUG: neither they nor any credential appear in what was logged."""
+    email = "logged.never@example.com"
+    secrets = [
+        tenant.boot.api_key.secret,
+        tenant.boot.legacy_token.secret,
+        tenant.boot.basic.secret,
+    ]
+    with caplog.at_level(logging.DEBUG):
+        for (method, path), (url, body) in sorted(REQUESTS.items()):
+            headers = tenant.legacy_headers if path.startswith("/1/") else tenant.api_headers
+            url = url.format(key=tenant.key, request="1")
+            for sent in (body, {"user": {"phone": PHONE, "email": email}, "x": [email]}):
+                await app_client.request(method, url, json=sent, headers=headers)
+        for method, path in VIBES_ROUTES:
+            url = (
+                path.replace("{company_key}", tenant.key)
+                .replace("{subscription_list_id}", "1")
+                .replace("{campaign_id}", tenant.unit_id("MARKETING"))
+                .replace("{person_key}", "nobody")
+                .replace("{external_person_id}", email)
+                .replace("{", "")
+                .replace("}", "")
+            )
+            body = {"mobile_phone": {"mdn": PHONE}, "email": email}
+            await app_client.request(method, url, json=body, headers=vibes_headers(tenant))
+            await app_client.get(url, params={"mdn": PHONE}, headers=vibes_headers(tenant))
+    # The test's own HTTP client logs the URLs it calls: that is not the service.
+    ours = [r for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))]
+    assert ours, "nothing was logged: the test would prove nothing"
+    handler = logging.StreamHandler()
+    logged = "\n".join(handler.format(record) for record in ours)
+    for clear in (PHONE, MATRIX_PHONE, email, *secrets):
+        assert clear not in logged
+    # Lines did name the number, masked (the legacy route quotes an unknown one).
+    assert "+1914*****71" in logged

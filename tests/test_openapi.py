@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 import httpx
 from fastapi.routing import APIRoute
@@ -10,6 +12,7 @@ from starlette.routing import BaseRoute
 
 from optledger.app import create_app
 from optledger.settings import Settings
+from tests.conftest import Tenant
 
 # Each dialect's routes carry its own tags, by path prefix.
 DIALECT_TAGS = {
@@ -77,3 +80,103 @@ async def test_documented_routes_answer_and_are_not_missing(
             or "errors" in response.json()
             or (response.json()["error"]["message"] != "Not Found")
         ), (method, url, response.text)
+
+
+def spec() -> dict[str, Any]:
+    return create_app(Settings(run_worker_in_process=False)).openapi()
+
+
+def operations() -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, by_method in spec()["paths"].items():
+        for method, operation in by_method.items():
+            yield method, path, operation
+
+
+WRITES = ("post", "put", "delete")
+# Each dialect's error shape and credential, by path prefix (the operator's log is
+# under /v1/, in the Attentive shape); the Twilio route has no credential.
+DIALECTS = {
+    "/inbound/twilio/": ("AttentiveError", None),
+    "/inbound/": ("AttentiveError", "apiKey"),
+    "/v1/": ("AttentiveError", "apiKey"),
+    "/v2/": ("AttentiveError", "apiKey"),
+    "/1/": ("AttentiveError", "legacyToken"),
+    "/companies/": ("VibesError", "basicLogin"),
+}
+
+
+def test_errors_are_documented_in_their_dialects_shape_and_never_as_fastapis() -> None:
+    assert "HTTPValidationError" not in json.dumps(spec())
+    for method, path, operation in operations():
+        shape, _ = next(DIALECTS[p] for p in DIALECTS if path.startswith(p))
+        parameters = operation.get("parameters", [])
+        expected = {503}
+        if parameters or "requestBody" in operation:
+            expected.add(400)
+        if "requestBody" in operation:
+            expected.add(413)
+        if method in WRITES and operation.get("security"):
+            expected |= {409, 422}  # an Idempotency-Key in use, or reused
+        if any(p["in"] == "path" and p["name"] != "company_key" for p in parameters):
+            expected.add(404)
+        assert expected <= {int(status) for status in operation["responses"]}, (method, path)
+        for status, response in operation["responses"].items():
+            if int(status) >= 400:
+                schema = response["content"]["application/json"]["schema"]
+                assert schema == {"$ref": f"#/components/schemas/{shape}"}, (method, path)
+
+
+def test_each_operation_names_its_dialects_credential() -> None:
+    schemes = spec()["components"]["securitySchemes"]
+    assert {name: scheme["scheme"] for name, scheme in schemes.items()} == {
+        "apiKey": "bearer",
+        "legacyToken": "bearer",
+        "basicLogin": "basic",
+    }
+    for method, path, operation in operations():
+        _, scheme = next(DIALECTS[p] for p in DIALECTS if path.startswith(p))
+        assert operation.get("security") == ([{scheme: []}] if scheme else None), (method, path)
+        statuses = set(operation["responses"])
+        assert ({"401", "429"} <= statuses) == (scheme is not None), (method, path)
+        if scheme is not None:
+            assert "Retry-After" in operation["responses"]["429"]["headers"]
+            for response in operation["responses"].values():
+                assert {"x-ratelimit-limit", "x-ratelimit-remaining"} <= set(response["headers"])
+
+
+def test_writes_with_credentials_take_an_idempotency_key() -> None:
+    for method, path, operation in operations():
+        names = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
+        keyed = method in WRITES and bool(operation.get("security"))
+        assert ("Idempotency-Key" in names) == keyed, path
+
+
+def test_the_twilio_route_is_documented_as_a_signed_form_answered_with_xml() -> None:
+    operation = spec()["paths"]["/inbound/twilio/{company_key}"]["post"]
+    assert set(operation["requestBody"]["content"]) == {"application/x-www-form-urlencoded"}
+    assert set(operation["responses"]["200"]["content"]) == {"application/xml"}
+    signature = next(p for p in operation["parameters"] if p["name"] == "X-Twilio-Signature")
+    assert signature["required"]
+    assert "403" in operation["responses"]
+
+
+async def test_every_response_carries_the_headers_its_operation_documents(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    me = await client.get("/v1/me")
+    assert me.status_code == 200
+    assert int(me.headers["x-ratelimit-limit"]) >= int(me.headers["x-ratelimit-remaining"]) >= 0
+    assert me.headers["x-request-id"]
+    refused = await client.get(f"/companies/{tenant.key}/mobiledb/subscription_lists")
+    assert refused.status_code == 401
+    assert refused.headers["www-authenticate"].startswith("Basic")
+    assert set(refused.json()) == {"errors"}
+
+
+async def test_a_405_allows_every_method_its_path_serves(app_client: httpx.AsyncClient) -> None:
+    for path, by_method in spec()["paths"].items():
+        url = path.replace("{company_key}", "nobody").replace("{", "").replace("}", "")
+        response = await app_client.request("PATCH", url)
+        assert response.status_code == 405, path
+        allowed = {method.strip().lower() for method in response.headers["allow"].split(",")}
+        assert allowed - {"head"} == set(by_method), path

@@ -15,26 +15,40 @@ from starlette.responses import JSONResponse, Response
 
 from optledger import __version__
 from optledger.auth.cache import PrincipalCache
+from optledger.auth.rate_limits import RateLimiter
 from optledger.core.errors import OptledgerError
 from optledger.delivery.transports.configured import configured_transports
-from optledger.delivery.worker import DeliveryPolicy, run_worker
+from optledger.delivery.worker import DeliveryPolicy, run_workers
 from optledger.dialects.attentive.eligibility_lane import ELIGIBILITY_LANE
 from optledger.dialects.attentive.routes import DIALECT as ATTENTIVE
 from optledger.dialects.errors import STATUS_BY_KIND, error_response, include_dialect
+from optledger.dialects.idempotency import IdempotencyKeys
 from optledger.dialects.inbound.routes import DIALECT as INBOUND
 from optledger.dialects.lanes import Lanes
 from optledger.dialects.legacy.routes import DIALECT as LEGACY
 from optledger.dialects.limits import BodySizeLimit
+from optledger.dialects.openapi import install_openapi
 from optledger.dialects.operator.messages import router as messages_router
+from optledger.dialects.rate_limits import RateLimitHeaders
 from optledger.dialects.request_ids import RequestIds
+from optledger.dialects.routing import allowed_methods
 from optledger.dialects.vibes.lookup_lane import SUBSCRIPTIONS_LANE
 from optledger.dialects.vibes.routes import DIALECT as VIBES
+from optledger.observability.heartbeats import watch_for_workers
+from optledger.observability.request_log import ObserveRequests
+from optledger.observability.scrape import metrics_response
 from optledger.settings import Settings, get_settings
 from optledger.storage.database import Database, DatabaseUnavailable
 from optledger.storage.migrate import upgrade_database
 from optledger.storage.readiness import readiness_problem
 
 log = logging.getLogger(__name__)
+
+# Each lane answers for one route, whose template names its requests in metrics and logs.
+LANES = (
+    (ELIGIBILITY_LANE, "/v1/subscriptions"),
+    (SUBSCRIPTIONS_LANE, "/companies/{company_key}/mobiledb/persons/{person_key}/subscriptions"),
+)
 
 
 def _describe_validation(exc: RequestValidationError) -> str:
@@ -63,6 +77,8 @@ def install_error_handlers(app: FastAPI) -> None:
         response = error_response(request.scope, exc.status_code, "HTTP", str(exc.detail))
         for name, value in (exc.headers or {}).items():
             response.headers[name] = value
+        if exc.status_code == 405:
+            response.headers["Allow"] = allowed_methods(request.scope)
         return response
 
     @app.exception_handler(DatabaseUnavailable)
@@ -91,6 +107,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             await upgrade_database(settings.resolved_database_url)
         app.state.database = db
         app.state.principal_cache = PrincipalCache(settings.credential_cache_seconds)
+        app.state.rate_limiter = RateLimiter(settings.server_processes)
         app.state.settings = settings
         # Everything loaded so far lives as long as the process: keep the collector
         # from scanning it again, or each full collection stalls every request.
@@ -98,23 +115,24 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         gc.freeze()
         stop = asyncio.Event()
         async with contextlib.AsyncExitStack() as stack:
-            worker = None
+            background = None
             if not settings.worker_in_process and owns_database:
                 # Otherwise double opt-in prompts wait in the outbox with no one to send them.
                 log.warning(
                     "this server sends no messages: run `optledger worker` beside it "
                     "(or set OPTLEDGER_RUN_WORKER_IN_PROCESS=true)"
                 )
+                background = asyncio.create_task(watch_for_workers(db, stop))
             if settings.worker_in_process:
                 transports = await stack.enter_async_context(configured_transports(settings))
                 policy = DeliveryPolicy.from_settings(settings)
-                worker = asyncio.create_task(run_worker(db, transports, stop, policy))
+                background = asyncio.create_task(run_workers(db, transports, stop, policy))
             try:
                 yield
             finally:
                 stop.set()
-                if worker is not None:
-                    await worker
+                if background is not None:
+                    await background
                 if owns_database:
                     await db.dispose()
 
@@ -124,8 +142,18 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         include_dialect(app, dialect)
     # The operator's message log sits under /v1/: the Attentive shape.
     app.include_router(messages_router)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(Lanes, routes=[ELIGIBILITY_LANE, SUBSCRIPTIONS_LANE])
+    install_openapi(app)
+    # Inside the body limit: an oversized body is refused before it is hashed.
+    app.add_middleware(IdempotencyKeys)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        read_timeout=settings.body_read_timeout_seconds,
+    )
+    app.add_middleware(Lanes, routes=[lane for lane, _ in LANES])
+    app.add_middleware(RateLimitHeaders)
+    # Outside the lanes, so that requests they answer are counted and logged too.
+    app.add_middleware(ObserveRequests, lanes=[(lane.matches, path) for lane, path in LANES])
     app.add_middleware(RequestIds)
 
     @app.get("/healthz", include_in_schema=False)
@@ -141,4 +169,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             return JSONResponse({"status": "unavailable", "reason": problem}, status_code=503)
         return JSONResponse({"status": "ok"})
 
+    # Loopback clients or the metrics token only (see `observability.scrape`).
+    app.add_api_route("/metrics", metrics_response, methods=["GET"], include_in_schema=False)
     return app

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import os
 import signal
 from typing import Annotated
 
+import prometheus_client
 import typer
 import uvicorn
 from rich.table import Table
@@ -26,10 +26,13 @@ from optledger.core.templates import MessageKind, set_company_template
 from optledger.delivery.transports.configured import configured_transports
 from optledger.delivery.worker import DeliveryPolicy, run_workers
 from optledger.dialects.inbound.twilio import AUTH_TOKEN_SETTING
+from optledger.observability.logs import LogFormat, configure_logging, logging_config
+from optledger.observability.metrics import multiprocess_metrics
 from optledger.settings import get_settings
 from optledger.storage.database import Database
 from optledger.storage.migrate import upgrade_database
 from optledger.storage.repositories.deliveries import LoggedMessage
+from optledger.storage.repositories.server_secrets import shared_secret
 from optledger.storage.sql import Connection
 
 app = typer.Typer(
@@ -46,11 +49,17 @@ app.add_typer(audience_app, name="audience")
 app.add_typer(credentials_app, name="credentials")
 
 
-def _configure_logging() -> None:
-    logging.basicConfig(
-        level=get_settings().log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+LogFormatOption = Annotated[
+    LogFormat | None,
+    typer.Option(help="text, or json: one object a line [env: OPTLEDGER_LOG_FORMAT]."),
+]
+
+
+def _log_format(chosen: LogFormat | None) -> LogFormat:
+    """The chosen format, also for processes this one starts (they read the setting)."""
+    log_format = chosen or get_settings().log_format
+    os.environ["OPTLEDGER_LOG_FORMAT"] = log_format
+    return log_format
 
 
 @app.command()
@@ -64,24 +73,33 @@ def serve(
             help="Server processes: PostgreSQL defaults to one per core, SQLite takes one.",
         ),
     ] = None,
+    log_format: LogFormatOption = None,
 ) -> None:
     """Run the API server (migrations apply themselves on the embedded default)."""
-    _configure_logging()
     settings = get_settings()
+    # Uvicorn applies it to every server process it starts.
+    logs = logging_config(settings.log_level, _log_format(log_format))
     if workers is None:
         # One writer at a time is SQLite's nature; PostgreSQL uses every core.
         workers = 1 if settings.is_sqlite else (os.cpu_count() or 1)
     if workers > 1 and settings.is_sqlite:
         raise typer.BadParameter("several server processes need PostgreSQL", param_hint="--workers")
-    uvicorn.run(
-        "optledger.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=settings.log_level.lower(),
-        access_log=False,
-    )
+    # Each process then enforces its share of every credential's rate limit.
+    os.environ["OPTLEDGER_SERVER_PROCESSES"] = str(workers)
+    with multiprocess_metrics(workers):
+        uvicorn.run(
+            "optledger.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_config=logs,
+            log_level=settings.log_level.lower(),
+            # One line per request comes from the app, with no path or query in it.
+            access_log=False,
+            # SIGTERM: stop accepting, let requests in flight finish for this long.
+            timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+        )
 
 
 @app.command()
@@ -124,11 +142,18 @@ def bootstrap(
         await upgrade_database(settings.resolved_database_url)
         database = Database(settings.resolved_database_url)
         try:
-            return await database.run(
-                lambda connection: bootstrap_company(
-                    connection, company, server_secret=settings.resolved_secret_key(), name=name
+
+            async def apply(connection: Connection) -> BootstrapResult:
+                secret = settings.secret_key or (
+                    # The data folder sits beside the embedded database; PostgreSQL is
+                    # shared by many hosts, so its secret lives in it.
+                    settings.resolved_secret_key()
+                    if settings.is_sqlite
+                    else await shared_secret(connection, "bootstrap")
                 )
-            )
+                return await bootstrap_company(connection, company, server_secret=secret, name=name)
+
+            return await database.run(apply)
         finally:
             await database.dispose()
 
@@ -161,10 +186,16 @@ def bootstrap(
 @app.command()
 def worker(
     concurrency: Annotated[int, typer.Option(min=1, help="Delivery loops in this process.")] = 1,
+    log_format: LogFormatOption = None,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve this worker's /metrics on 127.0.0.1:PORT.")
+    ] = None,
 ) -> None:
     """Deliver the outbox until SIGTERM or Ctrl-C; run several on PostgreSQL as needed."""
-    _configure_logging()
     settings = get_settings()
+    configure_logging(settings.log_level, _log_format(log_format))
+    if metrics_port is not None:
+        prometheus_client.start_http_server(metrics_port, addr="127.0.0.1")
 
     async def run() -> None:
         if settings.is_sqlite:

@@ -8,9 +8,11 @@ stops working at once in new processes and within the credential cache's time
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from optledger.auth.credentials import (
     CredentialKind,
@@ -22,7 +24,12 @@ from optledger.auth.scopes import ALL_SCOPES
 from optledger.cli_support import console, in_transaction
 from optledger.core.companies import get_company_by_key
 from optledger.core.errors import NotFound
-from optledger.storage.repositories.credentials import revoke_credential
+from optledger.settings import get_settings
+from optledger.storage.repositories.credentials import (
+    CredentialListing,
+    credentials_of_company,
+    revoke_credential,
+)
 from optledger.storage.sql import Connection
 from optledger.storage.types import utcnow
 
@@ -35,10 +42,17 @@ credentials_app = typer.Typer(
 def create_credential(
     company: Annotated[str, typer.Option(help="Company key.")],
     kind: Annotated[CredentialKind, typer.Option(help="Which dialects it opens.")],
-    name: Annotated[str, typer.Option(help="A name to know it by; reusing one replaces it.")],
+    name: Annotated[
+        str | None,
+        typer.Option(help="A name to know it by; reusing one replaces it (default: its id)."),
+    ] = None,
     scopes: Annotated[
         list[str] | None,
         typer.Option("--scope", help="API key scope (repeat; default: every scope)."),
+    ] = None,
+    rate_limit: Annotated[
+        int | None,
+        typer.Option(min=1, help="Requests per second (default: OPTLEDGER_DEFAULT_RATE_LIMIT)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -49,17 +63,36 @@ def create_credential(
     granted = (scopes or list(ALL_SCOPES)) if kind == CredentialKind.API_KEY else []
     issued = new_secret_pair(kind)
 
-    async def store(connection: Connection) -> None:
+    async def store(connection: Connection) -> int:
         found = await get_company_by_key(connection, company)
-        await store_credential(connection, found.id, issued, name=name, scopes=granted)
+        return await store_credential(
+            connection,
+            found.id,
+            issued,
+            name=name or issued.lookup_id,
+            scopes=granted,
+            rate_limit=rate_limit,
+        )
 
-    in_transaction(store)
-    shown = _shown(issued)
+    credential_id = in_transaction(store)
+    shown = {"id": str(credential_id), **_shown(issued)}
+    limit = rate_limit or get_settings().default_rate_limit
     if as_json:
-        typer.echo(json.dumps({"kind": kind.value, "name": name, **shown, "scopes": granted}))
+        typer.echo(
+            json.dumps(
+                {
+                    "kind": kind.value,
+                    "name": name or issued.lookup_id,
+                    **shown,
+                    "scopes": granted,
+                    "rate_limit": limit,
+                }
+            )
+        )
         return
     for label, value in shown.items():
         console.print(f"{label}: {value}")
+    console.print(f"rate limit: {limit}/s")
     console.print("[yellow]the secret is not shown again[/yellow]")
 
 
@@ -69,15 +102,51 @@ def _shown(issued: IssuedCredential) -> dict[str, str]:
     return {"token": issued.token, "lookup_id": issued.lookup_id}
 
 
+@credentials_app.command("list")
+def list_credentials(
+    company: Annotated[str, typer.Option(help="Company key.")],
+    revoked: Annotated[bool, typer.Option(help="Include revoked credentials.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON, one object a line.")] = False,
+) -> None:
+    """A company's credentials (never their secrets)."""
+
+    async def read(connection: Connection) -> list[CredentialListing]:
+        found = await get_company_by_key(connection, company)
+        return await credentials_of_company(connection, found.id, with_revoked=revoked)
+
+    listed = in_transaction(read)
+    default = get_settings().default_rate_limit
+    if as_json:
+        for item in listed:
+            fields = asdict(item) | {"rate_limit": item.rate_limit or default}
+            typer.echo(json.dumps(fields, default=str))
+        return
+    table = Table("id", "kind", "name", "lookup id", "scopes", "rate limit", "created", "revoked")
+    for item in listed:
+        table.add_row(
+            str(item.id),
+            item.kind,
+            item.name,
+            item.lookup_id,
+            ", ".join(item.scopes) or "-",
+            f"{item.rate_limit or default}/s",
+            item.created_at.isoformat(timespec="seconds"),
+            item.revoked_at.isoformat(timespec="seconds") if item.revoked_at else "",
+        )
+    console.print(table)
+
+
 @credentials_app.command("revoke")
 def revoke(
-    lookup_id: Annotated[str, typer.Argument(help="The part of a token before the dot.")],
+    credential: Annotated[
+        str, typer.Argument(help="Its id, or its lookup id (the token before the dot).")
+    ],
 ) -> None:
-    """Revoke a credential by its lookup id (the token's prefix, or a Basic username)."""
+    """Revoke a credential; running servers refuse it within the credential cache time."""
 
     async def apply(connection: Connection) -> None:
-        if not await revoke_credential(connection, lookup_id, utcnow()):
-            raise NotFound(f"no live credential has the lookup id {lookup_id!r}")
+        if not await revoke_credential(connection, credential, utcnow()):
+            raise NotFound(f"no live credential has the id or lookup id {credential!r}")
 
     in_transaction(apply)
-    console.print(f"[green]{lookup_id} revoked[/green]")
+    console.print(f"[green]{credential} revoked[/green]")

@@ -28,7 +28,31 @@ class Settings(BaseSettings):
         description="Derives bootstrap credentials; defaults to a key kept in data_dir.",
     )
     max_body_bytes: int = ONE_MIB
+    body_read_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="A request body slower to arrive than this is 408."
+    )
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    metrics_token: str | None = Field(
+        default=None,
+        description="Lets clients other than loopback read /metrics with `Bearer <token>`.",
+    )
+    default_rate_limit: int = Field(
+        default=1000,
+        ge=1,
+        description="Requests per second a credential may make when it sets no limit.",
+    )
+    server_processes: int = Field(
+        default=1,
+        ge=1,
+        description="Server processes sharing the load (set by `serve --workers`): each "
+        "process enforces its share of every rate limit.",
+    )
+    shutdown_timeout_seconds: int = Field(
+        default=20,
+        ge=1,
+        description="On SIGTERM, how long `serve` lets requests in flight finish.",
+    )
     credential_cache_seconds: float = Field(
         default=5.0,
         description="How long a process remembers an authenticated credential.",

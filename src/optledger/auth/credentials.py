@@ -56,6 +56,8 @@ class Principal:
     credential_id: int
     credential_name: str
     scopes: frozenset[str]
+    # Requests per second; None takes the server's default.
+    rate_limit: int | None = None
 
 
 def hash_secret(secret: str) -> str:
@@ -81,6 +83,7 @@ async def store_credential(
     *,
     name: str,
     scopes: list[str],
+    rate_limit: int | None = None,
 ) -> int:
     """Keep `issued` for the company, replacing a same-named credential of its kind."""
     return await save_credential(
@@ -91,6 +94,7 @@ async def store_credential(
         lookup_id=issued.lookup_id,
         secret_hash=hash_secret(issued.secret),
         scopes=scopes,
+        rate_limit=rate_limit,
         now=utcnow(),
     )
 
@@ -110,6 +114,7 @@ async def authenticate(
         credential_id=stored.id,
         credential_name=stored.name,
         scopes=stored.scopes,
+        rate_limit=stored.rate_limit,
     )
 
 

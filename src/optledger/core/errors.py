@@ -14,6 +14,7 @@ class ErrorKind(StrEnum):
     NOT_FOUND = "not_found"
     CONFLICT = "conflict"
     UNPROCESSABLE = "unprocessable"
+    RATE_LIMITED = "rate_limited"
 
 
 class OptledgerError(Exception):
@@ -79,6 +80,17 @@ class Unprocessable(OptledgerError):
 
     kind = ErrorKind.UNPROCESSABLE
     code = "UNPROCESSABLE"
+
+
+class RateLimited(OptledgerError):
+    """The credential has used its requests for now; `retry_after` seconds until one frees."""
+
+    kind = ErrorKind.RATE_LIMITED
+    code = "RATE_LIMITED"
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class ConfirmationBlocked(Unprocessable):

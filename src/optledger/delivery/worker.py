@@ -13,6 +13,7 @@ import asyncio
 import logging
 import random
 import time
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,10 +22,13 @@ from optledger.core.context import RequestContext
 from optledger.core.events import EventType, new_event, record_events
 from optledger.core.subscriptions.confirmations import expire_pending
 from optledger.delivery.transports.base import Outgoing, SendResult, Transport, TransportError
+from optledger.observability.heartbeats import keep_heartbeat
+from optledger.observability.metrics import count_deliveries
 from optledger.settings import Settings
 from optledger.storage.database import Database
 from optledger.storage.outbox import outbox_notifications
 from optledger.storage.repositories import deliveries
+from optledger.storage.repositories.idempotency import ANSWER_LIFETIME, purge_expired_answers
 from optledger.storage.sql import Connection
 from optledger.storage.types import utcnow
 
@@ -100,11 +104,18 @@ async def _send(transports: Mapping[str, Transport], message: Outgoing) -> Outco
 
 
 async def _record(
-    connection: Connection, outcomes: dict[int, Outcome], policy: DeliveryPolicy
-) -> None:
+    connection: Connection,
+    outcomes: dict[int, Outcome],
+    unsent: list[int],
+    policy: DeliveryPolicy,
+) -> Counter[str]:
+    """Mark each outcome and release the `unsent`; returns how many were sent, retried
+    and dead."""
+    await deliveries.release_claims(connection, unsent)
     now = utcnow()
     sent: list[tuple[int, str | None]] = []
     events = []
+    results: Counter[str] = Counter()
     # Those no longer queued were finished by another worker after our lease ran out.
     for message in await deliveries.queued_among(connection, outcomes):
         outcome = outcomes[message.id]
@@ -116,8 +127,10 @@ async def _record(
             if outcome.retryable and message.attempts < policy.max_attempts:
                 next_attempt = now + policy.backoff(message.attempts)
                 await deliveries.mark_retry(connection, message.id, error, next_attempt)
+                results["retried"] += 1
                 continue
             await deliveries.mark_dead(connection, message.id, error)
+            results["dead"] += 1
             event = EventType.MESSAGE_DEAD
             log.warning(
                 "message %d is dead after %d attempts: %s", message.id, message.attempts, outcome
@@ -140,12 +153,21 @@ async def _record(
         )
     await deliveries.mark_sent(connection, sent, now)
     await record_events(connection, events)
+    results["sent"] = len(sent)
+    return results
 
 
 async def deliver_due(
-    database: Database, transports: Mapping[str, Transport], policy: DeliveryPolicy | None = None
+    database: Database,
+    transports: Mapping[str, Transport],
+    policy: DeliveryPolicy | None = None,
+    stop: asyncio.Event | None = None,
 ) -> int:
-    """Deliver one batch of due messages; returns how many were attempted."""
+    """Deliver one batch of due messages; returns how many were claimed.
+
+    Once `stop` is set, sends in flight finish and the rest of the batch goes back
+    to the outbox untried, for another worker to claim at once.
+    """
     policy = policy or DeliveryPolicy()
     claimed = await database.run(lambda connection: _claim(connection, policy))
     if not claimed:
@@ -161,10 +183,16 @@ async def deliver_due(
     async def send_in_order(messages: list[Outgoing]) -> None:
         async with limit:
             for message in messages:
+                if stop is not None and stop.is_set():
+                    return
                 outcomes[message.id] = await _send(transports, message)
 
     await asyncio.gather(*(send_in_order(group) for group in by_recipient.values()))
-    await database.run(lambda connection: _record(connection, outcomes, policy))
+    # Counted once committed: a replayed transaction would count twice.
+    unsent = [message.id for message in claimed if message.id not in outcomes]
+    results = await database.run(lambda connection: _record(connection, outcomes, unsent, policy))
+    for result, count in results.items():
+        count_deliveries(result, count)
     return len(claimed)
 
 
@@ -175,6 +203,12 @@ async def expire_prompts(database: Database, policy: DeliveryPolicy) -> int:
     while expired := await database.run(lambda connection: expire_pending(connection, cutoff)):
         total += expired
     return total
+
+
+async def forget_idempotent_answers(database: Database) -> int:
+    """Delete answers kept for idempotency keys past their lifetime."""
+    cutoff = utcnow() - ANSWER_LIFETIME
+    return await database.run(lambda connection: purge_expired_answers(connection, cutoff))
 
 
 async def run_worker(
@@ -197,7 +231,8 @@ async def run_worker(
             if sweeps and time.monotonic() >= next_sweep:
                 next_sweep = time.monotonic() + policy.sweep_every_seconds
                 await expire_prompts(database, policy)
-            delivered = await deliver_due(database, transports, policy)
+                await forget_idempotent_answers(database)
+            delivered = await deliver_due(database, transports, policy, stop)
         except Exception:
             log.exception("outbox delivery failed; retrying")
         if not delivered:
@@ -228,11 +263,13 @@ async def run_workers(
     """`concurrency` delivery loops in this process; one of them sweeps expiries.
 
     On PostgreSQL they also listen for other processes' commits of new messages.
+    The process keeps a heartbeat meanwhile, so that servers know someone delivers.
     """
     async with outbox_notifications(database):
         await asyncio.gather(
+            keep_heartbeat(database, stop),
             *(
                 run_worker(database, transports, stop, policy, sweeps=index == 0)
                 for index in range(concurrency)
-            )
+            ),
         )

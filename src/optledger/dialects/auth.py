@@ -13,6 +13,7 @@ from optledger.auth.cache import PrincipalCache
 from optledger.auth.credentials import CredentialKind, Principal, authenticate, split_token
 from optledger.core.context import RequestContext
 from optledger.core.errors import Forbidden, Unauthorized
+from optledger.dialects.rate_limits import admit
 from optledger.storage.database import Database
 
 
@@ -42,6 +43,7 @@ async def _principal(
             lambda connection: authenticate(connection, kind, lookup, secret)
         )
         cache.put(kind, lookup, secret, principal)
+    admit(request.scope, principal)
     return principal
 
 

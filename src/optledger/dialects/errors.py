@@ -27,6 +27,7 @@ STATUS_BY_KIND = {
     ErrorKind.NOT_FOUND: 404,
     ErrorKind.CONFLICT: 409,
     ErrorKind.UNPROCESSABLE: 422,
+    ErrorKind.RATE_LIMITED: 429,
 }
 
 

@@ -1,6 +1,9 @@
-"""Refuses request bodies over the configured size before any handler reads them."""
+"""Refuses request bodies over the configured size before any handler reads them, and
+bodies that take too long to arrive: a slow client cannot hold a request open."""
 
 from __future__ import annotations
+
+import asyncio
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -10,9 +13,10 @@ from optledger.dialects.errors import error_response
 class BodySizeLimit:
     """ASGI middleware: 413 in the dialect's error shape for oversized bodies."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, read_timeout: float = 30.0) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.read_timeout = read_timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -31,17 +35,29 @@ class BodySizeLimit:
         chunks: list[bytes] = []
         size = 0
         more = True
-        while more:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                await self._refuse(scope, receive, send)
-                return
-            chunks.append(chunk)
-            more = message.get("more_body", False)
+        try:
+            async with asyncio.timeout(self.read_timeout):
+                while more:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > self.max_bytes:
+                        await self._refuse(scope, receive, send)
+                        return
+                    chunks.append(chunk)
+                    more = message.get("more_body", False)
+        except TimeoutError:
+            response = error_response(
+                scope,
+                408,
+                "BODY_TIMEOUT",
+                f"request body not received within {self.read_timeout:g} s",
+            )
+            response.headers["Connection"] = "close"
+            await response(scope, receive, send)
+            return
         body = b"".join(chunks)
         delivered = False
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from optledger.core.user_upsert import set_custom_attributes
 from optledger.dialects.attentive.dependencies import AttributesWriter
@@ -24,11 +24,26 @@ class EventUserDto(WireModel):
 
 
 class CustomAttributesRequest(WireModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"properties": {"plan": "gold"}, "user": {"phone": "+14155550123"}}]
+        }
+    )
+
     properties: dict[str, Any] = Field(max_length=MAX_PROPERTIES)
     user: EventUserDto
 
 
-@router.post("/custom")
+@router.post(
+    "/custom",
+    responses={
+        404: {"description": "No user has these identifiers: link them to a phone or email first."},
+        409: {
+            "description": "An identifier belongs to another person, or an attribute already "
+            "has another type."
+        },
+    },
+)
 async def set_custom(
     body: CustomAttributesRequest, principal: AttributesWriter, database: DatabaseDep
 ) -> dict[str, str]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from optledger.core.subscriptions import check_eligibility_of_batch
 from optledger.dialects.attentive.dependencies import SubscriberWriter
@@ -25,6 +25,12 @@ router = APIRouter(prefix="/v1/subscriptions", tags=["Subscribers"])
 
 
 class BatchEligibilityRequest(WireModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"users": [{"phone": "+14155550123"}, {"email": "ada@example.com"}]}]
+        }
+    )
+
     users: list[UserDto] = Field(min_length=1, max_length=MAX_BATCH)
 
 

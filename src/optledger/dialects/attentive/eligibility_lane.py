@@ -15,6 +15,7 @@ from optledger.dialects.attentive.subscriptions import (
     eligibility_answer,
 )
 from optledger.dialects.lanes import LaneRequest, LaneRoute
+from optledger.dialects.rate_limits import admit
 
 PATH = "/v1/subscriptions"
 
@@ -38,6 +39,7 @@ async def eligibility_lane(request: LaneRequest) -> Response | None:
         len(phone or "") > MAX_PHONE_QUERY or len(email or "") > MAX_EMAIL_QUERY
     ):
         return None
+    admit(request.scope, principal)
     return await eligibility_answer(request.database, principal.company.id, phone, email)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from optledger.core.identity import IdentifierInput, Identity, link_identifiers, parse_identity
 from optledger.dialects.attentive.dependencies import IdentityWriter
@@ -23,6 +23,10 @@ class NamedIdentifierDto(WireModel):
 
 
 class IdentifiersDto(WireModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"phone": "+14155550123", "clientUserId": "crm-1"}]}
+    )
+
     phone: ShortText | None = None
     email: ShortText | None = None
     client_user_id: IdText | None = None
@@ -68,7 +72,16 @@ def identity_of(
     )
 
 
-@router.post("/user-identifiers", status_code=202)
+@router.post(
+    "/user-identifiers",
+    status_code=202,
+    responses={
+        409: {
+            "description": "The identifiers belong to different people, or would give a "
+            "person a second value of one kind."
+        }
+    },
+)
 async def add_user_identifiers(
     body: IdentifiersDto, principal: IdentityWriter, database: DatabaseDep
 ) -> dict[str, str]:

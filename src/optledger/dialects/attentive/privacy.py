@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from optledger.core.identity import IdentifierInput, parse_identity
 from optledger.core.privacy.erasure import (
@@ -25,6 +25,14 @@ SOURCE = "privacy_request"
 
 
 class DeleteRequestBody(WireModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"subjectEmail": "erase.me@example.com", "requestMsg": "Please delete my data."}
+            ]
+        }
+    )
+
     subject_email: ShortText | None = None
     subject_phone: ShortText | None = None
     client_user_id: ShortText | None = None

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from optledger.core import subscriptions as core
 from optledger.core.consent import SubscriptionType
@@ -26,8 +26,25 @@ from optledger.storage.database import Database
 
 router = APIRouter(prefix="/v1/subscriptions", tags=["Subscribers"])
 
+NO_SUBSCRIBER: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No subscriber has this phone or email."}
+}
+
 
 class SubscribeRequest(WireModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "user": {"phone": "+14155550123", "email": "ada@example.com"},
+                    "locale": {"language": "en", "country": "US"},
+                    "subscriptionType": "MARKETING",
+                    "singleOptIn": True,
+                }
+            ]
+        }
+    )
+
     user: UserDto
     sign_up_source_id: ShortText | int | None = None
     external_identifiers: ExternalIdentifiersDto | None = None
@@ -53,6 +70,17 @@ class NotificationDto(WireModel):
 
 
 class UnsubscribeRequest(WireModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "user": {"phone": "+14155550123"},
+                    "subscriptions": [{"type": "MARKETING", "channel": "TEXT"}],
+                }
+            ]
+        }
+    )
+
     user: UserDto
     subscriptions: list[SubscriptionDto] | None = Field(default=None, max_length=20)
     notification: NotificationDto | None = None
@@ -113,7 +141,19 @@ async def eligibility_answer(
     )
 
 
-@router.post("", status_code=202, response_model_by_alias=True)
+@router.post(
+    "",
+    status_code=202,
+    response_model_by_alias=True,
+    responses={
+        404: {"description": "No sign-up source has this id."},
+        409: {
+            "description": "An identifier belongs to another person, or the contact point "
+            "was erased on request and the subscription would not be confirmed."
+        },
+        422: {"description": "The number answered NO to this sign-up source's prompt."},
+    },
+)
 async def create_subscription(
     body: SubscribeRequest, request: Request, principal: SubscriberWriter, database: DatabaseDep
 ) -> SubscribeResponse:
@@ -149,18 +189,24 @@ async def create_subscription(
     )
 
 
-@router.get("", response_model=EligibilityResponse, response_model_by_alias=True)
+@router.get(
+    "", response_model=EligibilityResponse, response_model_by_alias=True, responses=NO_SUBSCRIBER
+)
 async def get_subscriptions(
     principal: SubscriberWriter,
     database: DatabaseDep,
-    phone: Annotated[str | None, Query(max_length=MAX_PHONE_QUERY)] = None,
-    email: Annotated[str | None, Query(max_length=MAX_EMAIL_QUERY)] = None,
+    phone: Annotated[
+        str | None, Query(max_length=MAX_PHONE_QUERY, examples=["+14155550123"])
+    ] = None,
+    email: Annotated[
+        str | None, Query(max_length=MAX_EMAIL_QUERY, examples=["ada@example.com"])
+    ] = None,
 ) -> JSONResponse:
     """Which subscriptions a phone or email has, and whether each may be messaged now."""
     return await eligibility_answer(database, principal.company.id, phone, email)
 
 
-@router.post("/unsubscribe", status_code=202, response_model_by_alias=True)
+@router.post("/unsubscribe", status_code=202, response_model_by_alias=True, responses=NO_SUBSCRIBER)
 async def unsubscribe(
     body: UnsubscribeRequest, request: Request, principal: SubscriberWriter, database: DatabaseDep
 ) -> UnsubscribeResponse:

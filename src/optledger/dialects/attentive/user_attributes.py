@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, ConfigDict, Field
 
 from optledger.auth.scopes import Scope
 from optledger.core.attributes import AttributeChanges
@@ -53,6 +53,25 @@ class UserSubscriptionDto(WireModel):
 
 
 class UserAttributesRequest(WireModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "identifiers": {"phone": "+14155550123", "clientUserId": "crm-1"},
+                    "attributes": {"firstName": "Ada", "custom": {"plan": "gold"}},
+                    "subscriptions": [
+                        {
+                            "type": "MARKETING",
+                            "channel": "TEXT",
+                            "locale": {"language": "en", "country": "US"},
+                            "singleOptIn": True,
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
     identifiers: IdentifiersDto
     attributes: dict[str, Any] = Field(default_factory=dict, max_length=MAX_ATTRIBUTES)
     subscriptions: list[UserSubscriptionDto] = Field(default_factory=list, max_length=20)
@@ -86,7 +105,19 @@ def split_attributes(attributes: dict[str, Any]) -> AttributeChanges:
     return AttributeChanges(standard=standard, custom={**custom, **given_custom})
 
 
-@router.post("/attributes", status_code=202, response_model_by_alias=True)
+@router.post(
+    "/attributes",
+    status_code=202,
+    response_model_by_alias=True,
+    responses={
+        404: {"description": "No sign-up source has this id."},
+        409: {
+            "description": "An identifier belongs to another person, an attribute already "
+            "has another type, or the contact point was erased on request."
+        },
+        422: {"description": "The number answered NO to this sign-up source's prompt."},
+    },
+)
 async def upsert_user_attributes(
     body: UserAttributesRequest,
     request: Request,

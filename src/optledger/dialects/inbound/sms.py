@@ -13,7 +13,11 @@ router = APIRouter(prefix="/inbound", tags=["Inbound SMS"])
 
 
 class InboundSmsRequest(BaseModel):
-    model_config = ConfigDict(populate_by_name=True, extra="ignore")
+    model_config = ConfigDict(
+        populate_by_name=True,
+        extra="ignore",
+        json_schema_extra={"examples": [{"from": "+14155550123", "body": "HELP"}]},
+    )
 
     from_: str = Field(alias="from", min_length=1, max_length=32)
     to: str | None = Field(default=None, max_length=32)
@@ -26,7 +30,16 @@ class InboundSmsResponse(BaseModel):
     record_ids: list[int]
 
 
-@router.post("/sms/{company_key}", status_code=202)
+@router.post(
+    "/sms/{company_key}",
+    status_code=202,
+    responses={
+        409: {
+            "description": "The keyword would subscribe, without confirmation, a number "
+            "erased on request."
+        }
+    },
+)
 async def inbound_sms(
     company_key: CompanyKey,
     body: InboundSmsRequest,

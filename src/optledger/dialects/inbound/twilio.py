@@ -26,6 +26,43 @@ from optledger.storage.sql import Connection
 
 router = APIRouter(prefix="/inbound", tags=["Inbound SMS"])
 AUTH_TOKEN_SETTING = ("twilio", "auth_token")
+_TEXT = {"type": "string"}
+# What the route reads of Twilio's form; Twilio sends more fields, all signed.
+_FORM = {
+    "type": "object",
+    "properties": {"From": _TEXT, "To": _TEXT, "Body": _TEXT, "MessageSid": _TEXT, "SmsSid": _TEXT},
+    "required": ["From"],
+    "examples": [
+        {
+            "From": "+14155550123",
+            "To": "+14155550100",
+            "Body": "HELP",
+            "MessageSid": "SM0123456789abcdef0123456789abcdef",
+        }
+    ],
+}
+# Read from the raw request, not by FastAPI: the signature covers the form as sent.
+_OPENAPI_EXTRA = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/x-www-form-urlencoded": {"schema": _FORM}},
+    },
+    "parameters": [
+        {
+            "name": "X-Twilio-Signature",
+            "in": "header",
+            "required": True,
+            "description": "Twilio's signature of the URL and form.",
+            "schema": _TEXT,
+        }
+    ],
+}
+
+
+class TwimlResponse(Response):
+    """A TwiML document."""
+
+    media_type = "application/xml"
 
 
 def _signed_url(request: Request) -> str:
@@ -45,7 +82,22 @@ def _verified(company: CompanyRow, url: str, form: dict[str, str], signature: st
     return bool(RequestValidator(token).validate(url, form, signature))
 
 
-@router.post("/twilio/{company_key}")
+@router.post(
+    "/twilio/{company_key}",
+    response_class=TwimlResponse,
+    responses={
+        200: {"description": "An empty TwiML `<Response/>`: replies leave through the outbox."},
+        403: {
+            "description": "The post is not signed with the company's Twilio auth token "
+            "(an unknown company answers the same)."
+        },
+        409: {
+            "description": "The keyword would subscribe, without confirmation, a number "
+            "erased on request."
+        },
+    },
+    openapi_extra=_OPENAPI_EXTRA,
+)
 async def inbound_twilio(
     company_key: CompanyKey, request: Request, database: DatabaseDep
 ) -> Response:
@@ -76,4 +128,4 @@ async def inbound_twilio(
         await receive_sms(connection, company, sms, context)
 
     await database.run(apply)
-    return Response(str(MessagingResponse()), media_type="application/xml")
+    return TwimlResponse(str(MessagingResponse()))

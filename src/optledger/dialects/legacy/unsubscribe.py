@@ -19,7 +19,11 @@ router = APIRouter(prefix="/1/subscribers", tags=["Legacy"])
 
 
 class LegacyUnsubscribeRequest(BaseModel):
-    model_config = ConfigDict(strict=True, extra="ignore")
+    model_config = ConfigDict(
+        strict=True,
+        extra="ignore",
+        json_schema_extra={"examples": [{"phone": "+14155550123", "sendOptOutMessage": False}]},
+    )
 
     phone: Annotated[str, Field(min_length=1, max_length=32)]
     # A boolean, or the strings the legacy examples send.

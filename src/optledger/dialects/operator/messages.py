@@ -58,7 +58,7 @@ class MessagesResponse(WireModel):
 async def list_messages(
     principal: MessageReader,
     database: DatabaseDep,
-    to: Annotated[str, Query(min_length=3, max_length=320)],
+    to: Annotated[str, Query(min_length=3, max_length=320, examples=["+14155550123"])],
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> MessagesResponse:
     """The newest messages queued for `to` (a phone in E.164 or an email), with their log."""

@@ -51,7 +51,11 @@ class CampaignDto(BaseModel):
 
 
 class ParticipantIn(BaseModel):
-    model_config = ConfigDict(extra="ignore", strict=True)
+    model_config = ConfigDict(
+        extra="ignore",
+        strict=True,
+        json_schema_extra={"examples": [{"mobile_phone": {"mdn": "14155550125"}}]},
+    )
 
     person_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     external_person_id: Annotated[str, Field(min_length=1, max_length=128)] | None = None
@@ -119,7 +123,17 @@ async def get_campaign(
     return _campaign(company_key, unit)
 
 
-@router.post("/{campaign_id}/participants", status_code=201)
+@router.post(
+    "/{campaign_id}/participants",
+    status_code=201,
+    responses={
+        409: {
+            "description": "ALREADYSUBSCRIBED: the number is subscribed already; or an "
+            "identifier belongs to another person."
+        },
+        422: {"description": "MDNHASCONFIRMATIONBLOCK: the number answered NO to the prompt."},
+    },
+)
 async def add_participant(
     company_key: CompanyKey,
     campaign_id: CampaignId,

@@ -73,7 +73,9 @@ async def find_subscriber(
     subscription_list_id: Annotated[int, Path(ge=1, le=2**62)],
     principal: VibesPrincipal,
     database: DatabaseDep,
-    mdn_query: Annotated[str | None, Query(alias="mdn", max_length=32)] = None,
+    mdn_query: Annotated[
+        str | None, Query(alias="mdn", max_length=32, examples=["14155550124"])
+    ] = None,
     person_key: Annotated[str | None, Query(max_length=64)] = None,
     external_person_id: Annotated[str | None, Query(max_length=128)] = None,
 ) -> list[dict[str, Any]]:

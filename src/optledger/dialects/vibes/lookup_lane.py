@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from optledger.auth.credentials import CredentialKind
 from optledger.dialects.lanes import LaneRequest, LaneRoute
+from optledger.dialects.rate_limits import admit
 from optledger.dialects.vibes.dependencies import PREFIX
 from optledger.dialects.vibes.subscriptions import subscriptions_answer
 
@@ -39,6 +40,7 @@ async def subscriptions_lane(request: LaneRequest) -> Response | None:
     if set(params) - {"active_only"} or params.get("active_only", "false") not in _BOOLEANS:
         return None
     active_only = _BOOLEANS[params.get("active_only", "false")]
+    admit(request.scope, principal)
     return await subscriptions_answer(
         request.database, principal.company.id, company_key, person_key, active_only
     )

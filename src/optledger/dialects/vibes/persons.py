@@ -32,6 +32,9 @@ from optledger.storage.sql import Connection
 router = APIRouter(prefix=f"{PREFIX}/{{company_key}}/mobiledb/persons", tags=["Vibes persons"])
 
 FIELD_TEXT = 1000
+HELD_ELSEWHERE: dict[int | str, dict[str, Any]] = {
+    409: {"description": "The MDN or external id belongs to another person."}
+}
 
 
 class MobilePhoneIn(BaseModel):
@@ -41,7 +44,19 @@ class MobilePhoneIn(BaseModel):
 
 
 class PersonIn(BaseModel):
-    model_config = ConfigDict(extra="ignore", strict=True)
+    model_config = ConfigDict(
+        extra="ignore",
+        strict=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "external_person_id": "crm-2",
+                    "mobile_phone": {"mdn": "14155550124"},
+                    "custom_fields": {"plan": "gold"},
+                }
+            ]
+        },
+    )
 
     external_person_id: Annotated[str, Field(min_length=1, max_length=128)] | None = None
     mobile_phone: MobilePhoneIn | None = None
@@ -94,7 +109,18 @@ def _out(company_key: str, profile: PersonProfile) -> dict[str, Any]:
     ).model_dump()
 
 
-@router.post("", response_model=PersonOut, status_code=201)
+@router.post(
+    "",
+    response_model=PersonOut,
+    status_code=201,
+    responses={
+        200: {
+            "model": PersonOut,
+            "description": "The person the MDN or external id names, updated.",
+        },
+        **HELD_ELSEWHERE,
+    },
+)
 async def add(
     company_key: CompanyKey, body: PersonIn, principal: VibesPrincipal, database: DatabaseDep
 ) -> JSONResponse:
@@ -106,12 +132,16 @@ async def add(
     return JSONResponse(_out(company_key, profile), status_code=201 if created else 200)
 
 
-@router.get("", response_model=PersonOut)
+@router.get(
+    "", response_model=PersonOut, responses={404: {"description": "No person holds this MDN."}}
+)
 async def find_by_mdn(
     company_key: CompanyKey,
     principal: VibesPrincipal,
     database: DatabaseDep,
-    mdn_query: Annotated[str, Query(alias="mdn", min_length=1, max_length=32)],
+    mdn_query: Annotated[
+        str, Query(alias="mdn", min_length=1, max_length=32, examples=["14155550124"])
+    ],
 ) -> dict[str, Any]:
     """The person holding a mobile number."""
     phone = mdn(mdn_query)
@@ -169,7 +199,7 @@ async def get_by_external_id(
     return await _get(database, principal, company_key, external_id=external_person_id)
 
 
-@router.put("/external/{external_person_id}", response_model=PersonOut)
+@router.put("/external/{external_person_id}", response_model=PersonOut, responses=HELD_ELSEWHERE)
 async def update_by_external_id(
     company_key: CompanyKey,
     external_person_id: ExternalId,
@@ -189,7 +219,7 @@ async def get_by_person_key(
     return await _get(database, principal, company_key, person_key=person_key)
 
 
-@router.put("/{person_key}", response_model=PersonOut)
+@router.put("/{person_key}", response_model=PersonOut, responses=HELD_ELSEWHERE)
 async def update_by_person_key(
     company_key: CompanyKey,
     person_key: PersonKey,

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from optledger.storage.repositories.companies import CompanyRow, company_from_row
-from optledger.storage.sql import Connection, Json, Query, as_json
+from optledger.storage.sql import Connection, Json, Query, as_json, as_time
 
 CREDENTIAL_WITH_COMPANY = Query(
     """
     SELECT c.id AS credential_id, c.kind, c.name AS credential_name, c.secret_hash, c.scopes,
+           c.rate_limit,
            co.id, co.key, co.name, co.contact_email, co.default_language, co.default_country,
            co.settings, co.version
     FROM credentials c JOIN companies co ON co.id = c.company_id
@@ -25,14 +26,17 @@ ACTIVE_CREDENTIAL_NAMED = Query(
 )
 UPDATE_SECRET = Query(
     """
-    UPDATE credentials SET lookup_id = :lookup_id, secret_hash = :secret_hash, scopes = :scopes
+    UPDATE credentials SET lookup_id = :lookup_id, secret_hash = :secret_hash, scopes = :scopes,
+        rate_limit = :rate_limit
     WHERE id = :id
     """
 )
 INSERT_CREDENTIAL = Query(
     """
-    INSERT INTO credentials (company_id, kind, name, lookup_id, secret_hash, scopes, created_at)
-    VALUES (:company_id, :kind, :name, :lookup_id, :secret_hash, :scopes, :created_at)
+    INSERT INTO credentials (company_id, kind, name, lookup_id, secret_hash, scopes, rate_limit,
+        created_at)
+    VALUES (:company_id, :kind, :name, :lookup_id, :secret_hash, :scopes, :rate_limit,
+        :created_at)
     RETURNING id
     """
 )
@@ -47,6 +51,7 @@ class StoredCredential:
     name: str
     secret_hash: str
     scopes: frozenset[str]
+    rate_limit: int | None
     company: CompanyRow
 
 
@@ -63,6 +68,7 @@ async def credential_by_lookup(connection: Connection, lookup_id: str) -> Stored
         name=row["credential_name"],
         secret_hash=row["secret_hash"],
         scopes=frozenset(as_json(row["scopes"]) or []),
+        rate_limit=row["rate_limit"],
         company=company,
     )
 
@@ -76,13 +82,19 @@ async def save_credential(
     lookup_id: str,
     secret_hash: str,
     scopes: list[str],
+    rate_limit: int | None = None,
     now: datetime,
 ) -> int:
     """Store a credential, replacing the secret of a live one of the same kind and name."""
     existing = await connection.fetchval(
         ACTIVE_CREDENTIAL_NAMED, {"company_id": company_id, "kind": kind, "name": name}
     )
-    values = {"lookup_id": lookup_id, "secret_hash": secret_hash, "scopes": Json(scopes)}
+    values = {
+        "lookup_id": lookup_id,
+        "secret_hash": secret_hash,
+        "scopes": Json(scopes),
+        "rate_limit": rate_limit,
+    }
     if existing is not None:
         await connection.execute(UPDATE_SECRET, {"id": existing, **values})
         return int(existing)
@@ -96,10 +108,53 @@ async def save_credential(
 
 REVOKE_CREDENTIAL = Query(
     """UPDATE credentials SET revoked_at = :now
-    WHERE lookup_id = :lookup_id AND revoked_at IS NULL"""
+    WHERE (lookup_id = :credential OR CAST(id AS TEXT) = :credential) AND revoked_at IS NULL"""
+)
+COMPANY_CREDENTIALS = Query(
+    """SELECT id, kind, name, lookup_id, scopes, rate_limit, created_at, revoked_at
+    FROM credentials
+    WHERE company_id = :company_id AND (revoked_at IS NULL OR CAST(:with_revoked AS BOOLEAN))
+    ORDER BY id"""
 )
 
 
-async def revoke_credential(connection: Connection, lookup_id: str, now: datetime) -> bool:
-    """Revoke the live credential with `lookup_id`; False if there is none."""
-    return await connection.execute(REVOKE_CREDENTIAL, {"lookup_id": lookup_id, "now": now}) > 0
+async def revoke_credential(connection: Connection, credential: str, now: datetime) -> bool:
+    """Revoke the live credential with `credential` as its id or lookup id; False if none."""
+    changed = await connection.execute(REVOKE_CREDENTIAL, {"credential": credential, "now": now})
+    return changed > 0
+
+
+@dataclass(frozen=True)
+class CredentialListing:
+    """A credential as an operator sees it: everything but the secret's hash."""
+
+    id: int
+    kind: str
+    name: str
+    lookup_id: str
+    scopes: list[str]
+    rate_limit: int | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+async def credentials_of_company(
+    connection: Connection, company_id: int, *, with_revoked: bool
+) -> list[CredentialListing]:
+    """The company's credentials, oldest first; revoked ones only `with_revoked`."""
+    rows = await connection.fetch(
+        COMPANY_CREDENTIALS, {"company_id": company_id, "with_revoked": with_revoked}
+    )
+    return [
+        CredentialListing(
+            id=row["id"],
+            kind=row["kind"],
+            name=row["name"],
+            lookup_id=row["lookup_id"],
+            scopes=as_json(row["scopes"]) or [],
+            rate_limit=row["rate_limit"],
+            created_at=as_time(row["created_at"]),  # type: ignore[arg-type]
+            revoked_at=as_time(row["revoked_at"]),
+        )
+        for row in rows
+    ]

@@ -44,6 +44,14 @@ QUEUED_AMONG = Query(
     JOIN companies c ON c.id = m.company_id
     WHERE m.id = ANY(:ids::bigint[]) AND m.status = 'queued' ORDER BY m.id""",
 )
+# Hand back leases not used (the worker is stopping): the attempt was never made.
+RELEASE_CLAIMS = Query(
+    """UPDATE messages SET claimed_until = NULL, attempts = attempts - 1
+    WHERE id IN (SELECT value FROM json_each(:ids)) AND status = 'queued'
+      AND claimed_until IS NOT NULL""",
+    postgresql="""UPDATE messages SET claimed_until = NULL, attempts = attempts - 1
+    WHERE id = ANY(:ids::bigint[]) AND status = 'queued' AND claimed_until IS NOT NULL""",
+)
 MARK_SENT = Query(
     """UPDATE messages SET status = 'sent', provider_id = :provider_id, sent_at = :now,
         last_error = NULL, claimed_until = NULL
@@ -171,3 +179,10 @@ async def messages_to(
         )
         for row in rows
     ]
+
+
+async def release_claims(connection: Connection, ids: Collection[int]) -> int:
+    """Give leased messages back to the outbox untried, for any worker to claim now."""
+    if not ids:
+        return 0
+    return await connection.execute(RELEASE_CLAIMS, {"ids": sorted(ids)})

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from optledger.observability.metrics import count_consent_events
 from optledger.storage.sql import Connection, Json, Query
 
 INSERT_EVENT = Query(
@@ -58,3 +59,5 @@ async def insert_events(connection: Connection, events: Sequence[NewEvent]) -> N
         await connection.execute(INSERT_EVENT, events[0].params())
     elif events:
         await connection.executemany(INSERT_EVENT, [event.params() for event in events])
+    # Openings and opt-outs on PostgreSQL write theirs in one statement and count there.
+    count_consent_events(event.type for event in events)

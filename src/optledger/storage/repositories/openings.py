@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from optledger.observability.metrics import count_consent_events
 from optledger.storage.database import OUTBOX_CHANNEL
 from optledger.storage.repositories.events import NewEvent, insert_events
 from optledger.storage.repositories.outbox import QueuedMessage, queue_message
@@ -125,4 +126,5 @@ async def open_record(
     if row is None:
         connection.outbox_written = False
         return None
+    count_consent_events([created.type])
     return int(row[0])

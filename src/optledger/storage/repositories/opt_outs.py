@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from optledger.observability.metrics import count_consent_events
 from optledger.storage.database import OUTBOX_CHANNEL
 from optledger.storage.repositories.events import NewEvent, insert_events
 from optledger.storage.repositories.outbox import QueuedMessage, queue_message
@@ -145,5 +146,7 @@ async def end_with_events_and_notice(
     }
     row = await connection.fetchrow(END_WITH_EVENTS_AND_NOTICE, params)
     done = bool(row is not None and row[0])
+    if done:
+        count_consent_events(event.type for event in events)
     connection.outbox_written = connection.outbox_written or (done and notice is not None)
     return done

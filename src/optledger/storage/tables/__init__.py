@@ -2,9 +2,10 @@
 
 from optledger.storage.tables.attributes import AttributeDefinition, PersonAttribute
 from optledger.storage.tables.base import Base
-from optledger.storage.tables.companies import Company, Credential
-from optledger.storage.tables.delivery import Message
+from optledger.storage.tables.companies import Company, Credential, ServerSecret
+from optledger.storage.tables.delivery import Message, WorkerHeartbeat
 from optledger.storage.tables.events import Event
+from optledger.storage.tables.idempotency import IdempotentAnswer
 from optledger.storage.tables.inbound import ConfirmationBlock, InboundMessage
 from optledger.storage.tables.people import Person, PersonIdentifier
 from optledger.storage.tables.privacy import PrivacyKey, PrivacyRequest, Suppression
@@ -17,6 +18,7 @@ __all__ = [
     "ConfirmationBlock",
     "Credential",
     "Event",
+    "IdempotentAnswer",
     "InboundMessage",
     "Message",
     "Person",
@@ -24,8 +26,10 @@ __all__ = [
     "PersonIdentifier",
     "PrivacyKey",
     "PrivacyRequest",
+    "ServerSecret",
     "SignUpUnit",
     "SubscriptionList",
     "SubscriptionRecord",
     "Suppression",
+    "WorkerHeartbeat",
 ]

@@ -45,3 +45,19 @@ class Credential(Base):
     scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Requests per second; NULL takes the server's default.
+    rate_limit: Mapped[int | None] = mapped_column(Integer)
+
+
+class ServerSecret(Base):
+    """A secret every process of one installation shares, kept with the database.
+
+    On PostgreSQL many hosts serve one database: a key in each host's data folder
+    would derive different bootstrap credentials on each.
+    """
+
+    __tablename__ = "server_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

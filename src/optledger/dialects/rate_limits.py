@@ -1,0 +1,59 @@
+"""Rate limits at the dialects' edge: admission per request, and the headers that tell it.
+
+Every authenticated request of a dialect passes `admit` (the FastAPI dependencies
+and the lanes both do); `RateLimitHeaders` writes the decision on the response:
+`x-ratelimit-limit` and `x-ratelimit-remaining` always, `Retry-After` on a 429.
+"""
+
+from __future__ import annotations
+
+import math
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from optledger.auth.credentials import Principal
+from optledger.auth.rate_limits import RateDecision, RateLimiter
+from optledger.core.errors import RateLimited
+
+# Where the decision waits in the ASGI scope for the response to leave.
+DECISION = "optledger.rate_limit"
+
+
+def admit(scope: Scope, principal: Principal) -> None:
+    """Count the request against its credential's limit; `RateLimited` over it."""
+    state = scope["app"].state
+    limiter: RateLimiter = state.rate_limiter
+    per_second = principal.rate_limit or state.settings.default_rate_limit
+    decision = limiter.take(principal.credential_id, per_second)
+    scope[DECISION] = decision
+    if not decision.admitted:
+        raise RateLimited(
+            f"rate limit of {per_second} requests a second exceeded",
+            retry_after=decision.retry_after,
+        )
+
+
+class RateLimitHeaders:
+    """ASGI middleware: the rate-limit headers of an admitted or refused request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_limits(message: Message) -> None:
+            decision: RateDecision | None = scope.get(DECISION)
+            if message["type"] == "http.response.start" and decision is not None:
+                headers = list(message.get("headers", []))
+                headers.append((b"x-ratelimit-limit", b"%d" % decision.limit))
+                headers.append((b"x-ratelimit-remaining", b"%d" % decision.remaining))
+                if message["status"] == 429:
+                    retry = math.ceil(decision.retry_after)
+                    headers.append((b"retry-after", b"%d" % max(retry, 1)))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_limits)

@@ -1,0 +1,1 @@
+"""Operations: Prometheus metrics, structured logs, request lines and worker heartbeats."""

@@ -1,0 +1,141 @@
+"""Every route of the Attentive, legacy and inbound dialects, walked with the
+credentials of another company and with a credential lacking the route's scope:
+nothing of the first company is read or written. (The Vibes dialect, whose paths
+name the company, has its own matrix.)"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from optledger.storage.database import Database
+from optledger.storage.tables import Event, Person, SubscriptionRecord
+from tests.conftest import Tenant, make_tenant
+from tests.helpers import count_rows, eligibility, key_with_scopes, subscribe_active
+from tests.test_openapi import documented
+
+PHONE = "+19148440171"
+
+# Each route as a request about the first company's subscriber (`{key}`: its company
+# key, `{request}`: one of its privacy requests).
+REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
+    ("GET", "/v1/me"): ("/v1/me", None),
+    ("GET", "/v1/messages"): (f"/v1/messages?to={PHONE}", None),
+    ("GET", "/v1/privacy/delete-request/{request_id}"): (
+        "/v1/privacy/delete-request/{request}",
+        None,
+    ),
+    ("GET", "/v1/subscriptions"): (f"/v1/subscriptions?phone={PHONE}", None),
+    ("POST", "/1/subscribers/unsubscribe"): (
+        "/1/subscribers/unsubscribe",
+        {"phone": PHONE, "sendOptOutMessage": False},
+    ),
+    ("POST", "/inbound/sms/{company_key}"): ("/inbound/sms/{key}", {"from": PHONE, "body": "STOP"}),
+    ("POST", "/v1/attributes/custom"): (
+        "/v1/attributes/custom",
+        {"properties": {"tier": "gold"}, "user": {"phone": PHONE}},
+    ),
+    ("POST", "/v1/identity-resolution/user-identifiers"): (
+        "/v1/identity-resolution/user-identifiers",
+        {"phone": PHONE, "clientUserId": "crm-1"},
+    ),
+    ("POST", "/v1/privacy/delete-request"): ("/v1/privacy/delete-request", {"subjectPhone": PHONE}),
+    ("POST", "/v1/subscriptions"): (
+        "/v1/subscriptions",
+        {
+            "user": {"phone": PHONE},
+            "locale": {"language": "en", "country": "US"},
+            "subscriptionType": "MARKETING",
+            "singleOptIn": True,
+        },
+    ),
+    ("POST", "/v1/subscriptions/eligibility"): (
+        "/v1/subscriptions/eligibility",
+        {"users": [{"phone": PHONE}]},
+    ),
+    ("POST", "/v1/subscriptions/unsubscribe"): (
+        "/v1/subscriptions/unsubscribe",
+        {"user": {"phone": PHONE}},
+    ),
+    ("POST", "/v2/user/attributes"): (
+        "/v2/user/attributes",
+        {"identifiers": {"phone": PHONE}, "attributes": {"tier": "gold"}},
+    ),
+}
+# Authenticated by the company's Twilio signature, not by credentials: a request
+# with any other company's anything is 403 (tests/test_inbound.py).
+SIGNED = {("POST", "/inbound/twilio/{company_key}")}
+# Routes any API key may call, and the legacy route, whose tokens have no scopes.
+UNSCOPED = {("GET", "/v1/me"), ("POST", "/1/subscribers/unsubscribe")}
+ROUTES = sorted(route for route in documented() if not route[1].startswith("/companies/"))
+
+
+def test_the_matrix_covers_every_route() -> None:
+    assert set(ROUTES) == set(REQUESTS) | SIGNED
+
+
+async def _first_company(client: httpx.AsyncClient, tenant: Tenant) -> tuple[str, list[int]]:
+    """The subscriber and a privacy request of the first company; what it holds."""
+    await subscribe_active(client, PHONE)
+    made = await client.post(
+        "/v1/privacy/delete-request", json={"subjectEmail": "gone@example.com"}
+    )
+    assert made.status_code == 200, made.text
+    held = [
+        await count_rows(tenant.database, tenant.company_id, table)
+        for table in (Person, SubscriptionRecord, Event)
+    ]
+    return str(made.json()["id"]), held
+
+
+async def _untouched(client: httpx.AsyncClient, tenant: Tenant, held: list[int]) -> None:
+    after = [
+        await count_rows(tenant.database, tenant.company_id, table)
+        for table in (Person, SubscriptionRecord, Event)
+    ]
+    assert after == held
+    assert await eligibility(client, PHONE) == {("MARKETING", "TEXT"): True}
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(REQUESTS))
+async def test_another_companys_credentials_reach_nothing_of_the_first(
+    client: httpx.AsyncClient,
+    app_client: httpx.AsyncClient,
+    tenant: Tenant,
+    database: Database,
+    method: str,
+    path: str,
+) -> None:
+    request_id, held = await _first_company(client, tenant)
+    other = await make_tenant(database)
+    url, body = REQUESTS[(method, path)]
+    url = url.format(key=tenant.key, request=request_id)
+    headers = other.legacy_headers if path.startswith("/1/") else other.api_headers
+    response = await app_client.request(method, url, json=body, headers=headers)
+    assert response.status_code < 500, response.text
+    assert tenant.key not in response.text
+    if path in ("/inbound/sms/{company_key}",):
+        assert response.status_code == 403
+    if method == "GET" and path != "/v1/me":
+        assert response.status_code == 404 or PHONE not in response.text, response.text
+    await _untouched(client, tenant, held)
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(set(REQUESTS) - UNSCOPED))
+async def test_a_credential_without_the_scope_is_403_and_changes_nothing(
+    client: httpx.AsyncClient,
+    app_client: httpx.AsyncClient,
+    tenant: Tenant,
+    method: str,
+    path: str,
+) -> None:
+    request_id, held = await _first_company(client, tenant)
+    url, body = REQUESTS[(method, path)]
+    url = url.format(key=tenant.key, request=request_id)
+    headers = await key_with_scopes(tenant, [])
+    response = await app_client.request(method, url, json=body, headers=headers)
+    assert response.status_code == 403, (method, url, response.text)
+    assert set(response.json()) == {"error"}
+    await _untouched(client, tenant, held)
