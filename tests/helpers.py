@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from typing import Any
 
 import httpx
@@ -219,3 +222,15 @@ async def attribute_types(database: Database, company_id: int) -> dict[str, str]
         return {name: kind for name, kind in rows}
 
     return await database.inspect(query)
+
+
+def run_optledger(database: Database, *args: str) -> subprocess.CompletedProcess[str]:
+    """The installed `optledger` command, run on `database` as an operator would."""
+    env = {**os.environ, "OPTLEDGER_DATABASE_URL": database.url, "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "optledger", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,21 +11,14 @@ from optledger.core.company_settings import company_setting
 from optledger.storage.database import Database
 from optledger.storage.tables import Company
 from tests.conftest import Outbox, Tenant
-from tests.helpers import subscribe
+from tests.helpers import run_optledger, subscribe
 from tests.sink import HttpSink
 
 PHONE = "+19148440031"
 
 
 def optledger(database: Database, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "OPTLEDGER_DATABASE_URL": database.url, "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "optledger", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_optledger(database, *args)
 
 
 async def company(tenant: Tenant) -> Company:

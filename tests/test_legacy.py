@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 
 import httpx
 import pytest
 
 from tests.conftest import Outbox, Tenant
-from tests.helpers import eligibility, events, records, subscribe, subscribe_active
+from tests.helpers import eligibility, events, records, run_optledger, subscribe, subscribe_active
 from tests.sink import HttpSink
 
 URL = "/1/subscribers/unsubscribe"
@@ -135,14 +133,7 @@ async def test_legacy_tokens_and_api_keys_are_separate_both_ways(
 
 
 def optledger(tenant: Tenant, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "OPTLEDGER_DATABASE_URL": tenant.database.url, "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "optledger", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_optledger(tenant.database, *args)
 
 
 async def test_the_cli_mints_and_revokes_legacy_tokens(

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 
 import httpx
 import pytest
@@ -18,7 +16,7 @@ from optledger.auth.credentials import (
 )
 from optledger.auth.rate_limits import RateLimiter
 from tests.conftest import Tenant
-from tests.helpers import subscribe_body
+from tests.helpers import run_optledger, subscribe_body
 from tests.test_vibes_subscriptions import basic
 
 PHONE = "+19148440151"
@@ -111,14 +109,7 @@ async def test_vibes_and_legacy_refuse_in_their_own_shapes(
 @pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 async def test_the_cli_creates_lists_and_revokes_with_a_rate_limit(tenant: Tenant) -> None:
     def optledger(*args: str) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "OPTLEDGER_DATABASE_URL": tenant.database.url, "COLUMNS": "200"}
-        return subprocess.run(
-            [sys.executable, "-m", "optledger", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        return run_optledger(tenant.database, *args)
 
     made = optledger(
         "credentials", "create", "--company", tenant.key, "--kind", "api_key",
