@@ -86,7 +86,7 @@ async def join_campaign(
         raise Conflict(f"{phone} is already subscribed", code="ALREADYSUBSCRIBED")
     if custom:
         await set_attributes(
-            connection, company.id, result.person.id, AttributeChanges(custom=custom)
+            connection, company.id, result.person.id, AttributeChanges(custom=custom), context
         )
     status = RecordStatus.PENDING if result.unit.double_opt_in else RecordStatus.ACTIVE
     return Participation(result.person, outcome.record_id, status)

@@ -29,6 +29,30 @@ class EventType(StrEnum):
     MESSAGE_SENT = "message_sent"
     MESSAGE_DEAD = "message_dead"
     INBOUND_RECEIVED = "inbound_received"
+    ATTRIBUTES_SET = "attributes_set"
+
+
+class ConsentTopic(StrEnum):
+    """The consent changes webhooks listen for, whatever door they came through."""
+
+    SUBSCRIBED = "subscribed"
+    UNSUBSCRIBED = "unsubscribed"
+    ATTRIBUTES_SET = "attributes_set"
+
+
+def topic_of(event_type: EventType, data: dict[str, Any]) -> ConsentTopic | None:
+    """The consent change an event is, if any: a subscription becomes active when it
+    is created active or confirmed (a prompt awaiting its answer is not yet one)."""
+    if event_type == EventType.SUBSCRIPTION_CREATED:
+        return ConsentTopic.SUBSCRIBED if data.get("status") == "ACTIVE" else None
+    return _TOPICS.get(event_type)
+
+
+_TOPICS = {
+    EventType.SUBSCRIPTION_CONFIRMED: ConsentTopic.SUBSCRIBED,
+    EventType.SUBSCRIPTION_ENDED: ConsentTopic.UNSUBSCRIBED,
+    EventType.ATTRIBUTES_SET: ConsentTopic.ATTRIBUTES_SET,
+}
 
 
 def new_event(
@@ -43,6 +67,7 @@ def new_event(
     data: dict[str, Any] | None = None,
 ) -> NewEvent:
     """An event with the request's evidence, not yet written."""
+    topic = topic_of(event_type, data or {})
     return NewEvent(
         company_id=company_id,
         type=event_type.value,
@@ -55,6 +80,7 @@ def new_event(
         credential_id=context.credential_id,
         client_ip=context.client_ip,
         user_agent=context.user_agent,
+        topic=topic.value if topic is not None else None,
     )
 
 

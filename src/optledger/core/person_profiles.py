@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from optledger.core.attributes import AttributeChanges, set_attributes
+from optledger.core.context import RequestContext
 from optledger.core.errors import IdentifierConflict, InvalidInput
 from optledger.core.people import Identifier, IdentifierKind, find_people, resolve_person_created
 from optledger.storage.repositories import people as stored
@@ -70,7 +71,7 @@ async def person_profile(connection: Connection, person: PersonRow) -> PersonPro
 
 
 async def add_person(
-    connection: Connection, company_id: int, changes: PersonChanges
+    connection: Connection, company_id: int, changes: PersonChanges, context: RequestContext
 ) -> tuple[PersonProfile, bool]:
     """The person the phone or external id names, updated, or a new one; and whether new.
 
@@ -79,12 +80,14 @@ async def add_person(
     if not changes.identifiers:
         raise InvalidInput("a person needs a mobile_phone or an external_person_id")
     person, created = await resolve_person_created(connection, company_id, changes.identifiers)
-    await set_attributes(connection, company_id, person.id, AttributeChanges(custom=changes.custom))
+    await set_attributes(
+        connection, company_id, person.id, AttributeChanges(custom=changes.custom), context
+    )
     return await person_profile(connection, person), created
 
 
 async def update_person(
-    connection: Connection, person: PersonRow, changes: PersonChanges
+    connection: Connection, person: PersonRow, changes: PersonChanges, context: RequestContext
 ) -> PersonProfile:
     """Change a person's phone, external id and custom attributes.
 
@@ -119,7 +122,11 @@ async def update_person(
                 connection, person.company_id, person.id, [(kind.value, "", new)], now
             )
     await set_attributes(
-        connection, person.company_id, person.id, AttributeChanges(custom=changes.custom)
+        connection,
+        person.company_id,
+        person.id,
+        AttributeChanges(custom=changes.custom),
+        context,
     )
     await stored.touch_person(connection, person.id, now)
     return await person_profile(connection, person)

@@ -58,7 +58,7 @@ async def upsert_user(
     """Create or update one person, set attributes, apply subscriptions."""
     identity = command.identity
     person = await resolve_person(connection, company.id, identity.identifiers)
-    await set_attributes(connection, company.id, person.id, command.attributes)
+    await set_attributes(connection, company.id, person.id, command.attributes, context)
     outcomes: list[SubscribeOutcome] = []
     for request in command.subscriptions:
         result = await subscribe(
@@ -81,7 +81,11 @@ async def upsert_user(
 
 
 async def set_custom_attributes(
-    connection: Connection, company_id: int, identity: Identity, properties: Mapping[str, Any]
+    connection: Connection,
+    company_id: int,
+    identity: Identity,
+    properties: Mapping[str, Any],
+    context: RequestContext,
 ) -> PersonRow:
     """Set custom attributes of a user named by a phone, an email or known identifiers.
 
@@ -96,5 +100,7 @@ async def set_custom_attributes(
     ):
         raise NotFound("no user has these identifiers; link them to a phone or email first")
     person = await resolve_person(connection, company_id, identity.identifiers)
-    await set_attributes(connection, company_id, person.id, AttributeChanges(custom=properties))
+    await set_attributes(
+        connection, company_id, person.id, AttributeChanges(custom=properties), context
+    )
     return person

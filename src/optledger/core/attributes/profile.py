@@ -21,6 +21,8 @@ from optledger.core.attributes.values import (
     coerce,
     infer_type,
 )
+from optledger.core.context import RequestContext
+from optledger.core.events import EventType, record_event
 from optledger.storage.repositories import attributes as stored
 from optledger.storage.repositories.attributes import DefinitionRow
 from optledger.storage.sql import Connection
@@ -100,10 +102,24 @@ async def _plan(connection: Connection, company_id: int, changes: AttributeChang
 
 
 async def set_attributes(
-    connection: Connection, company_id: int, person_id: int, changes: AttributeChanges
+    connection: Connection,
+    company_id: int,
+    person_id: int,
+    changes: AttributeChanges,
+    context: RequestContext,
 ) -> None:
-    """Check every value, then upsert and remove the person's attribute values."""
+    """Check every value, then upsert and remove the person's attribute values; custom
+    ones given are recorded as an `attributes_set` event (webhooks listen for it)."""
     plan = await _plan(connection, company_id, changes)
+    if changes.custom:
+        await record_event(
+            connection,
+            company_id,
+            EventType.ATTRIBUTES_SET,
+            context,
+            person_id=person_id,
+            data={"attributes": dict(changes.custom)},
+        )
     await stored.delete_values(connection, company_id, person_id, plan.remove)
     await stored.upsert_values(
         connection,

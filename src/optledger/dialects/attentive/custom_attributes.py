@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import ConfigDict, Field
 
 from optledger.core.user_upsert import set_custom_attributes
-from optledger.dialects.attentive.dependencies import AttributesWriter
+from optledger.dialects.attentive.dependencies import AttributesWriter, attentive_context
 from optledger.dialects.attentive.identity import identity_of
 from optledger.dialects.attentive.wire import ExternalIdentifiersDto, ShortText, WireModel
 from optledger.dialects.auth import DatabaseDep
@@ -45,13 +45,20 @@ class CustomAttributesRequest(WireModel):
     },
 )
 async def set_custom(
-    body: CustomAttributesRequest, principal: AttributesWriter, database: DatabaseDep
+    body: CustomAttributesRequest,
+    request: Request,
+    principal: AttributesWriter,
+    database: DatabaseDep,
 ) -> dict[str, str]:
     """Set custom attributes, creating each new name with the type of its first value."""
     identity = identity_of(body.user.phone, body.user.email, body.user.external_identifiers)
     await database.run(
         lambda connection: set_custom_attributes(
-            connection, principal.company.id, identity, body.properties
+            connection,
+            principal.company.id,
+            identity,
+            body.properties,
+            attentive_context(request, principal),
         )
     )
     return {}

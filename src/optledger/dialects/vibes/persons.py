@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,6 +25,7 @@ from optledger.dialects.vibes.dependencies import (
     ExternalId,
     PersonKey,
     VibesPrincipal,
+    vibes_context,
     vibes_time,
 )
 from optledger.storage.sql import Connection
@@ -122,12 +123,18 @@ def _out(company_key: str, profile: PersonProfile) -> dict[str, Any]:
     },
 )
 async def add(
-    company_key: CompanyKey, body: PersonIn, principal: VibesPrincipal, database: DatabaseDep
+    company_key: CompanyKey,
+    body: PersonIn,
+    request: Request,
+    principal: VibesPrincipal,
+    database: DatabaseDep,
 ) -> JSONResponse:
     """A new person (201), or the one the MDN or external_person_id names, updated (200)."""
     changes = _changes(body)
     profile, created = await database.run(
-        lambda connection: add_person(connection, principal.company.id, changes)
+        lambda connection: add_person(
+            connection, principal.company.id, changes, vibes_context(request, principal)
+        )
     )
     return JSONResponse(_out(company_key, profile), status_code=201 if created else 200)
 
@@ -171,6 +178,7 @@ async def _get(
 
 async def _update(
     database: DatabaseDep,
+    request: Request,
     principal: VibesPrincipal,
     company_key: str,
     body: PersonIn,
@@ -183,7 +191,7 @@ async def _update(
         person = await find_person(
             connection, principal.company.id, person_key=person_key, external_id=external_id
         )
-        return await update_person(connection, person, changes)
+        return await update_person(connection, person, changes, vibes_context(request, principal))
 
     return _out(company_key, await database.run(apply))
 
@@ -204,11 +212,14 @@ async def update_by_external_id(
     company_key: CompanyKey,
     external_person_id: ExternalId,
     body: PersonIn,
+    request: Request,
     principal: VibesPrincipal,
     database: DatabaseDep,
 ) -> dict[str, Any]:
     """Change the person with this external id (409 for an MDN another person holds)."""
-    return await _update(database, principal, company_key, body, external_id=external_person_id)
+    return await _update(
+        database, request, principal, company_key, body, external_id=external_person_id
+    )
 
 
 @router.get("/{person_key}", response_model=PersonOut)
@@ -224,8 +235,9 @@ async def update_by_person_key(
     company_key: CompanyKey,
     person_key: PersonKey,
     body: PersonIn,
+    request: Request,
     principal: VibesPrincipal,
     database: DatabaseDep,
 ) -> dict[str, Any]:
     """Change a person (409 for an MDN another person holds)."""
-    return await _update(database, principal, company_key, body, person_key=person_key)
+    return await _update(database, request, principal, company_key, body, person_key=person_key)

@@ -10,13 +10,40 @@ from typing import Any
 from optledger.observability.metrics import count_consent_events
 from optledger.storage.sql import Connection, Json, Query
 
+_COLUMNS = """company_id, type, person_id, record_id, channel, contact_value, data,
+    credential_id, client_ip, user_agent, created_at, topic"""
+_VALUES = """:company_id, :type, :person_id, :record_id, :channel, :contact_value, :data,
+    :credential_id, :client_ip, :user_agent, :created_at, :topic"""
+# What a written event returns for its webhook deliveries.
+RETURNED_FOR_WEBHOOKS = "RETURNING id, company_id, topic, channel, contact_value, created_at"
+
+
+def fan_out_from(events: str) -> str:
+    """One delivery for each live webhook listening for each of `events` (a relation
+    of events as `RETURNED_FOR_WEBHOOKS` gives them), in the events' transaction."""
+    return f"""INSERT INTO webhook_deliveries (company_id, webhook_id, event_id, name, subscriber,
+        status, attempts, next_attempt_at, created_at)
+    SELECT ev.company_id, t.webhook_id, ev.id, t.name, ev.contact_value, 'pending', 0,
+        ev.created_at, ev.created_at
+    FROM {events} ev
+    JOIN webhook_topics t ON t.company_id = ev.company_id AND t.topic = ev.topic
+        AND (t.channel IS NULL OR t.channel = ev.channel)
+    JOIN webhooks w ON w.id = t.webhook_id AND w.disabled_at IS NULL
+    ON CONFLICT (webhook_id, event_id) DO NOTHING"""
+
+
 INSERT_EVENT = Query(
-    """
-    INSERT INTO events (company_id, type, person_id, record_id, channel, contact_value,
-                        data, credential_id, client_ip, user_agent, created_at)
-    VALUES (:company_id, :type, :person_id, :record_id, :channel, :contact_value,
-            :data, :credential_id, :client_ip, :user_agent, :created_at)
-    """
+    f"INSERT INTO events ({_COLUMNS}) VALUES ({_VALUES}) RETURNING id",
+    # The event and its webhook deliveries in one statement.
+    postgresql=f"""WITH written AS (
+        INSERT INTO events ({_COLUMNS}) VALUES ({_VALUES}) {RETURNED_FOR_WEBHOOKS}
+    ) {fan_out_from("written")}""",
+)
+FAN_OUT_EVENT = Query(
+    fan_out_from(
+        """(SELECT id, company_id, topic, channel, contact_value, created_at
+        FROM events WHERE id = :event_id)"""
+    )
 )
 
 
@@ -35,6 +62,8 @@ class NewEvent:
     credential_id: int | None = None
     client_ip: str | None = None
     user_agent: str | None = None
+    # The consent change it is, when webhooks may listen for it.
+    topic: str | None = None
 
     def params(self) -> dict[str, Any]:
         """The statement parameters of this event."""
@@ -50,12 +79,19 @@ class NewEvent:
             "client_ip": self.client_ip,
             "user_agent": self.user_agent,
             "created_at": self.created_at,
+            "topic": self.topic,
         }
 
 
 async def insert_events(connection: Connection, events: Sequence[NewEvent]) -> None:
-    """Append events, in order (asyncpg pipelines several in one round trip)."""
-    if len(events) == 1:
+    """Append events, in order, each with its webhook deliveries (asyncpg pipelines
+    several in one round trip; on SQLite a statement costs microseconds)."""
+    if connection.is_sqlite:
+        for event in events:
+            event_id = await connection.fetchval(INSERT_EVENT, event.params())
+            if event.topic is not None:
+                await connection.execute(FAN_OUT_EVENT, {"event_id": event_id})
+    elif len(events) == 1:
         await connection.execute(INSERT_EVENT, events[0].params())
     elif events:
         await connection.executemany(INSERT_EVENT, [event.params() for event in events])

@@ -14,7 +14,12 @@ from typing import Any
 
 from optledger.observability.metrics import count_consent_events
 from optledger.storage.database import OUTBOX_CHANNEL
-from optledger.storage.repositories.events import NewEvent, insert_events
+from optledger.storage.repositories.events import (
+    RETURNED_FOR_WEBHOOKS,
+    NewEvent,
+    fan_out_from,
+    insert_events,
+)
 from optledger.storage.repositories.outbox import QueuedMessage, queue_message
 from optledger.storage.repositories.records import NewRecord
 from optledger.storage.sql import Connection, Query
@@ -41,7 +46,7 @@ _CATALOG_CURRENT = """(SELECT version FROM companies WHERE id = :company_id) = :
 _ON_OPEN_CONFLICT = """ON CONFLICT (company_id, list_id, contact_value)
     WHERE status IN ('PENDING', 'ACTIVE') DO NOTHING"""
 _EVENT_COLUMNS = """company_id, type, person_id, record_id, channel, contact_value, data,
-    credential_id, client_ip, user_agent, created_at"""
+    credential_id, client_ip, user_agent, created_at, topic"""
 
 INSERT_RECORD = Query(
     f"""INSERT INTO subscription_records ({_RECORD_COLUMNS})
@@ -58,8 +63,12 @@ OPEN_RECORD_WITH_MESSAGE = Query(
     ), created AS (
         INSERT INTO events ({_EVENT_COLUMNS})
         SELECT :company_id, :e_type, :person_id, record.id, :channel, :contact_value,
-            :e_data::json, :credential_id, :client_ip, :user_agent, :e_created_at::timestamptz
+            :e_data::json, :credential_id, :client_ip, :user_agent, :e_created_at::timestamptz,
+            :e_topic::text
         FROM record
+        {RETURNED_FOR_WEBHOOKS}
+    ), fanned AS (
+        {fan_out_from("created")}
     ), message AS (
         INSERT INTO messages (company_id, person_id, channel, to_address, kind, body, locale,
             idempotency_key, status, attempts, next_attempt_at, created_at)
@@ -70,7 +79,7 @@ OPEN_RECORD_WITH_MESSAGE = Query(
     ), queued AS (
         INSERT INTO events ({_EVENT_COLUMNS})
         SELECT :company_id, 'message_queued', :person_id, NULL, :channel, :contact_value,
-            :q_data::json, :credential_id, :client_ip, :user_agent, :m_created_at
+            :q_data::json, :credential_id, :client_ip, :user_agent, :m_created_at, NULL
         FROM message
     )
     SELECT record.id, (SELECT pg_notify('{OUTBOX_CHANNEL}', '') FROM message) IS NULL
@@ -108,7 +117,12 @@ async def open_record(
             await queue_message(connection, message)
         return int(record_id)
     event = created.params()
-    params.update(e_type=created.type, e_data=event["data"], e_created_at=created.created_at)
+    params.update(
+        e_type=created.type,
+        e_data=event["data"],
+        e_created_at=created.created_at,
+        e_topic=created.topic,
+    )
     if message is None:
         params.update(m_kind=None, m_body=None, m_locale=None, m_key=None, m_created_at=None)
         params["q_data"] = None

@@ -15,7 +15,12 @@ from typing import Any
 
 from optledger.observability.metrics import count_consent_events
 from optledger.storage.database import OUTBOX_CHANNEL
-from optledger.storage.repositories.events import NewEvent, insert_events
+from optledger.storage.repositories.events import (
+    RETURNED_FOR_WEBHOOKS,
+    NewEvent,
+    fan_out_from,
+    insert_events,
+)
 from optledger.storage.repositories.outbox import QueuedMessage, queue_message
 from optledger.storage.sql import Connection, Query
 
@@ -44,16 +49,19 @@ END_WITH_EVENTS_AND_NOTICE = Query(
         FROM candidates c WHERE r.id = c.id AND (SELECT ok FROM still_open)
     ), events AS (
         INSERT INTO events (company_id, type, person_id, record_id, channel, contact_value, data,
-            credential_id, client_ip, user_agent, created_at)
+            credential_id, client_ip, user_agent, created_at, topic)
         SELECT e.company_id, e.type, e.person_id, e.record_id, e.channel, e.contact_value,
-            e.data::json, e.credential_id, e.client_ip, e.user_agent, e.created_at
+            e.data::json, e.credential_id, e.client_ip, e.user_agent, e.created_at, e.topic
         FROM unnest(:e_company_ids::bigint[], :e_types::text[], :e_person_ids::bigint[],
             :e_record_ids::bigint[], :e_channels::text[], :e_contacts::text[], :e_data::text[],
             :e_credential_ids::bigint[], :e_client_ips::text[], :e_user_agents::text[],
-            :e_created_at::timestamptz[])
+            :e_created_at::timestamptz[], :e_topics::text[])
             AS e(company_id, type, person_id, record_id, channel, contact_value, data,
-                 credential_id, client_ip, user_agent, created_at)
+                 credential_id, client_ip, user_agent, created_at, topic)
         WHERE (SELECT ok FROM still_open)
+        {RETURNED_FOR_WEBHOOKS}
+    ), fanned AS (
+        {fan_out_from("events")}
     ), message AS (
         INSERT INTO messages (company_id, person_id, channel, to_address, kind, body, locale,
             idempotency_key, status, attempts, next_attempt_at, created_at)
@@ -89,6 +97,7 @@ def _event_arrays(events: Sequence[NewEvent]) -> dict[str, list[Any]]:
         "e_client_ips": [row["client_ip"] for row in rows],
         "e_user_agents": [row["user_agent"] for row in rows],
         "e_created_at": [row["created_at"] for row in rows],
+        "e_topics": [row["topic"] for row in rows],
     }
 
 

@@ -10,6 +10,7 @@ from optledger.storage.tables.inbound import ConfirmationBlock, InboundMessage
 from optledger.storage.tables.people import Person, PersonIdentifier
 from optledger.storage.tables.privacy import PrivacyKey, PrivacyRequest, Suppression
 from optledger.storage.tables.subscriptions import SignUpUnit, SubscriptionList, SubscriptionRecord
+from optledger.storage.tables.webhooks import Webhook, WebhookDelivery, WebhookTopic
 
 __all__ = [
     "AttributeDefinition",
@@ -31,5 +32,8 @@ __all__ = [
     "SubscriptionList",
     "SubscriptionRecord",
     "Suppression",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookTopic",
     "WorkerHeartbeat",
 ]

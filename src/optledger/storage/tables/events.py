@@ -33,3 +33,5 @@ class Event(Base):
     client_ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(400))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The consent change it is, for webhooks: subscribed, unsubscribed, attributes_set.
+    topic: Mapped[str | None] = mapped_column(String(32))
