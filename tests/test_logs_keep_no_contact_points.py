@@ -14,7 +14,7 @@ from tests.conftest import Tenant
 from tests.helpers import subscribe
 from tests.test_tenant_matrix import PHONE as MATRIX_PHONE
 from tests.test_tenant_matrix import REQUESTS
-from tests.test_vibes_isolation_matrix import VIBES_ROUTES
+from tests.test_vibes_isolation_matrix import VIBES_ROUTES, vibes_url
 from tests.test_vibes_subscriptions import vibes_headers
 
 PHONE = "+19148440131"
@@ -95,15 +95,7 @@ async def test_no_route_logs_a_contact_point_or_a_secret(
             for sent in (body, {"user": {"phone": PHONE, "email": email}, "x": [email]}):
                 await app_client.request(method, url, json=sent, headers=headers)
         for method, path in VIBES_ROUTES:
-            url = (
-                path.replace("{company_key}", tenant.key)
-                .replace("{subscription_list_id}", "1")
-                .replace("{campaign_id}", tenant.unit_id("MARKETING"))
-                .replace("{person_key}", "nobody")
-                .replace("{external_person_id}", email)
-                .replace("{", "")
-                .replace("}", "")
-            )
+            url = vibes_url(path, tenant, person_key="nobody", external_person_id=email)
             body = {"mobile_phone": {"mdn": PHONE}, "email": email}
             await app_client.request(method, url, json=body, headers=vibes_headers(tenant))
             await app_client.get(url, params={"mdn": PHONE}, headers=vibes_headers(tenant))

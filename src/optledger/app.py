@@ -21,7 +21,12 @@ from optledger.delivery.transports.configured import configured_transports
 from optledger.delivery.worker import DeliveryPolicy, run_workers
 from optledger.dialects.attentive.eligibility_lane import ELIGIBILITY_LANE
 from optledger.dialects.attentive.routes import DIALECT as ATTENTIVE
-from optledger.dialects.errors import STATUS_BY_KIND, error_response, include_dialect
+from optledger.dialects.errors import (
+    STATUS_BY_KIND,
+    error_response,
+    include_dialect,
+    unavailable_response,
+)
 from optledger.dialects.idempotency import IdempotencyKeys
 from optledger.dialects.inbound.routes import DIALECT as INBOUND
 from optledger.dialects.lanes import Lanes
@@ -44,11 +49,7 @@ from optledger.storage.readiness import readiness_problem
 
 log = logging.getLogger(__name__)
 
-# Each lane answers for one route, whose template names its requests in metrics and logs.
-LANES = (
-    (ELIGIBILITY_LANE, "/v1/subscriptions"),
-    (SUBSCRIPTIONS_LANE, "/companies/{company_key}/mobiledb/persons/{person_key}/subscriptions"),
-)
+LANES = (ELIGIBILITY_LANE, SUBSCRIPTIONS_LANE)
 
 
 def _describe_validation(exc: RequestValidationError) -> str:
@@ -83,11 +84,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DatabaseUnavailable)
     async def database_down(request: Request, exc: DatabaseUnavailable) -> Response:
-        response = error_response(
-            request.scope, 503, "UNAVAILABLE", "the database is unreachable; retry later"
-        )
-        response.headers["Retry-After"] = "5"
-        return response
+        return unavailable_response(request.scope)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
@@ -150,10 +147,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         max_bytes=settings.max_body_bytes,
         read_timeout=settings.body_read_timeout_seconds,
     )
-    app.add_middleware(Lanes, routes=[lane for lane, _ in LANES])
+    app.add_middleware(Lanes, routes=LANES)
     app.add_middleware(RateLimitHeaders)
     # Outside the lanes, so that requests they answer are counted and logged too.
-    app.add_middleware(ObserveRequests, lanes=[(lane.matches, path) for lane, path in LANES])
+    app.add_middleware(ObserveRequests, lanes=LANES)
     app.add_middleware(RequestIds)
 
     @app.get("/healthz", include_in_schema=False)

@@ -11,7 +11,6 @@ import hashlib
 import time
 
 from optledger.auth.credentials import CredentialKind, Principal
-from optledger.observability.request_log import note_company
 
 MAX_ENTRIES = 10_000
 
@@ -33,13 +32,10 @@ class PrincipalCache:
         entry = self._entries.get(self._key(kind, lookup_id, secret))
         if entry is None or entry[0] < time.monotonic():
             return None
-        # Every authenticated request passes here or through `put`, lanes included.
-        note_company(entry[1].company.key)
         return entry[1]
 
     def put(self, kind: CredentialKind, lookup_id: str, secret: str, principal: Principal) -> None:
         """Remember a principal that just authenticated."""
-        note_company(principal.company.key)
         if self.ttl_seconds <= 0:
             return
         if len(self._entries) >= MAX_ENTRIES:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -47,19 +47,22 @@ async def _principal(
     return principal
 
 
-def bearer_principal(
-    kind: CredentialKind, scope: str | None = None
-) -> Callable[[Request, Database], Awaitable[Principal]]:
-    """A dependency: the principal of a bearer credential of `kind` holding `scope`."""
+@dataclass(frozen=True)
+class BearerPrincipal:
+    """A dependency: the principal of a bearer credential of `kind` holding `scope`.
 
-    async def dependency(request: Request, database: DatabaseDep) -> Principal:
+    It says what it authenticates, so the OpenAPI document can state it.
+    """
+
+    kind: CredentialKind
+    scope: str | None = None
+
+    async def __call__(self, request: Request, database: DatabaseDep) -> Principal:
         lookup, secret = split_token(_bearer_token(request))
-        principal = await _principal(request, database, kind, lookup, secret)
-        if scope is not None and scope not in principal.scopes:
-            raise Forbidden(f"this API key lacks the {scope} scope")
+        principal = await _principal(request, database, self.kind, lookup, secret)
+        if self.scope is not None and self.scope not in principal.scopes:
+            raise Forbidden(f"this API key lacks the {self.scope} scope")
         return principal
-
-    return dependency
 
 
 async def basic_principal(request: Request, database: DatabaseDep) -> Principal:

@@ -72,3 +72,10 @@ def error_response(scope: Scope, status: int, code: str, message: str) -> Respon
     path = scope["path"]
     renderer = next((shape for prefix, shape in shapes if path.startswith(prefix)), None)
     return (renderer or attentive_error)(status, code, message)
+
+
+def unavailable_response(scope: Scope) -> Response:
+    """503 while the database is unreachable, in the request's dialect shape."""
+    response = error_response(scope, 503, "UNAVAILABLE", "the database is unreachable; retry later")
+    response.headers["Retry-After"] = "5"
+    return response

@@ -17,7 +17,7 @@ from datetime import timedelta
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from optledger.dialects.errors import error_response
+from optledger.dialects.errors import error_response, unavailable_response
 from optledger.storage.database import Database, DatabaseUnavailable
 from optledger.storage.repositories.idempotency import (
     ANSWER_LIFETIME,
@@ -54,11 +54,14 @@ class IdempotencyKeys:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = dict(scope.get("headers", ())) if scope["type"] == "http" else {}
+        if scope["type"] != "http" or scope["method"] not in METHODS:
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
         key = headers.get(HEADER)
         # Keys are per credential: a request without one is refused by its route
         # anyway (or, on the Twilio route, deduplicated by the provider's id).
-        if key is None or scope["method"] not in METHODS or b"authorization" not in headers:
+        if key is None or b"authorization" not in headers:
             await self.app(scope, receive, send)
             return
         if (
@@ -81,11 +84,7 @@ class IdempotencyKeys:
         try:
             await self._answer(scope, send, database, caller, key.decode(), request_hash, body)
         except DatabaseUnavailable:
-            response = error_response(
-                scope, 503, "UNAVAILABLE", "the database is unreachable; retry later"
-            )
-            response.headers["Retry-After"] = "5"
-            await response(scope, receive, send)
+            await unavailable_response(scope)(scope, receive, send)
 
     async def _answer(
         self,

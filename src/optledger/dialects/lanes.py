@@ -43,10 +43,12 @@ Lane = Callable[[LaneRequest], Awaitable[Response | None]]
 
 @dataclass(frozen=True)
 class LaneRoute:
-    """A GET path a lane may answer, and the lane."""
+    """A GET path a lane may answer, the lane, and the template of the route it
+    answers for (which names its requests in metrics and logs)."""
 
     matches: Callable[[str], bool]
     lane: Lane
+    template: str
 
 
 class Lanes:

@@ -12,7 +12,6 @@ reasons every operation shares, and its dialect's error schema is added here.
 from __future__ import annotations
 
 import copy
-import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import models_json_schema
 
 from optledger.auth.credentials import CredentialKind
-from optledger.dialects.auth import basic_principal
+from optledger.dialects.auth import BearerPrincipal, basic_principal
 from optledger.dialects.errors import ErrorRenderer, attentive_error
 from optledger.dialects.idempotency import MAX_KEY_LENGTH
 from optledger.dialects.routing import leaf_routes
@@ -224,16 +223,13 @@ def _error_schemas() -> dict[str, Json]:
 
 def _credential(dependant: Dependant) -> Credential | None:
     """The credential a route's dependencies authenticate, as `dialects.auth` makes them:
-    `basic_principal`, or a `bearer_principal(kind, scope)` closure."""
+    `basic_principal`, or a `BearerPrincipal(kind, scope)`."""
     for dependency in dependant.dependencies:
         call: Callable[..., Any] | None = dependency.call
         if call is basic_principal:
             return Credential(SCHEME_OF_KIND[CredentialKind.BASIC], None)
-        if inspect.isfunction(call):
-            bound = inspect.getclosurevars(call).nonlocals
-            kind = bound.get("kind")
-            if isinstance(kind, CredentialKind):
-                return Credential(SCHEME_OF_KIND[kind], bound.get("scope"))
+        if isinstance(call, BearerPrincipal):
+            return Credential(SCHEME_OF_KIND[call.kind], call.scope)
         found = _credential(dependency)
         if found is not None:
             return found

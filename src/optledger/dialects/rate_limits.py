@@ -9,18 +9,23 @@ from __future__ import annotations
 
 import math
 
+from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from optledger.auth.credentials import Principal
 from optledger.auth.rate_limits import RateDecision, RateLimiter
 from optledger.core.errors import RateLimited
+from optledger.observability.request_log import note_company
 
 # Where the decision waits in the ASGI scope for the response to leave.
 DECISION = "optledger.rate_limit"
 
 
 def admit(scope: Scope, principal: Principal) -> None:
-    """Count the request against its credential's limit; `RateLimited` over it."""
+    """Admit an authenticated request (the FastAPI dependencies and the lanes both
+    pass here): name its company for its log line, and count it against its
+    credential's limit; `RateLimited` over it."""
+    note_company(principal.company.key)
     state = scope["app"].state
     limiter: RateLimiter = state.rate_limiter
     per_second = principal.rate_limit or state.settings.default_rate_limit
@@ -47,13 +52,11 @@ class RateLimitHeaders:
         async def send_with_limits(message: Message) -> None:
             decision: RateDecision | None = scope.get(DECISION)
             if message["type"] == "http.response.start" and decision is not None:
-                headers = list(message.get("headers", []))
-                headers.append((b"x-ratelimit-limit", b"%d" % decision.limit))
-                headers.append((b"x-ratelimit-remaining", b"%d" % decision.remaining))
+                headers = MutableHeaders(scope=message)
+                headers["x-ratelimit-limit"] = str(decision.limit)
+                headers["x-ratelimit-remaining"] = str(decision.remaining)
                 if message["status"] == 429:
-                    retry = math.ceil(decision.retry_after)
-                    headers.append((b"retry-after", b"%d" % max(retry, 1)))
-                message = {**message, "headers": headers}
+                    headers["retry-after"] = str(max(math.ceil(decision.retry_after), 1))
             await send(message)
 
         await self.app(scope, receive, send_with_limits)

@@ -10,11 +10,12 @@ from __future__ import annotations
 import contextvars
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from optledger.dialects.lanes import LaneRoute
 from optledger.dialects.request_ids import current_request_id
 from optledger.observability.metrics import observe_request
 
@@ -42,11 +43,7 @@ def note_company(company_key: str) -> None:
         facts.company_key = company_key
 
 
-# A lane's path test, and the template of the route the lane answers for.
-LaneTemplate = tuple[Callable[[str], bool], str]
-
-
-def route_template(scope: Scope, lanes: Sequence[LaneTemplate] = ()) -> str:
+def route_template(scope: Scope, lanes: Sequence[LaneRoute] = ()) -> str:
     """The template of the route that answered this request, or "unmatched"."""
     route = scope.get("route")
     path = getattr(route, "path", None)
@@ -54,13 +51,13 @@ def route_template(scope: Scope, lanes: Sequence[LaneTemplate] = ()) -> str:
         return path
     # Lanes answer before routing; each stands in for one route (a path the lane
     # stepped aside from would have been routed).
-    return next((template for matches, template in lanes if matches(scope["path"])), UNMATCHED)
+    return next((lane.template for lane in lanes if lane.matches(scope["path"])), UNMATCHED)
 
 
 class ObserveRequests:
     """ASGI middleware: counts and times each request and writes its log line."""
 
-    def __init__(self, app: ASGIApp, lanes: Sequence[LaneTemplate] = ()) -> None:
+    def __init__(self, app: ASGIApp, lanes: Sequence[LaneRoute] = ()) -> None:
         self.app = app
         self.lanes = lanes
 

@@ -13,13 +13,13 @@ from fastapi import Depends, Request
 from optledger.auth.credentials import CredentialKind, Principal
 from optledger.auth.scopes import Scope
 from optledger.core.context import RequestContext
-from optledger.dialects.auth import bearer_principal, request_context
+from optledger.dialects.auth import BearerPrincipal, request_context
 
 SOURCE = "attentive"
 
 
 def _holding(scope: str | None) -> object:
-    return Depends(bearer_principal(CredentialKind.API_KEY, scope))
+    return Depends(BearerPrincipal(CredentialKind.API_KEY, scope))
 
 
 AnyApiKey = Annotated[Principal, _holding(None)]

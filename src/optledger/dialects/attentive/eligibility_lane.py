@@ -43,4 +43,6 @@ async def eligibility_lane(request: LaneRequest) -> Response | None:
     return await eligibility_answer(request.database, principal.company.id, phone, email)
 
 
-ELIGIBILITY_LANE = LaneRoute(matches=lambda path: path == PATH, lane=eligibility_lane)
+ELIGIBILITY_LANE = LaneRoute(
+    matches=lambda path: path == PATH, lane=eligibility_lane, template=PATH
+)

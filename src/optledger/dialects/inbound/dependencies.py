@@ -15,7 +15,7 @@ from optledger.auth.credentials import CredentialKind, Principal
 from optledger.auth.scopes import Scope
 from optledger.core.context import RequestContext
 from optledger.core.errors import Forbidden
-from optledger.dialects.auth import bearer_principal, request_context
+from optledger.dialects.auth import BearerPrincipal, request_context
 
 SOURCE = "keyword"
 
@@ -25,7 +25,7 @@ CompanyKey = Annotated[str, Path(max_length=63)]
 async def company_inbound_writer(
     company_key: CompanyKey,
     principal: Annotated[
-        Principal, Depends(bearer_principal(CredentialKind.API_KEY, Scope.INBOUND_WRITE))
+        Principal, Depends(BearerPrincipal(CredentialKind.API_KEY, Scope.INBOUND_WRITE))
     ],
 ) -> Principal:
     """An `inbound:write` key of the company in the path."""

@@ -12,11 +12,11 @@ from fastapi import Depends, Request
 
 from optledger.auth.credentials import CredentialKind, Principal
 from optledger.core.context import RequestContext
-from optledger.dialects.auth import bearer_principal, request_context
+from optledger.dialects.auth import BearerPrincipal, request_context
 
 SOURCE = "legacy"
 
-LegacyPrincipal = Annotated[Principal, Depends(bearer_principal(CredentialKind.LEGACY_TOKEN))]
+LegacyPrincipal = Annotated[Principal, Depends(BearerPrincipal(CredentialKind.LEGACY_TOKEN))]
 
 
 def legacy_context(request: Request, principal: Principal) -> RequestContext:

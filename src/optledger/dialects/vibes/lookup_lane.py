@@ -47,5 +47,7 @@ async def subscriptions_lane(request: LaneRequest) -> Response | None:
 
 
 SUBSCRIPTIONS_LANE = LaneRoute(
-    matches=lambda path: bool(_PATH.match(path)), lane=subscriptions_lane
+    matches=lambda path: bool(_PATH.match(path)),
+    lane=subscriptions_lane,
+    template=f"{PREFIX}/{{company_key}}/mobiledb/persons/{{person_key}}/subscriptions",
 )
