@@ -8,7 +8,7 @@ import httpx
 
 from optledger.core.consent import Channel, SubscriptionType
 from optledger.core.sign_up_units import Locale, UnitSpec, create_sign_up_unit
-from optledger.delivery.worker import DeliveryPolicy, expire_prompts
+from optledger.delivery.jobs import expire_prompts
 from tests.conftest import Outbox, Tenant
 from tests.helpers import eligibility, records, statuses, subscribe, text_in
 from tests.sink import HttpSink, SmtpSink
@@ -93,11 +93,11 @@ async def test_unanswered_prompt_expires(
 ) -> None:
     phone = "+19148440003"
     await subscribe(client, phone)
-    await expire_prompts(tenant.database, DeliveryPolicy(confirmation_ttl=timedelta(hours=1)))
+    await expire_prompts(tenant.database, timedelta(hours=1))
     [record] = await records(tenant.database, tenant.company_id, phone)
     assert record.status == "PENDING"  # not old enough yet
 
-    await expire_prompts(tenant.database, DeliveryPolicy(confirmation_ttl=timedelta(0)))
+    await expire_prompts(tenant.database, timedelta(0))
     [record] = await records(tenant.database, tenant.company_id, phone)
     assert record.status == "EXPIRED"
     # A late Y finds no prompt: it is kept and ignored (no record was ever ended by STOP).

@@ -8,7 +8,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from optledger.delivery import worker
+from optledger.delivery import jobs
 from optledger.storage.repositories.idempotency import ANSWER_LIFETIME
 from optledger.storage.types import utcnow
 from tests.conftest import Tenant
@@ -107,8 +107,8 @@ async def test_answers_past_their_lifetime_are_forgotten_by_the_worker(
     await client.post("/v1/subscriptions", json=subscribe_body(PHONE), headers=keyed("old"))
     # A day from now, the worker's sweep forgets the answer: the key is free again.
     later = utcnow() + ANSWER_LIFETIME + timedelta(minutes=1)
-    monkeypatch.setattr(worker, "utcnow", lambda: later)
-    assert await worker.forget_idempotent_answers(tenant.database) >= 1
+    monkeypatch.setattr(jobs, "utcnow", lambda: later)
+    assert await jobs.forget_idempotent_answers(tenant.database) >= 1
     other = await client.post(
         "/v1/subscriptions", json=subscribe_body("+19148440165"), headers=keyed("old")
     )

@@ -114,7 +114,8 @@ async def test_deliveries_are_counted_by_result(
     await outbox.deliver()
     after = await scrape(app_client)
     for result in ("sent", "retried", "dead"):
-        assert sample(after, name, result=result) - sample(before, name, result=result) == 1
+        labels = {"kind": "messages", "result": result}
+        assert sample(after, name, **labels) - sample(before, name, **labels) == 1
 
 
 @asynccontextmanager

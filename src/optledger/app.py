@@ -18,7 +18,7 @@ from optledger.auth.cache import PrincipalCache
 from optledger.auth.rate_limits import RateLimiter
 from optledger.core.errors import OptledgerError
 from optledger.delivery.transports.configured import configured_transports
-from optledger.delivery.worker import DeliveryPolicy, run_workers
+from optledger.delivery.worker import DeliveryPolicy, configured_webhooks, run_workers
 from optledger.dialects.attentive.eligibility_lane import ELIGIBILITY_LANE
 from optledger.dialects.attentive.routes import DIALECT as ATTENTIVE
 from optledger.dialects.errors import (
@@ -123,7 +123,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             if settings.worker_in_process:
                 transports = await stack.enter_async_context(configured_transports(settings))
                 policy = DeliveryPolicy.from_settings(settings)
-                background = asyncio.create_task(run_workers(db, transports, stop, policy))
+                webhooks = await stack.enter_async_context(configured_webhooks(settings))
+                background = asyncio.create_task(
+                    run_workers(db, transports, stop, policy, webhooks=webhooks)
+                )
             try:
                 yield
             finally:

@@ -24,7 +24,7 @@ from optledger.core.errors import OptledgerError
 from optledger.core.message_log import messages_to
 from optledger.core.templates import MessageKind, set_company_template
 from optledger.delivery.transports.configured import configured_transports
-from optledger.delivery.worker import DeliveryPolicy, run_workers
+from optledger.delivery.worker import DeliveryPolicy, configured_webhooks, run_workers
 from optledger.dialects.inbound.twilio import AUTH_TOKEN_SETTING
 from optledger.observability.logs import LogFormat, configure_logging, logging_config
 from optledger.observability.metrics import multiprocess_metrics
@@ -206,9 +206,12 @@ def worker(
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
         try:
-            async with configured_transports(settings) as transports:
+            async with (
+                configured_transports(settings) as transports,
+                configured_webhooks(settings) as webhooks,
+            ):
                 policy = DeliveryPolicy.from_settings(settings)
-                await run_workers(database, transports, stop, policy, concurrency)
+                await run_workers(database, transports, stop, policy, concurrency, webhooks)
         finally:
             await database.dispose()
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ONE_MIB = 1024 * 1024
 
@@ -77,6 +78,19 @@ class Settings(BaseSettings):
     sms_webhook_url: str | None = None
     email_webhook_url: str | None = None
     webhook_timeout_seconds: float = 10
+    # Webhooks and callbacks registered by companies.
+    allow_http_webhooks: bool = Field(
+        default=False,
+        description="Accept http:// webhook URLs to loopback hosts (tests, local development).",
+    )
+    webhook_allowed_networks: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated CIDRs that webhooks may reach although they are "
+        "private or reserved.",
+    )
+    webhook_retry_hours: float = Field(
+        default=72, gt=0, description="How long a webhook delivery is retried before it is dead."
+    )
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
     twilio_from_number: str | None = None
@@ -92,6 +106,17 @@ class Settings(BaseSettings):
         description="The URL this server is reached at, when a proxy changes it "
         "(Twilio signs the URL it posted to).",
     )
+
+    @field_validator("webhook_allowed_networks", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        """CIDRs from a comma-separated variable; each must parse."""
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            for network in value:
+                ipaddress.ip_network(str(network), strict=False)
+        return value
 
     @model_validator(mode="after")
     def _transports_are_complete(self) -> Settings:

@@ -30,6 +30,9 @@ class EventType(StrEnum):
     MESSAGE_DEAD = "message_dead"
     INBOUND_RECEIVED = "inbound_received"
     ATTRIBUTES_SET = "attributes_set"
+    PERSON_ADDED = "person_added"
+    # A test event a company asked to be sent to one of its callbacks.
+    CALLBACK_TEST = "callback_test"
 
 
 class ConsentTopic(StrEnum):
@@ -38,6 +41,7 @@ class ConsentTopic(StrEnum):
     SUBSCRIBED = "subscribed"
     UNSUBSCRIBED = "unsubscribed"
     ATTRIBUTES_SET = "attributes_set"
+    PERSON_ADDED = "person_added"
 
 
 def topic_of(event_type: EventType, data: dict[str, Any]) -> ConsentTopic | None:
@@ -52,6 +56,7 @@ _TOPICS = {
     EventType.SUBSCRIPTION_CONFIRMED: ConsentTopic.SUBSCRIBED,
     EventType.SUBSCRIPTION_ENDED: ConsentTopic.UNSUBSCRIBED,
     EventType.ATTRIBUTES_SET: ConsentTopic.ATTRIBUTES_SET,
+    EventType.PERSON_ADDED: ConsentTopic.PERSON_ADDED,
 }
 
 

@@ -1,53 +1,42 @@
-"""The outbox worker: claims due messages, sends them, records the outcome.
+"""The worker: delivers messages and webhooks through the engine, and sweeps.
 
-At least once: a message is claimed with a lease, sent, then marked. A worker that
-dies between sending and marking leaves the claim to lapse; another worker sends
-the message again with the same idempotency key. On PostgreSQL, claims take rows
-with `FOR UPDATE SKIP LOCKED`, so any number of workers share the outbox; on SQLite
-the single write lock serialises claims.
+Messages and webhook deliveries are two kinds of job (`delivery.messages`,
+`delivery.webhooks`) on one engine (`delivery.engine`): each has its own loop, so
+a slow webhook receiver never delays a confirmation text.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import random
 import time
-from collections import Counter
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
-from optledger.core.context import RequestContext
-from optledger.core.events import EventType, new_event, record_events
-from optledger.core.subscriptions.confirmations import expire_pending
-from optledger.delivery.transports.base import Outgoing, SendResult, Transport, TransportError
+import httpx
+
+from optledger.core.webhooks.destinations import DestinationRules
+from optledger.delivery.engine import EnginePolicy, deliver_batch, pump
+from optledger.delivery.jobs import sweep
+from optledger.delivery.messages import MessageJobs
+from optledger.delivery.transports.base import Transport
+from optledger.delivery.webhooks import WebhookJobs
 from optledger.observability.heartbeats import keep_heartbeat
-from optledger.observability.metrics import count_deliveries
 from optledger.settings import Settings
 from optledger.storage.database import Database
 from optledger.storage.outbox import outbox_notifications
-from optledger.storage.repositories import deliveries
-from optledger.storage.repositories.idempotency import ANSWER_LIFETIME, purge_expired_answers
-from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
-WORKER_CONTEXT = RequestContext(source="worker")
-
 
 @dataclass(frozen=True)
-class DeliveryPolicy:
-    """How a worker claims, retries and gives up."""
+class DeliveryPolicy(EnginePolicy):
+    """How a worker claims, retries and gives up, and how often it sweeps."""
 
-    batch_size: int = 100
-    lease: timedelta = timedelta(seconds=60)
     max_attempts: int = 8
-    backoff_base_seconds: float = 2
-    max_backoff_seconds: float = 3600
-    poll_seconds: float = 0.2
-    max_in_flight: int = 32
     confirmation_ttl: timedelta = timedelta(hours=72)
     sweep_every_seconds: float = 60
 
@@ -62,100 +51,6 @@ class DeliveryPolicy:
             confirmation_ttl=timedelta(hours=settings.confirmation_ttl_hours),
         )
 
-    def backoff(self, attempts: int) -> timedelta:
-        """Exponential, capped, with jitter so that failed batches spread out."""
-        seconds = min(self.backoff_base_seconds * 2 ** (attempts - 1), self.max_backoff_seconds)
-        return timedelta(seconds=seconds * random.uniform(0.8, 1.2))
-
-
-async def _claim(connection: Connection, policy: DeliveryPolicy) -> list[Outgoing]:
-    """Lease up to a batch of due messages; the attempt is counted when it is claimed,
-    so a message that kills its worker still reaches the dead letter."""
-    now = utcnow()
-    claimed = await deliveries.claim_due_messages(
-        connection, now, now + policy.lease, policy.batch_size
-    )
-    return [
-        Outgoing(
-            id=message.id,
-            idempotency_key=message.idempotency_key,
-            channel=message.channel,
-            to=message.to_address,
-            body=message.body,
-            kind=message.kind,
-            company_key=message.company_key,
-            locale=message.locale,
-        )
-        for message in claimed
-    ]
-
-
-Outcome = SendResult | TransportError
-
-
-async def _send(transports: Mapping[str, Transport], message: Outgoing) -> Outcome:
-    try:
-        return await transports[message.channel].send(message)
-    except TransportError as exc:
-        return exc
-    except Exception as exc:  # a transport bug must not lose the other outcomes
-        log.exception("transport failed on message %d", message.id)
-        return TransportError(f"unexpected {exc!r}")
-
-
-async def _record(
-    connection: Connection,
-    outcomes: dict[int, Outcome],
-    unsent: list[int],
-    policy: DeliveryPolicy,
-) -> Counter[str]:
-    """Mark each outcome and release the `unsent`; returns how many were sent, retried
-    and dead."""
-    await deliveries.release_claims(connection, unsent)
-    now = utcnow()
-    sent: list[tuple[int, str | None]] = []
-    events = []
-    results: Counter[str] = Counter()
-    # Those no longer queued were finished by another worker after our lease ran out.
-    for message in await deliveries.queued_among(connection, outcomes):
-        outcome = outcomes[message.id]
-        if isinstance(outcome, SendResult):
-            sent.append((message.id, outcome.provider_id))
-            event = EventType.MESSAGE_SENT
-        else:
-            error = str(outcome)[:2000]
-            if outcome.retryable and message.attempts < policy.max_attempts:
-                next_attempt = now + policy.backoff(message.attempts)
-                await deliveries.mark_retry(connection, message.id, error, next_attempt)
-                results["retried"] += 1
-                continue
-            await deliveries.mark_dead(connection, message.id, error)
-            results["dead"] += 1
-            event = EventType.MESSAGE_DEAD
-            log.warning(
-                "message %d is dead after %d attempts: %s", message.id, message.attempts, outcome
-            )
-        events.append(
-            new_event(
-                message.company_id,
-                event,
-                WORKER_CONTEXT,
-                person_id=message.person_id,
-                channel=message.channel,
-                contact_value=message.to_address,
-                data={
-                    "message_id": message.id,
-                    "kind": message.kind,
-                    "idempotency_key": message.idempotency_key,
-                    "attempts": message.attempts,
-                },
-            )
-        )
-    await deliveries.mark_sent(connection, sent, now)
-    await record_events(connection, events)
-    results["sent"] = len(sent)
-    return results
-
 
 async def deliver_due(
     database: Database,
@@ -169,88 +64,35 @@ async def deliver_due(
     to the outbox untried, for another worker to claim at once.
     """
     policy = policy or DeliveryPolicy()
-    claimed = await database.run(lambda connection: _claim(connection, policy))
-    if not claimed:
-        return 0
-    # Messages to one recipient go out one after another, in the order they were
-    # queued (a prompt before its welcome); different recipients go out in parallel.
-    by_recipient: dict[tuple[str, str], list[Outgoing]] = {}
-    for message in claimed:
-        by_recipient.setdefault((message.channel, message.to), []).append(message)
-    limit = asyncio.Semaphore(policy.max_in_flight)
-    outcomes: dict[int, Outcome] = {}
-
-    async def send_in_order(messages: list[Outgoing]) -> None:
-        async with limit:
-            for message in messages:
-                if stop is not None and stop.is_set():
-                    return
-                outcomes[message.id] = await _send(transports, message)
-
-    await asyncio.gather(*(send_in_order(group) for group in by_recipient.values()))
-    # Counted once committed: a replayed transaction would count twice.
-    unsent = [message.id for message in claimed if message.id not in outcomes]
-    results = await database.run(lambda connection: _record(connection, outcomes, unsent, policy))
-    for result, count in results.items():
-        count_deliveries(result, count)
-    return len(claimed)
+    return await deliver_batch(database, MessageJobs(transports, policy.max_attempts), policy, stop)
 
 
-async def expire_prompts(database: Database, policy: DeliveryPolicy) -> int:
-    """Expire every confirmation prompt older than the policy's time to live."""
-    cutoff = utcnow() - policy.confirmation_ttl
-    total = 0
-    while expired := await database.run(lambda connection: expire_pending(connection, cutoff)):
-        total += expired
-    return total
+@asynccontextmanager
+async def configured_webhooks(settings: Settings) -> AsyncIterator[WebhookJobs]:
+    """Webhook delivery as the settings configure it, with its own connection pool."""
+    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
+    async with httpx.AsyncClient(
+        timeout=settings.webhook_timeout_seconds, limits=limits, follow_redirects=False
+    ) as client:
+        yield WebhookJobs(
+            client,
+            DestinationRules.of(settings.allow_http_webhooks, settings.webhook_allowed_networks),
+            retry_window=timedelta(hours=settings.webhook_retry_hours),
+        )
 
 
-async def forget_idempotent_answers(database: Database) -> int:
-    """Delete answers kept for idempotency keys past their lifetime."""
-    cutoff = utcnow() - ANSWER_LIFETIME
-    return await database.run(lambda connection: purge_expired_answers(connection, cutoff))
-
-
-async def run_worker(
-    database: Database,
-    transports: Mapping[str, Transport],
-    stop: asyncio.Event,
-    policy: DeliveryPolicy | None = None,
-    *,
-    sweeps: bool = True,
+async def _sweep_now_and_then(
+    database: Database, stop: asyncio.Event, policy: DeliveryPolicy
 ) -> None:
-    """Deliver until `stop` is set, sleeping while the outbox is empty.
-
-    With `sweeps`, unanswered prompts are also expired now and then.
-    """
-    policy = policy or DeliveryPolicy()
-    next_sweep = time.monotonic()
     while not stop.is_set():
-        delivered = 0
+        started = time.monotonic()
         try:
-            if sweeps and time.monotonic() >= next_sweep:
-                next_sweep = time.monotonic() + policy.sweep_every_seconds
-                await expire_prompts(database, policy)
-                await forget_idempotent_answers(database)
-            delivered = await deliver_due(database, transports, policy, stop)
+            await sweep(database, policy.confirmation_ttl)
         except Exception:
-            log.exception("outbox delivery failed; retrying")
-        if not delivered:
-            await _idle(database, stop, policy.poll_seconds)
-
-
-async def _idle(database: Database, stop: asyncio.Event, seconds: float) -> None:
-    """Wait for new messages, `stop`, or `seconds`, whichever comes first."""
-    waiters = [
-        asyncio.ensure_future(stop.wait()),
-        asyncio.ensure_future(database.outbox_written.wait()),
-    ]
-    try:
-        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()
-    database.outbox_written.clear()
+            log.exception("sweep failed; retrying")
+        remaining = policy.sweep_every_seconds - (time.monotonic() - started)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=max(remaining, 0.01))
 
 
 async def run_workers(
@@ -259,17 +101,20 @@ async def run_workers(
     stop: asyncio.Event,
     policy: DeliveryPolicy,
     concurrency: int = 1,
+    webhooks: WebhookJobs | None = None,
 ) -> None:
-    """`concurrency` delivery loops in this process; one of them sweeps expiries.
+    """Deliver until `stop`: `concurrency` message loops, one webhook loop, one sweeper.
 
-    On PostgreSQL they also listen for other processes' commits of new messages.
+    On PostgreSQL they also listen for other processes' commits of new work.
     The process keeps a heartbeat meanwhile, so that servers know someone delivers.
     """
+    messages = MessageJobs(transports, policy.max_attempts)
+    loops = [
+        pump(database, messages, policy, stop, database.outbox_written) for _ in range(concurrency)
+    ]
+    if webhooks is not None:
+        loops.append(pump(database, webhooks, policy, stop, database.webhooks_written))
     async with outbox_notifications(database):
         await asyncio.gather(
-            keep_heartbeat(database, stop),
-            *(
-                run_worker(database, transports, stop, policy, sweeps=index == 0)
-                for index in range(concurrency)
-            ),
+            keep_heartbeat(database, stop), _sweep_now_and_then(database, stop, policy), *loops
         )

@@ -31,8 +31,9 @@ HTTP_LATENCY = Histogram(
 )
 DELIVERIES = Counter(
     "optledger_deliveries",
-    "Outbox delivery attempts by result: sent, retried (will be tried again) or dead.",
-    ["result"],
+    "Delivery attempts by kind (messages, webhooks) and result: sent, retried (will be "
+    "tried again), dead, or skipped (outside a callback's list or window).",
+    ["kind", "result"],
 )
 CONSENT_EVENTS = Counter(
     "optledger_consent_events",
@@ -52,10 +53,10 @@ def observe_request(route: str, method: str, status: int, seconds: float) -> Non
     HTTP_LATENCY.labels(route, method).observe(seconds)
 
 
-def count_deliveries(result: str, count: int) -> None:
-    """Count `count` delivery attempts that ended in `result`."""
+def count_deliveries(kind: str, result: str, count: int) -> None:
+    """Count `count` delivery attempts of `kind` that ended in `result`."""
     if count:
-        DELIVERIES.labels(result).inc(count)
+        DELIVERIES.labels(kind, result).inc(count)
 
 
 def count_consent_events(kinds: Iterable[str]) -> None:

@@ -28,6 +28,8 @@ T = TypeVar("T")
 
 # Commits that queued messages NOTIFY this channel (see `storage.repositories.outbox`).
 OUTBOX_CHANNEL = "optledger_outbox"
+# Commits that queued webhook deliveries NOTIFY this one (a trigger, migration 0009).
+WEBHOOKS_CHANNEL = "optledger_webhooks"
 
 # How often a unit of work is replayed when it lost a race (a unique constraint hit
 # by a concurrent insert, a serialization failure, a busy SQLite file) or its
@@ -161,6 +163,8 @@ class Database:
         self.pool_size = pool_size
         # Set after a commit that queued messages: wakes in-process outbox workers.
         self.outbox_written = asyncio.Event()
+        # The same for webhook deliveries.
+        self.webhooks_written = asyncio.Event()
         parsed = make_url(url)
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         self._sqlite: _SqliteStore | None = None
@@ -206,7 +210,7 @@ class Database:
             async with store.lock:
                 writer = store.writer()
                 writer.scope = self.url
-                writer.outbox_written = False
+                writer.outbox_written = writer.webhooks_written = False
                 await store.begin(writer)
                 try:
                     yield writer
@@ -231,6 +235,8 @@ class Database:
                 await transaction.commit()
         if connection.outbox_written:
             self.outbox_written.set()
+        if connection.webhooks_written:
+            self.webhooks_written.set()
 
     def _sqlite_reader(self) -> SqliteConnection:
         assert self._sqlite is not None
@@ -283,6 +289,8 @@ class Database:
             result = await command(connection)
         if connection.outbox_written:
             self.outbox_written.set()
+        if connection.webhooks_written:
+            self.webhooks_written.set()
         return result
 
     async def read(self, query: Callable[[Connection], Awaitable[T]]) -> T:

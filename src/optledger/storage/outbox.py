@@ -11,18 +11,21 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
-from optledger.storage.database import OUTBOX_CHANNEL, Database
+from optledger.storage.database import OUTBOX_CHANNEL, WEBHOOKS_CHANNEL, Database
 
 
 @contextlib.asynccontextmanager
 async def outbox_notifications(database: Database) -> AsyncIterator[None]:
-    """While open, NOTIFYs from other processes set `database.outbox_written`.
+    """While open, NOTIFYs from other processes set `database.outbox_written` and
+    `database.webhooks_written`.
 
     Only PostgreSQL has them; on SQLite this does nothing and workers rely on the
     in-process event and polling.
     """
-    close = await database.listen(OUTBOX_CHANNEL, database.outbox_written.set)
+    close_outbox = await database.listen(OUTBOX_CHANNEL, database.outbox_written.set)
+    close_webhooks = await database.listen(WEBHOOKS_CHANNEL, database.webhooks_written.set)
     try:
         yield
     finally:
-        await close()
+        await close_outbox()
+        await close_webhooks()

@@ -118,6 +118,8 @@ class Connection:
     scope: str = ""
     # Set by the outbox repository: the commit of this unit of work wakes workers.
     outbox_written: bool = False
+    # The same for webhook deliveries.
+    webhooks_written: bool = False
 
     @property
     def is_sqlite(self) -> bool:

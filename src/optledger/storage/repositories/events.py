@@ -15,15 +15,21 @@ _COLUMNS = """company_id, type, person_id, record_id, channel, contact_value, da
 _VALUES = """:company_id, :type, :person_id, :record_id, :channel, :contact_value, :data,
     :credential_id, :client_ip, :user_agent, :created_at, :topic"""
 # What a written event returns for its webhook deliveries.
-RETURNED_FOR_WEBHOOKS = "RETURNING id, company_id, topic, channel, contact_value, created_at"
+RETURNED_FOR_WEBHOOKS = (
+    "RETURNING id, company_id, topic, channel, contact_value, person_id, created_at"
+)
 
 
 def fan_out_from(events: str) -> str:
     """One delivery for each live webhook listening for each of `events` (a relation
-    of events as `RETURNED_FOR_WEBHOOKS` gives them), in the events' transaction."""
+    of events as `RETURNED_FOR_WEBHOOKS` gives them), in the events' transaction.
+
+    A delivery's subscriber is its person (else its contact point): deliveries to one
+    subscriber go out in order."""
     return f"""INSERT INTO webhook_deliveries (company_id, webhook_id, event_id, name, subscriber,
         status, attempts, next_attempt_at, created_at)
-    SELECT ev.company_id, t.webhook_id, ev.id, t.name, ev.contact_value, 'pending', 0,
+    SELECT ev.company_id, t.webhook_id, ev.id, t.name,
+        COALESCE(CAST(ev.person_id AS TEXT), ev.contact_value), 'pending', 0,
         ev.created_at, ev.created_at
     FROM {events} ev
     JOIN webhook_topics t ON t.company_id = ev.company_id AND t.topic = ev.topic
@@ -41,7 +47,7 @@ INSERT_EVENT = Query(
 )
 FAN_OUT_EVENT = Query(
     fan_out_from(
-        """(SELECT id, company_id, topic, channel, contact_value, created_at
+        """(SELECT id, company_id, topic, channel, contact_value, person_id, created_at
         FROM events WHERE id = :event_id)"""
     )
 )
@@ -89,8 +95,10 @@ async def insert_events(connection: Connection, events: Sequence[NewEvent]) -> N
     if connection.is_sqlite:
         for event in events:
             event_id = await connection.fetchval(INSERT_EVENT, event.params())
-            if event.topic is not None:
-                await connection.execute(FAN_OUT_EVENT, {"event_id": event_id})
+            if event.topic is not None and await connection.execute(
+                FAN_OUT_EVENT, {"event_id": event_id}
+            ):
+                connection.webhooks_written = True
     elif len(events) == 1:
         await connection.execute(INSERT_EVENT, events[0].params())
     elif events:

@@ -25,6 +25,13 @@ class Webhook(Base):
     events: Mapped[list[str]] = mapped_column(JSON)
     # Kept in the clear: every delivery is signed with it.
     signing_key: Mapped[str] = mapped_column(String(100))
+    # How the destination takes a delivery (Vibes lets callers choose).
+    method: Mapped[str] = mapped_column(String(8), server_default="POST")
+    content_type: Mapped[str] = mapped_column(String(100), server_default="application/json")
+    # Only changes on this subscription list, and only within the window (Vibes).
+    list_id: Mapped[int | None] = mapped_column(BigId)
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     disabled_reason: Mapped[str | None] = mapped_column(String(200))
     # Circuit breaker: failures in a row, and no attempts before `paused_until`.
@@ -70,7 +77,7 @@ class WebhookDelivery(Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id"))
     name: Mapped[str] = mapped_column(String(64))
     subscriber: Mapped[str | None] = mapped_column(String(320))
-    # pending, delivered, dead
+    # pending, delivered, dead, or skipped (outside the registration's list or window)
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
