@@ -18,6 +18,7 @@ from optledger.cli_attributes import attributes_app
 from optledger.cli_audience import audience_app
 from optledger.cli_credentials import credentials_app
 from optledger.cli_support import console, in_transaction
+from optledger.cli_webhooks import webhooks_app
 from optledger.core.companies import get_company_by_key
 from optledger.core.company_settings import set_company_setting
 from optledger.core.errors import OptledgerError
@@ -47,6 +48,7 @@ app.add_typer(twilio_app, name="twilio")
 app.add_typer(attributes_app, name="attributes")
 app.add_typer(audience_app, name="audience")
 app.add_typer(credentials_app, name="credentials")
+app.add_typer(webhooks_app, name="webhooks")
 
 
 LogFormatOption = Annotated[

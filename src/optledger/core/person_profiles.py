@@ -15,6 +15,7 @@ from typing import Any
 from optledger.core.attributes import AttributeChanges, set_attributes
 from optledger.core.context import RequestContext
 from optledger.core.errors import IdentifierConflict, InvalidInput
+from optledger.core.events import EventType, record_event
 from optledger.core.people import Identifier, IdentifierKind, find_people, resolve_person_created
 from optledger.storage.repositories import people as stored
 from optledger.storage.repositories.attributes import values_of_person
@@ -75,11 +76,16 @@ async def add_person(
 ) -> tuple[PersonProfile, bool]:
     """The person the phone or external id names, updated, or a new one; and whether new.
 
-    Identifiers that name two different people are an `IdentifierConflict`.
+    Identifiers that name two different people are an `IdentifierConflict`. A new
+    person is a `PERSON_ADDED` event, which fans out to the callbacks listening for it.
     """
     if not changes.identifiers:
         raise InvalidInput("a person needs a mobile_phone or an external_person_id")
     person, created = await resolve_person_created(connection, company_id, changes.identifiers)
+    if created:
+        await record_event(
+            connection, company_id, EventType.PERSON_ADDED, context, person_id=person.id
+        )
     await set_attributes(
         connection, company_id, person.id, AttributeChanges(custom=changes.custom), context
     )

@@ -22,7 +22,11 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from standardwebhooks import Webhook
 
-from optledger.core.webhooks.destinations import DestinationRules, check_destination
+from optledger.core.webhooks.destinations import (
+    DestinationRules,
+    UnsafeDestination,
+    check_destination,
+)
 from optledger.delivery.engine import Attempted, Outcome, Verdict
 from optledger.delivery.payloads import (
     attentive_payload,
@@ -132,7 +136,7 @@ class WebhookJobs:
         body = json.dumps(payload, separators=(",", ":"))
         try:
             await check_destination(delivery.url, self.rules)
-        except ValueError as exc:
+        except UnsafeDestination as exc:
             return Attempted(ok=False, error=f"refused: {exc}", retryable=False)
         headers = signed_request(delivery, body, datetime.now(UTC))
         started = time.perf_counter()

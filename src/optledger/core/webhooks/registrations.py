@@ -16,10 +16,17 @@ from datetime import datetime
 from enum import StrEnum
 
 from optledger.core.consent import Channel
+from optledger.core.context import RequestContext
 from optledger.core.errors import InvalidInput, NotFound
-from optledger.core.events import ConsentTopic
+from optledger.core.events import ConsentTopic, EventType, new_event
 from optledger.core.webhooks.destinations import DestinationRules, check_destination
 from optledger.storage.repositories import webhooks as stored
+from optledger.storage.repositories.events import insert_event_returning_id
+from optledger.storage.repositories.webhook_deliveries import (
+    LoggedDelivery,
+    deliveries_of,
+    insert_delivery,
+)
 from optledger.storage.repositories.webhooks import Topic, WebhookRow
 from optledger.storage.sql import Connection
 from optledger.storage.types import utcnow
@@ -197,3 +204,40 @@ async def remove_webhook(
     """Delete a registration with its delivery log; `NotFound` if it is not the company's."""
     await get_webhook(connection, company_id, style, webhook_id)
     await stored.delete_webhook(connection, company_id, webhook_id)
+
+
+async def send_test_event(
+    connection: Connection,
+    company_id: int,
+    style: WebhookStyle,
+    webhook_id: int,
+    context: RequestContext,
+) -> int:
+    """Queue a test event for one registration, delivered like any other (signed,
+    retried, logged), even when the registration is outside its window; returns the
+    event's id."""
+    found = await get_webhook(connection, company_id, style, webhook_id)
+    event = new_event(company_id, EventType.CALLBACK_TEST, context, data={"webhook_id": webhook_id})
+    event_id = await insert_event_returning_id(connection, event)
+    await insert_delivery(
+        connection,
+        company_id=company_id,
+        webhook_id=found.id,
+        event_id=event_id,
+        name=found.events[0] if found.events else "test",
+        now=event.created_at,
+    )
+    return event_id
+
+
+async def delivery_log(
+    connection: Connection,
+    company_id: int,
+    style: WebhookStyle,
+    webhook_id: int,
+    limit: int,
+    before: int | None = None,
+) -> list[LoggedDelivery]:
+    """A registration's deliveries, newest first; `NotFound` if it is not the company's."""
+    await get_webhook(connection, company_id, style, webhook_id)
+    return await deliveries_of(connection, webhook_id, limit, before)

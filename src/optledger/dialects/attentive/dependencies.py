@@ -28,6 +28,7 @@ AttributesWriter = Annotated[Principal, _holding(Scope.ATTRIBUTES_WRITE)]
 IdentityWriter = Annotated[Principal, _holding(Scope.IDENTITY_WRITE)]
 PrivacyWriter = Annotated[Principal, _holding(Scope.PRIVACY_REQUESTS_WRITE)]
 MessageReader = Annotated[Principal, _holding(Scope.MESSAGES_READ)]
+WebhooksWriter = Annotated[Principal, _holding(Scope.WEBHOOKS_WRITE)]
 
 
 def attentive_context(

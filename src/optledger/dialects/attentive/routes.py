@@ -10,6 +10,7 @@ from optledger.dialects.attentive import (
     privacy,
     subscriptions,
     user_attributes,
+    webhooks,
 )
 from optledger.dialects.errors import Dialect, attentive_error
 
@@ -21,5 +22,6 @@ router.include_router(user_attributes.router)
 router.include_router(custom_attributes.router)
 router.include_router(identity.router)
 router.include_router(privacy.router)
+router.include_router(webhooks.router)
 
 DIALECT = Dialect(router, prefixes=("/v1/", "/v2/"), error_shape=attentive_error)

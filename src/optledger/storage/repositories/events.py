@@ -45,6 +45,9 @@ INSERT_EVENT = Query(
         INSERT INTO events ({_COLUMNS}) VALUES ({_VALUES}) {RETURNED_FOR_WEBHOOKS}
     ) {fan_out_from("written")}""",
 )
+INSERT_EVENT_RETURNING_ID = Query(
+    f"INSERT INTO events ({_COLUMNS}) VALUES ({_VALUES}) RETURNING id",
+)
 FAN_OUT_EVENT = Query(
     fan_out_from(
         """(SELECT id, company_id, topic, channel, contact_value, person_id, created_at
@@ -105,3 +108,10 @@ async def insert_events(connection: Connection, events: Sequence[NewEvent]) -> N
         await connection.executemany(INSERT_EVENT, [event.params() for event in events])
     # Openings and opt-outs on PostgreSQL write theirs in one statement and count there.
     count_consent_events(event.type for event in events)
+
+
+async def insert_event_returning_id(connection: Connection, event: NewEvent) -> int:
+    """Append one event that no webhook listens for, and return its id."""
+    assert event.topic is None
+    count_consent_events([event.type])
+    return int(await connection.fetchval(INSERT_EVENT_RETURNING_ID, event.params()))

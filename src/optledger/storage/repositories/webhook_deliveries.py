@@ -264,6 +264,7 @@ async def insert_delivery(
     now: datetime,
 ) -> None:
     """Queue one event for one registration outside the fan-out (a test event)."""
+    connection.webhooks_written = True
     await connection.execute(
         INSERT_DELIVERY,
         {

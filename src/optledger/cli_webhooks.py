@@ -1,0 +1,214 @@
+"""`optledger webhooks`: the operator's view of webhook registrations and deliveries.
+
+Registrations are made through the APIs; here an operator sees every company's,
+reads a registration's delivery log, and queues an event's finished deliveries
+again (after a receiver's outage, say). A registration's signing key is never shown.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from optledger.cli_support import console, in_transaction
+from optledger.core.companies import get_company_by_key
+from optledger.core.errors import NotFound
+from optledger.storage.repositories.webhook_deliveries import (
+    LoggedDelivery,
+    deliveries_of,
+    redeliver,
+)
+from optledger.storage.repositories.webhooks import WebhookRow, every_webhook
+from optledger.storage.sql import Connection
+from optledger.storage.types import utcnow
+
+webhooks_app = typer.Typer(
+    help="Webhook registrations, their delivery logs, and redelivery.", no_args_is_help=True
+)
+
+# Receivers deduplicate by this id (`delivery.payloads.message_id`); operators copy it
+# from a receiver's log, so it is shown and accepted in the same form.
+EVENT_PREFIX = "evt_"
+# Receivers' error texts can be long; the table shows their start, --json all of it.
+ERROR_WIDTH = 60
+
+
+def _json_value(value: Any) -> Any:
+    """ISO 8601 for times, for `json.dumps`."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _time(moment: datetime | None) -> str:
+    return moment.isoformat(timespec="seconds") if moment else ""
+
+
+def webhook_state(webhook: WebhookRow, now: datetime) -> str:
+    """active, disabled (with its reason), or paused by the circuit breaker until a time."""
+    if webhook.disabled_at is not None:
+        return f"disabled: {webhook.disabled_reason}" if webhook.disabled_reason else "disabled"
+    # The worker delivers again once the pause is over, so a past pause is no pause.
+    if webhook.paused_until is not None and webhook.paused_until > now:
+        return f"paused until {_time(webhook.paused_until)}"
+    return "active"
+
+
+def event_id_of(text: str) -> int:
+    """An event id as `evt_123` or `123`."""
+    digits = text.strip().removeprefix(EVENT_PREFIX)
+    if not digits.isascii() or not digits.isdigit():
+        raise typer.BadParameter(f"{text!r} is no event id (evt_123 or 123)")
+    return int(digits)
+
+
+async def _webhook(connection: Connection, webhook_id: int) -> tuple[str, WebhookRow]:
+    """A registration of any company with its company's key; `NotFound` if there is none."""
+    # Registrations are few (a handful per company), so the operator's list serves.
+    for company_key, webhook in await every_webhook(connection):
+        if webhook.id == webhook_id:
+            return company_key, webhook
+    raise NotFound(f"no webhook has the id {webhook_id}")
+
+
+@webhooks_app.command("list")
+def list_webhooks(
+    company: Annotated[str | None, typer.Option(help="Only this company's (its key).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON, one object a line.")] = False,
+) -> None:
+    """Every registration, with its state and failures in a row (never its signing key)."""
+
+    async def read(connection: Connection) -> list[tuple[str, WebhookRow]]:
+        if company is not None:
+            # An unknown key is an error, not an empty list that looks like "none yet".
+            await get_company_by_key(connection, company)
+        listed = await every_webhook(connection)
+        return [item for item in listed if company is None or item[0] == company]
+
+    listed = in_transaction(read)
+    now = utcnow()
+    if as_json:
+        for company_key, webhook in listed:
+            fields = asdict(webhook)
+            del fields["signing_key"]
+            fields |= {"company": company_key, "state": webhook_state(webhook, now)}
+            typer.echo(json.dumps(fields, default=_json_value))
+        return
+    if not listed:
+        console.print("no webhooks are registered" + (f" for {company}" if company else ""))
+        return
+    table = Table("id", "company", "style", "url", "events", "state", "failures in a row")
+    for company_key, webhook in listed:
+        # URLs and reasons come from API callers and receivers: no rich markup in them.
+        table.add_row(
+            str(webhook.id),
+            company_key,
+            webhook.style,
+            escape(webhook.url),
+            ", ".join(webhook.events),
+            escape(webhook_state(webhook, now)),
+            str(webhook.failures_in_a_row),
+        )
+    console.print(table)
+
+
+def _delivery_json(delivery: LoggedDelivery) -> dict[str, Any]:
+    return asdict(delivery) | {"event_id": f"{EVENT_PREFIX}{delivery.event_id}"}
+
+
+def _when(delivery: LoggedDelivery) -> str:
+    """When it was delivered, or when it is tried next; nothing for dead and skipped."""
+    if delivery.status == "delivered":
+        return _time(delivery.delivered_at)
+    if delivery.status == "pending":
+        return f"next {_time(delivery.next_attempt_at)}"
+    return ""
+
+
+def _short(text: str | None) -> str:
+    if not text:
+        return ""
+    return text if len(text) <= ERROR_WIDTH else text[: ERROR_WIDTH - 1] + "…"
+
+
+@webhooks_app.command("deliveries")
+def list_deliveries(
+    webhook_id: Annotated[int, typer.Argument(help="The registration's id.")],
+    limit: Annotated[int, typer.Option(min=1, help="How many, newest first.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON, one object a line.")] = False,
+) -> None:
+    """A registration's delivery log, newest first."""
+
+    async def read(connection: Connection) -> tuple[str, WebhookRow, list[LoggedDelivery]]:
+        company_key, webhook = await _webhook(connection, webhook_id)
+        return company_key, webhook, await deliveries_of(connection, webhook_id, limit)
+
+    company_key, webhook, found = in_transaction(read)
+    if as_json:
+        for delivery in found:
+            typer.echo(json.dumps(_delivery_json(delivery), default=_json_value))
+        return
+    console.print(f"webhook {webhook.id} of {company_key} ({webhook.style}): {escape(webhook.url)}")
+    if not found:
+        console.print("no deliveries yet")
+        return
+    table = Table(
+        "id",
+        "event id",
+        "event",
+        "status",
+        "attempts",
+        "last status",
+        "latency ms",
+        "last error",
+        "delivered / next attempt",
+    )
+    for delivery in found:
+        table.add_row(
+            str(delivery.id),
+            f"{EVENT_PREFIX}{delivery.event_id}",
+            delivery.name,
+            delivery.status,
+            str(delivery.attempts),
+            "" if delivery.last_status_code is None else str(delivery.last_status_code),
+            "" if delivery.last_latency_ms is None else str(delivery.last_latency_ms),
+            escape(_short(delivery.last_error)),
+            _when(delivery),
+        )
+    console.print(table)
+
+
+@webhooks_app.command("redeliver")
+def redeliver_event(
+    event_id: Annotated[str, typer.Argument(help="The event's id: evt_123 or 123.")],
+    webhook: Annotated[
+        int | None, typer.Option(help="Only to this registration (default: every one).")
+    ] = None,
+) -> None:
+    """Queue an event's finished deliveries (delivered, dead or skipped) again."""
+    event = event_id_of(event_id)
+    shown = f"{EVENT_PREFIX}{event}"
+
+    async def apply(connection: Connection) -> int:
+        if webhook is not None:
+            await _webhook(connection, webhook)
+        return await redeliver(connection, event, webhook, utcnow())
+
+    queued = in_transaction(apply)
+    if not queued:
+        # The repository answers one count for both cases; an operator needs only to
+        # know that nothing was queued, and where to look.
+        to = f" to webhook {webhook}" if webhook is not None else ""
+        console.print(
+            f"[red]nothing to redeliver: {shown} has no finished deliveries{to} "
+            "(unknown event, or its deliveries are still pending)[/red]"
+        )
+        raise typer.Exit(1)
+    plural = "delivery" if queued == 1 else "deliveries"
+    console.print(f"[green]{shown}: {queued} {plural} queued again[/green]")
