@@ -4,8 +4,13 @@ on 127.0.0.1, signed twice, retried as promised, in order per subscriber."""
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -13,9 +18,12 @@ import httpx
 import pytest
 
 from optledger.core.webhooks.destinations import DestinationRules
+from optledger.delivery import jobs
 from optledger.delivery.engine import EnginePolicy, deliver_batch
 from optledger.delivery.webhooks import WebhookJobs
 from optledger.settings import Settings
+from optledger.storage.database import Database
+from optledger.storage.types import utcnow
 from tests.conftest import TEST_SECRET, Tenant
 from tests.helpers import subscribe, subscribe_active, text_in
 from tests.test_vibes_subscriptions import list_id, persons, vibes_headers
@@ -277,3 +285,67 @@ async def test_a_destination_is_checked_again_at_delivery(
     [entry] = await log_of(client, webhook_id)
     assert entry["status"] == "dead"
     assert entry["lastError"].startswith("refused")
+
+
+def start_worker(database: Database, lease_seconds: int) -> subprocess.Popen[bytes]:
+    """A real `optledger worker` process on the test database."""
+    env = {
+        **os.environ,
+        "OPTLEDGER_DATABASE_URL": database.url,
+        "OPTLEDGER_ALLOW_HTTP_WEBHOOKS": "1",
+        "OPTLEDGER_WORKER_LEASE_SECONDS": str(lease_seconds),
+        "OPTLEDGER_LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen([sys.executable, "-m", "optledger", "worker"], env=env)
+
+
+async def wait_for(condition: Callable[[], bool], within: float) -> None:
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+async def test_a_worker_killed_mid_delivery_loses_nothing(
+    client: httpx.AsyncClient, tenant: Tenant, receiver: Receiver
+) -> None:
+    _, key = await register(client, receiver, ["sms.subscribed"])
+    phones = [f"+1914847{n:04d}" for n in range(60)]
+    for phone in phones:
+        await subscribe_active(client, phone)
+    receiver.delay = 0.5  # deliveries stay in flight for a while
+    first = start_worker(tenant.database, lease_seconds=2)
+    try:
+        await wait_for(lambda: len(receiver.all()) >= 1, within=30)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+    receiver.delay = 0
+    second = start_worker(tenant.database, lease_seconds=2)
+    try:
+        await wait_for(lambda: len({r.event_id for r in receiver.delivered()}) == 60, within=60)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=20)
+    arrived = {payload["subscriber"]["phone"] for payload in verified(receiver.delivered(), key)}
+    assert arrived == set(phones)
+
+
+async def test_the_sweep_forgets_finished_deliveries_after_thirty_days(
+    client: httpx.AsyncClient,
+    tenant: Tenant,
+    receiver: Receiver,
+    http: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    webhook_id, _ = await register(client, receiver)
+    await subscribe_active(client, "+19148445401")
+    await deliver_all(tenant, webhook_jobs(http))
+    receiver.stop()  # the next one stays pending
+    await subscribe_active(client, "+19148445402")
+    assert await jobs.forget_finished_deliveries(tenant.database) == 0
+    later = utcnow() + jobs.DELIVERY_LOG_LIFETIME + timedelta(minutes=1)
+    monkeypatch.setattr(jobs, "utcnow", lambda: later)
+    assert await jobs.forget_finished_deliveries(tenant.database) == 1
+    assert [entry["status"] for entry in await log_of(client, webhook_id)] == ["pending"]
+    receiver.start()

@@ -98,6 +98,13 @@ INSERT_DELIVERY = Query(
         status, attempts, next_attempt_at, created_at)
     VALUES (:company_id, :webhook_id, :event_id, :name, NULL, 'pending', 0, :now, :now)"""
 )
+# In slices, so that a long backlog never holds one long lock.
+FORGET_FINISHED = Query(
+    """DELETE FROM webhook_deliveries WHERE id IN (
+        SELECT id FROM webhook_deliveries
+        WHERE status <> 'pending' AND created_at < :cutoff LIMIT 5000
+    )"""
+)
 _LOG_COLUMNS = """d.id, d.event_id, d.name, d.status, d.attempts, d.next_attempt_at,
     d.last_status_code, d.last_latency_ms, d.last_error, d.delivered_at, d.created_at"""
 DELIVERIES_OF = Query(
@@ -327,3 +334,8 @@ async def redeliver(
     return await connection.execute(
         REDELIVER, {"event_id": event_id, "webhook_id": webhook_id, "now": now}
     )
+
+
+async def forget_finished(connection: Connection, cutoff: datetime) -> int:
+    """Delete up to a slice of finished deliveries queued before `cutoff`; returns how many."""
+    return await connection.execute(FORGET_FINISHED, {"cutoff": cutoff})
