@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from optledger.storage.database import WEBHOOKS_CHANNEL
 from optledger.storage.sql import Connection, Query, Row, as_dict, as_json, as_time
 
 # Due, of a live registration whose breaker is closed, and first in its subscriber's
@@ -125,6 +126,11 @@ REDELIVER = Query(
     WHERE event_id = :event_id AND status <> 'pending'
       AND (:webhook_id::bigint IS NULL OR webhook_id = :webhook_id)""",
 )
+
+
+# Workers in other processes learn of requeued deliveries at once (inserted ones
+# notify through a trigger).
+NOTIFY_WORKERS = Query("SELECT 1", postgresql=f"SELECT pg_notify('{WEBHOOKS_CHANNEL}', '')")
 
 
 @dataclass(frozen=True)
@@ -331,9 +337,13 @@ async def redeliver(
 ) -> int:
     """Queue an event's finished deliveries again (all, or one registration's), with a
     fresh retry window; returns how many."""
-    return await connection.execute(
+    queued = await connection.execute(
         REDELIVER, {"event_id": event_id, "webhook_id": webhook_id, "now": now}
     )
+    if queued:
+        connection.webhooks_written = True
+        await connection.fetchval(NOTIFY_WORKERS, {})
+    return queued
 
 
 async def forget_finished(connection: Connection, cutoff: datetime) -> int:
