@@ -19,7 +19,7 @@ import pytest
 
 from optledger.core.webhooks.destinations import DestinationRules
 from optledger.delivery import jobs
-from optledger.delivery.engine import EnginePolicy, deliver_batch
+from optledger.delivery.engine import EnginePolicy, deliver_batch, pump
 from optledger.delivery.webhooks import WebhookJobs
 from optledger.settings import Settings
 from optledger.storage.database import Database
@@ -350,3 +350,28 @@ async def test_the_sweep_forgets_finished_deliveries_after_thirty_days(
     assert await jobs.forget_finished_deliveries(tenant.database) >= 1
     assert [entry["status"] for entry in await log_of(client, webhook_id)] == ["pending"]
     receiver.start()
+
+
+async def test_a_slow_receiver_does_not_hold_back_the_others(
+    client: httpx.AsyncClient, tenant: Tenant, http: httpx.AsyncClient
+) -> None:
+    slow, fast = Receiver(delay=3.0).start(), Receiver().start()
+    try:
+        await register(client, slow, ["sms.subscribed"])
+        await register(client, fast, ["sms.subscribed"])
+        stop = asyncio.Event()
+        worker = asyncio.create_task(
+            pump(tenant.database, webhook_jobs(http), AT_ONCE, stop, asyncio.Event())
+        )
+        started = time.monotonic()
+        for n in range(20):
+            await subscribe_active(client, f"+1914844{5600 + n}")
+        # Every fast delivery arrives while the slow receiver still sits on its first.
+        await wait_for(lambda: len(fast.delivered()) == 20, within=2.5)
+        assert time.monotonic() - started < 3.0
+        assert slow.delivered() == []
+        stop.set()
+        await worker
+    finally:
+        slow.stop()
+        fast.stop()
