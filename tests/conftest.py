@@ -60,6 +60,22 @@ async def postgres_database() -> AsyncIterator[Database]:
     await database.dispose()
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+async def module_database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Database]:
+    """A database of one test module's own, for modules that drain every due webhook
+    delivery: other modules' registrations (to hosts that never answer) stay out."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('module') / 'optledger.db'}"
+    else:
+        url = await create_postgres_database(postgres_admin_url(), prefix="optledger_module")
+    await upgrade_database(url)
+    database = Database(url)
+    yield database
+    await database.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def database(request: pytest.FixtureRequest) -> Database:
     """Each test that uses it runs once on SQLite and once on PostgreSQL."""

@@ -17,7 +17,7 @@ from tests.conftest import Tenant
 from tests.helpers import run_optledger, subscribe_active
 
 PHONE = "+19148440271"
-URL = "https://hooks.example.com/x"
+URL = "https://192.0.2.10/x"
 SET_STATUS = Query("UPDATE webhook_deliveries SET status = :status WHERE id = :id")
 PAUSE = Query("UPDATE webhooks SET failures_in_a_row = 5, paused_until = :until WHERE id = :id")
 

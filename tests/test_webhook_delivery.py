@@ -41,6 +41,12 @@ AT_ONCE = EnginePolicy(backoff_base_seconds=0)
 
 
 @pytest.fixture
+def database(module_database: Database) -> Database:
+    """This module drains every due delivery: it keeps a database of its own."""
+    return module_database
+
+
+@pytest.fixture
 def settings() -> Settings:
     return Settings(secret_key=TEST_SECRET, run_worker_in_process=False, allow_http_webhooks=True)
 

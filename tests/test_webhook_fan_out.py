@@ -23,7 +23,7 @@ EVENTS = ["sms.subscribed", "sms.unsubscribed", "custom_attribute.set"]
 
 
 async def register(tenant: Tenant, events: list[str] = EVENTS) -> int:
-    spec = WebhookSpec(url="https://hooks.example.com/consent", events=events)
+    spec = WebhookSpec(url="https://192.0.2.10/consent", events=events)
     found = await tenant.database.run(
         lambda connection: register_webhook(
             connection, tenant.company_id, WebhookStyle.ATTENTIVE, spec

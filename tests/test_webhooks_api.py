@@ -17,7 +17,7 @@ from tests.conftest import TEST_SECRET, Tenant, make_tenant
 from tests.helpers import key_with_scopes
 from tests.webhook_receiver import Receiver
 
-HOOK = "https://hooks.example.com/consent"
+HOOK = "https://192.0.2.10/consent"
 
 
 @pytest.fixture

@@ -135,7 +135,8 @@ class WebhookJobs:
         )
         body = json.dumps(payload, separators=(",", ":"))
         try:
-            await check_destination(delivery.url, self.rules)
+            if not await check_destination(delivery.url, self.rules):
+                return Attempted(ok=False, error="the host does not resolve")
         except UnsafeDestination as exc:
             return Attempted(ok=False, error=f"refused: {exc}", retryable=False)
         headers = signed_request(delivery, body, datetime.now(UTC))

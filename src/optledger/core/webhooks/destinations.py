@@ -9,9 +9,12 @@ worker checks the resolved addresses again before every delivery.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
+import re
 import socket
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -19,6 +22,8 @@ from optledger.core.errors import InvalidInput
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+# A host name, once IDNA-encoded: letters, digits, '-' and '_' in dotted labels.
+HOST_NAME = re.compile(r"[a-z0-9_-]{1,63}(\.[a-z0-9_-]{1,63})*")
 
 
 class UnsafeDestination(InvalidInput):
@@ -67,11 +72,28 @@ def parse_destination(url: str, rules: DestinationRules) -> Destination:
     host = (parts.hostname or "").rstrip(".").lower()
     if parts.scheme not in ("https", "http") or not host:
         raise UnsafeDestination("url must be an absolute https:// URL")
+    if not _is_host(host):
+        raise UnsafeDestination("url must name a valid host")
     if parts.scheme == "http" and not (rules.allow_http_loopback and _is_loopback_name(host)):
         raise UnsafeDestination("url must use https://")
     if parts.username is not None or parts.password is not None:
         raise UnsafeDestination("url must not carry credentials")
     return Destination(url, host, port or (443 if parts.scheme == "https" else 80))
+
+
+def _is_host(host: str) -> bool:
+    """An IP address, or a name the resolver can be asked about (it refuses some, such
+    as empty labels, with an error that is no `OSError`)."""
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    try:
+        name = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    return len(name) <= 253 and HOST_NAME.fullmatch(name) is not None
 
 
 def _is_loopback_name(host: str) -> bool:
@@ -83,30 +105,42 @@ def _is_loopback_name(host: str) -> bool:
         return False
 
 
+# Lookups have threads of their own and a deadline: a resolver that hangs must
+# neither hang a request nor take the default executor's threads, which SQLite
+# commits run on.
+_RESOLVER = ThreadPoolExecutor(max_workers=4, thread_name_prefix="optledger-dns")
+RESOLVE_SECONDS = 3.0
+
+
 async def resolve(destination: Destination) -> list[IPAddress]:
-    """The addresses a destination's host names; empty when it does not resolve."""
+    """The addresses a destination's host names; empty when it does not resolve in time."""
     try:
         return [ipaddress.ip_address(destination.host)]
     except ValueError:
         pass
-    loop = asyncio.get_running_loop()
+    lookup = functools.partial(
+        socket.getaddrinfo, destination.host, destination.port, type=socket.SOCK_STREAM
+    )
     try:
-        found = await loop.getaddrinfo(destination.host, destination.port, type=socket.SOCK_STREAM)
-    except OSError:
+        found = await asyncio.wait_for(
+            asyncio.get_running_loop().run_in_executor(_RESOLVER, lookup), RESOLVE_SECONDS
+        )
+    except (OSError, TimeoutError):
         return []
     return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in found]
 
 
-async def check_destination(url: str, rules: DestinationRules) -> Destination:
-    """A destination this server may request now, or `UnsafeDestination`.
+async def check_destination(url: str, rules: DestinationRules) -> list[IPAddress]:
+    """The addresses of a destination this server may request now, or `UnsafeDestination`.
 
-    A host that does not resolve yet is accepted at registration: delivery checks
-    again, and a name that later points inside the network is refused then.
+    A host that does not resolve (yet) gives no addresses: registration accepts it,
+    and delivery checks again before every attempt, so a name that later points
+    inside the network is refused then.
     """
-    destination = parse_destination(url, rules)
-    for address in await resolve(destination):
+    addresses = await resolve(parse_destination(url, rules))
+    for address in addresses:
         if not rules.allows(address):
             raise UnsafeDestination(
                 "url resolves to a private or reserved address; webhooks must reach a public host"
             )
-    return destination
+    return addresses

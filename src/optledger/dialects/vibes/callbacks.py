@@ -16,7 +16,7 @@ from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from optledger.core.catalog import load_catalog
-from optledger.core.errors import InvalidInput, NotFound
+from optledger.core.errors import InvalidInput, NotFound, OptledgerError
 from optledger.core.webhooks.destinations import DestinationRules
 from optledger.core.webhooks.registrations import (
     EVENT_NAMES,
@@ -40,16 +40,25 @@ from optledger.dialects.vibes.dependencies import (
     vibes_context,
     vibes_time,
 )
+from optledger.storage.database import Database
 from optledger.storage.repositories.webhooks import WebhookRow
 from optledger.storage.sql import Connection
 
 router = APIRouter(prefix=f"{PREFIX}/{{company_key}}/config", tags=["Vibes callbacks"])
 STYLE = WebhookStyle.VIBES
 CALLBACK_TYPES = sorted(EVENT_NAMES[STYLE])
-# The callback types a list filter applies to: the body names it under the type.
-FILTERED_TYPES = ("subscription_added", "subscription_removed")
+NO_CALLBACK: dict[int | str, dict[str, Any]] = {
+    404: {"description": "The company has no callback with this id."}
+}
 # Ids are BIGINT; a larger number names nothing rather than failing in the database.
 MAX_ID = 2**62
+
+EXAMPLE: dict[str, Any] = {
+    "callback_type": "subscription_added",
+    "destination": {"url": "https://hooks.example.com/vibes", "method": "POST"},
+    "subscription_added": {"list_id": "1"},
+    "start_date": "2017-01-15T15:34Z",
+}
 
 # Vibes ids travel as strings or numbers.
 IdValue = Annotated[int, Field(ge=1, le=MAX_ID)] | Annotated[str, Field(max_length=20)]
@@ -73,18 +82,7 @@ class DestinationIn(BaseModel):
 
 class CallbackIn(BaseModel):
     model_config = ConfigDict(
-        extra="ignore",
-        strict=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "callback_type": "subscription_added",
-                    "destination": {"url": "https://hooks.example.com/vibes", "method": "POST"},
-                    "subscription_added": {"list_id": "1"},
-                    "start_date": "2017-01-15T15:34Z",
-                }
-            ]
-        },
+        extra="ignore", strict=True, json_schema_extra={"examples": [EXAMPLE]}
     )
 
     # Checked by the core, which names the known types in its answer.
@@ -135,21 +133,17 @@ class CallbackTestOut(BaseModel):
     callback_id: str
 
 
-def _number(value: int | str) -> int | None:
-    """An id as stored, or None when the value cannot be one."""
-    if isinstance(value, str):
-        if not (value.isascii() and value.isdigit()):
-            return None
-        value = int(value)
-    return value if 1 <= value <= MAX_ID else None
+def _id(value: int | str, refusal: OptledgerError) -> int:
+    """A stored id from a Vibes id, a string or a number; `refusal` if it cannot be one."""
+    digits = isinstance(value, str) and value.isascii() and value.isdigit()
+    number = int(value) if isinstance(value, int) or digits else 0
+    if not 1 <= number <= MAX_ID:
+        raise refusal
+    return number
 
 
 def _callback_id(value: int | str) -> int:
-    """The callback's id; anything that cannot be one names no callback."""
-    found = _number(value)
-    if found is None:
-        raise NotFound("callback not found")
-    return found
+    return _id(value, NotFound("callback not found"))
 
 
 def _date(name: str, text: str | None) -> datetime | None:
@@ -167,25 +161,18 @@ def _date(name: str, text: str | None) -> datetime | None:
 
 
 def _list_filter(body: CallbackIn) -> int | None:
-    """The list a callback is limited to, named under its own callback type."""
-    given = {
-        name: found
-        for name, found in (
-            ("subscription_added", body.subscription_added),
-            ("subscription_removed", body.subscription_removed),
-        )
-        if found is not None
+    """The list a callback is limited to, given under its own callback type."""
+    filters = {
+        "subscription_added": body.subscription_added,
+        "subscription_removed": body.subscription_removed,
     }
-    for name in given:
-        if name != body.callback_type:
+    for name, given in filters.items():
+        if given is not None and name != body.callback_type:
             raise InvalidInput(f"{name} filters only {name} callbacks")
-    found = given.get(body.callback_type)
+    found = filters.get(body.callback_type)
     if found is None:
         return None
-    list_id = _number(found.list_id)
-    if list_id is None:
-        raise InvalidInput(f"subscription list {found.list_id!r} does not exist")
-    return list_id
+    return _id(found.list_id, InvalidInput(f"subscription list {found.list_id!r} does not exist"))
 
 
 async def _checked(request: Request, body: CallbackIn) -> WebhookSpec:
@@ -205,11 +192,22 @@ async def _checked(request: Request, body: CallbackIn) -> WebhookSpec:
     return replace(spec, list_id=_list_filter(body))
 
 
-async def _check_list(connection: Connection, company_id: int, list_id: int | None) -> None:
-    """A list filter must name one of the company's lists."""
-    catalog = await load_catalog(connection, company_id)
-    if list_id is not None and all(found.id != list_id for found in catalog.lists):
-        raise InvalidInput(f"subscription list {list_id} does not exist")
+async def _save(
+    database: Database, company_id: int, spec: WebhookSpec, number: int | None = None
+) -> WebhookRow:
+    """Register a callback, or replace callback `number`, once its list filter is
+    found among the company's lists."""
+
+    async def apply(connection: Connection) -> WebhookRow:
+        if spec.list_id is not None:
+            catalog = await load_catalog(connection, company_id)
+            if all(found.id != spec.list_id for found in catalog.lists):
+                raise InvalidInput(f"subscription list {spec.list_id} does not exist")
+        if number is None:
+            return await register_webhook(connection, company_id, STYLE, spec)
+        return await update_webhook(connection, company_id, STYLE, number, spec)
+
+    return await database.run(apply)
 
 
 def _fields(company_key: str, found: WebhookRow) -> dict[str, Any]:
@@ -218,16 +216,13 @@ def _fields(company_key: str, found: WebhookRow) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "callback_id": str(found.id),
         "callback_type": callback_type,
-        "destination": {
-            "url": spec.url,
-            "method": spec.method,
-            "content_type": spec.content_type,
-        },
+        "destination": {"url": spec.url, "method": spec.method, "content_type": spec.content_type},
         "start_date": vibes_time(spec.starts_at),
         "end_date": vibes_time(spec.ends_at),
         "url": f"{PREFIX}/{company_key}/config/callbacks/{found.id}",
     }
-    if spec.list_id is not None and callback_type in FILTERED_TYPES:
+    # Only subscription callbacks take a filter, named under their type.
+    if spec.list_id is not None:
         fields[callback_type] = {"list_id": str(spec.list_id)}
     return fields
 
@@ -245,20 +240,9 @@ async def create_callback(
     Nothing is sent to the URL now.
     """
     spec = await _checked(request, body)
-    company_id = principal.company.id
-
-    async def apply(connection: Connection) -> WebhookRow:
-        await _check_list(connection, company_id, spec.list_id)
-        return await register_webhook(connection, company_id, STYLE, spec)
-
-    found = await database.run(apply)
-    return CreatedCallbackOut.model_validate(
-        {
-            **_fields(company_key, found),
-            "secret": found.signing_key,
-            "webhook_secret": webhook_secret(found.signing_key),
-        }
-    )
+    found = await _save(database, principal.company.id, spec)
+    shown_once = {"secret": found.signing_key, "webhook_secret": webhook_secret(found.signing_key)}
+    return CreatedCallbackOut.model_validate({**_fields(company_key, found), **shown_once})
 
 
 @router.get("/callbacks/", response_model_exclude_unset=True)
@@ -303,13 +287,8 @@ async def replace_callback(
     """
     number = _callback_id(callback_id)
     spec = await _checked(request, body)
-    company_id = principal.company.id
-
-    async def apply(connection: Connection) -> WebhookRow:
-        await _check_list(connection, company_id, spec.list_id)
-        return await update_webhook(connection, company_id, STYLE, number, spec)
-
-    return CallbackOut.model_validate(_fields(company_key, await database.run(apply)))
+    found = await _save(database, principal.company.id, spec, number)
+    return CallbackOut.model_validate(_fields(company_key, found))
 
 
 @router.delete("/callbacks/{callback_id}", status_code=204)
@@ -327,11 +306,7 @@ async def delete_callback(
     return Response(status_code=204)
 
 
-@router.post(
-    "/callback_events/test",
-    status_code=202,
-    responses={404: {"description": "The company has no callback with this id."}},
-)
+@router.post("/callback_events/test", status_code=202, responses=NO_CALLBACK)
 async def send_callback_test(
     company_key: CompanyKey,
     body: CallbackTestIn,
