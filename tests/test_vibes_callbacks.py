@@ -23,8 +23,8 @@ from optledger.storage.database import Database
 from optledger.storage.repositories.webhooks import delete_webhook, webhooks_of
 from optledger.storage.tables import WebhookDelivery
 from tests.conftest import TEST_SECRET, Tenant, make_tenant
-from tests.sink import HttpSink
 from tests.test_vibes_subscriptions import vibes_headers
+from tests.webhook_receiver import Receiver
 
 # An address the settings allow although it is reserved: registering it needs no DNS.
 HOOK = "https://192.0.2.10/vibes"
@@ -338,9 +338,11 @@ async def test_person_added_fans_out_when_a_person_is_created(
 
 
 async def test_deliveries_reach_the_destination_in_the_vibes_shape(
-    vibes: httpx.AsyncClient, tenant: Tenant, http_sink: HttpSink
+    vibes: httpx.AsyncClient, tenant: Tenant
 ) -> None:
-    url = f"{http_sink.url}/{tenant.key}"
+    # A receiver of its own: the shared message sink expects message payloads.
+    receiver = Receiver().start()
+    url = f"{receiver.url}/{tenant.key}"
     added = (await create(vibes, tenant, callback_type="person_added", url=url)).json()
     test = await vibes.post(
         f"/companies/{tenant.key}/config/callback_events/test",
@@ -360,10 +362,11 @@ async def test_deliveries_reach_the_destination_in_the_vibes_shape(
             sent = await deliveries(tenant, int(added["callback_id"]))
             if all(row.status == "delivered" for row in sent):
                 break
+    receiver.stop()
     got = {
-        d.payload["event_id"]: d.payload
-        for d in http_sink.snapshot()
-        if d.payload.get("callback_type") == "person_added"
+        r.payload["event_id"]: r.payload
+        for r in receiver.delivered()
+        if r.payload.get("callback_type") == "person_added"
     }
     assert got[test.json()["event_id"]]["test"] is True
     [person_event] = [
