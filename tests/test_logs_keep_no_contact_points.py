@@ -91,7 +91,7 @@ async def test_no_route_logs_a_contact_point_or_a_secret(
     with caplog.at_level(logging.DEBUG):
         for (method, path), (url, body) in sorted(REQUESTS.items()):
             headers = tenant.legacy_headers if path.startswith("/1/") else tenant.api_headers
-            url = url.format(key=tenant.key, request="1")
+            url = url.format(key=tenant.key, request="1", webhook="1")
             for sent in (body, {"user": {"phone": PHONE, "email": email}, "x": [email]}):
                 await app_client.request(method, url, json=sent, headers=headers)
         for method, path in VIBES_ROUTES:
