@@ -28,6 +28,44 @@ class Delivery:
     at: float
 
 
+async def read_body(receive: Any) -> bytes:
+    """The whole body of an ASGI HTTP request."""
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            return body
+
+
+class ServerThread:
+    """uvicorn serving an ASGI app from a thread of this process, on 127.0.0.1:`port`
+    (0: any free port; a port given again after `stop` serves there again)."""
+
+    def __init__(self, app: Any, port: int = 0) -> None:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", port))
+        self.port: int = listener.getsockname()[1]
+        config = uvicorn.Config(
+            app, log_level="warning", access_log=False, lifespan="off", interface="asgi3"
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [listener]}, daemon=True
+        )
+
+    def start(self) -> ServerThread:
+        self._thread.start()
+        while not self._server.started:
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+
+
 @dataclass
 class HttpSink:
     """A webhook receiver: records JSON posts, optionally slowly or with planned failures."""
@@ -39,34 +77,18 @@ class HttpSink:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
-        self._socket = socket.socket()
-        self._socket.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}/messages"
-        config = uvicorn.Config(
-            self._app, log_level="warning", access_log=False, lifespan="off", interface="asgi3"
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [self._socket]}, daemon=True
-        )
+        self._server = ServerThread(self._app)
+        self.url = f"http://127.0.0.1:{self._server.port}/messages"
 
     def start(self) -> HttpSink:
-        self._thread.start()
-        while not self._server.started:
-            time.sleep(0.01)
+        self._server.start()
         return self
 
     def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=5)
+        self._server.stop()
 
     async def _app(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         # The answer is decided on arrival: a slow request a timed-out client left
         # behind must not take a status planned for a later test.
         with self._lock:

@@ -353,7 +353,7 @@ async def test_deliveries_reach_the_destination_in_the_vibes_shape(
             f"/companies/{tenant.key}/mobiledb/persons", json={"mobile_phone": {"mdn": PHONE}}
         )
     ).json()
-    rules = DestinationRules.of(True, [])
+    rules = DestinationRules(allow_http_loopback=True)
     async with httpx.AsyncClient(timeout=5) as client:
         jobs = WebhookJobs(client, rules)
         # Other tests' deliveries are due too: a few batches, not until none is left.

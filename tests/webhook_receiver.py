@@ -13,14 +13,14 @@ import base64
 import hashlib
 import hmac
 import json
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from standardwebhooks import Webhook
+
+from tests.sink import ServerThread, read_body
 
 
 @dataclass(frozen=True)
@@ -64,44 +64,24 @@ class Receiver:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._server: ServerThread | None = None
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/hooks"
 
     def start(self) -> Receiver:
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
-        self.port = listener.getsockname()[1]
-        config = uvicorn.Config(
-            self._app, log_level="warning", access_log=False, lifespan="off", interface="asgi3"
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [listener]}, daemon=True
-        )
-        self._thread.start()
-        while not self._server.started:
-            time.sleep(0.01)
+        self._server = ServerThread(self._app, self.port).start()
+        self.port = self._server.port
         return self
 
     def stop(self) -> None:
         """Go down: connections are refused until `start` again (same port)."""
         assert self._server is not None
-        assert self._thread is not None
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
+        self._server.stop()
 
     async def _app(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
+        body = await read_body(receive)
         with self._lock:
             status = self.planned.pop(0) if self.planned else 200
         if self.delay:

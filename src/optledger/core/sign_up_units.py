@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from optledger.core.catalog import Catalog
 from optledger.core.consent import Channel, SubscriptionType
 from optledger.core.errors import InvalidInput, NotFound, SignUpUnitNotResolved
+from optledger.core.ids import parse_stored_id
 from optledger.storage.repositories.companies import bump_version
 from optledger.storage.repositories.units import NewUnit, UnitRow, insert_unit, set_unit_status
 from optledger.storage.sql import Connection
@@ -88,14 +89,6 @@ async def archive_sign_up_unit(connection: Connection, company_id: int, unit_id:
     await bump_version(connection, company_id)
 
 
-def parse_unit_id(raw: str) -> int | None:
-    """A sign-up source id as stored, or None if it cannot name any unit."""
-    text = raw.strip()
-    if not (text.isascii() and text.isdigit()) or len(text) > 18:
-        return None
-    return int(text)
-
-
 def resolve_sign_up_unit(
     catalog: Catalog,
     *,
@@ -142,7 +135,7 @@ def _unit_by_id(
     subscription_type: SubscriptionType | None,
     method: str | None,
 ) -> UnitRow:
-    parsed = parse_unit_id(raw_id)
+    parsed = parse_stored_id(raw_id)
     unit = None if parsed is None else catalog.unit(parsed)
     if unit is None:
         raise SignUpUnitNotResolved(f"sign-up source {raw_id!r} does not exist")

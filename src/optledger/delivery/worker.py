@@ -76,7 +76,7 @@ async def configured_webhooks(settings: Settings) -> AsyncIterator[WebhookJobs]:
     ) as client:
         yield WebhookJobs(
             client,
-            DestinationRules.of(settings.allow_http_webhooks, settings.webhook_allowed_networks),
+            DestinationRules.from_settings(settings),
             retry_window=timedelta(hours=settings.webhook_retry_hours),
         )
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from optledger.core.errors import InvalidInput
+from optledger.settings import Settings
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -38,9 +39,13 @@ class DestinationRules:
     allowed_networks: Sequence[IPNetwork] = field(default_factory=tuple)
 
     @classmethod
-    def of(cls, allow_http: bool, networks: Sequence[str]) -> DestinationRules:
-        """Rules from the process settings."""
-        return cls(allow_http, tuple(ipaddress.ip_network(n, strict=False) for n in networks))
+    def from_settings(cls, settings: Settings) -> DestinationRules:
+        """The rules the operator configured for this process."""
+        networks = settings.webhook_allowed_networks
+        return cls(
+            settings.allow_http_webhooks,
+            tuple(ipaddress.ip_network(n, strict=False) for n in networks),
+        )
 
     def allows(self, address: IPAddress) -> bool:
         """Whether a resolved address may be requested."""

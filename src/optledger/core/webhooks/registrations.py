@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from optledger.core.catalog import load_catalog
 from optledger.core.consent import Channel
 from optledger.core.context import RequestContext
 from optledger.core.errors import InvalidInput, NotFound
 from optledger.core.events import ConsentTopic, EventType, new_event
 from optledger.core.webhooks.destinations import DestinationRules, check_destination
+from optledger.settings import Settings
 from optledger.storage.repositories import webhooks as stored
 from optledger.storage.repositories.events import insert_event_returning_id
 from optledger.storage.repositories.webhook_deliveries import (
@@ -95,7 +97,7 @@ def webhook_secret(signing_key: str) -> str:
     return "whsec_" + base64.b64encode(signing_key.encode()).decode()
 
 
-async def checked_spec(spec: WebhookSpec, style: WebhookStyle, rules: DestinationRules) -> None:
+async def checked_spec(spec: WebhookSpec, style: WebhookStyle, settings: Settings) -> None:
     """Refuse a registration before any transaction: events, method, window, and a URL
     that must not lead into the operator's network (this resolves its host)."""
     topics_of(style, spec.events)
@@ -103,19 +105,29 @@ async def checked_spec(spec: WebhookSpec, style: WebhookStyle, rules: Destinatio
         raise InvalidInput("destination method must be POST or PUT")
     if spec.starts_at and spec.ends_at and spec.ends_at <= spec.starts_at:
         raise InvalidInput("end_date must be after start_date")
-    await check_destination(spec.url, rules)
+    await check_destination(spec.url, DestinationRules.from_settings(settings))
+
+
+async def _check_list_filter(connection: Connection, company_id: int, spec: WebhookSpec) -> None:
+    """A registration limited to a list must name one of the company's lists."""
+    if spec.list_id is None:
+        return
+    catalog = await load_catalog(connection, company_id)
+    if all(found.id != spec.list_id for found in catalog.lists):
+        raise InvalidInput(f"subscription list {spec.list_id} does not exist")
 
 
 async def register_webhook(
     connection: Connection, company_id: int, style: WebhookStyle, spec: WebhookSpec
 ) -> WebhookRow:
     """Store a registration (already `checked_spec`) with a new signing key."""
+    await _check_list_filter(connection, company_id, spec)
     now = utcnow()
     webhook_id = await stored.insert_webhook(
         connection,
         company_id=company_id,
         style=style.value,
-        spec=_stored_spec(style, spec),
+        spec=_stored_spec(spec),
         topics=topics_of(style, spec.events),
         signing_key=secrets.token_urlsafe(32),
         disabled_at=now if spec.disabled else None,
@@ -124,7 +136,7 @@ async def register_webhook(
     return await get_webhook(connection, company_id, style, webhook_id)
 
 
-def _stored_spec(style: WebhookStyle, spec: WebhookSpec) -> stored.StoredSpec:
+def _stored_spec(spec: WebhookSpec) -> stored.StoredSpec:
     return stored.StoredSpec(
         url=spec.url,
         events=list(dict.fromkeys(spec.events)),
@@ -165,6 +177,7 @@ async def update_webhook(
     Enabling it again resets its circuit breaker: the caller says the receiver is back.
     """
     current = await get_webhook(connection, company_id, style, webhook_id)
+    await _check_list_filter(connection, company_id, spec)
     now = utcnow()
     if spec.disabled:
         disabled_at = current.disabled_at or now
@@ -174,7 +187,7 @@ async def update_webhook(
     await stored.update_webhook(
         connection,
         webhook_id,
-        spec=_stored_spec(style, spec),
+        spec=_stored_spec(spec),
         topics=topics_of(style, spec.events),
         company_id=company_id,
         disabled_at=disabled_at,

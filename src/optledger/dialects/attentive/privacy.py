@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
@@ -15,7 +14,7 @@ from optledger.core.privacy.erasure import (
     request_deletion,
 )
 from optledger.dialects.attentive.dependencies import PrivacyWriter, attentive_context
-from optledger.dialects.attentive.wire import ShortText, WireModel
+from optledger.dialects.attentive.wire import ShortText, WireModel, wire_time
 from optledger.dialects.auth import DatabaseDep
 from optledger.storage.repositories.privacy import PrivacyRequestRow
 
@@ -51,12 +50,6 @@ class PrivacyRequestDto(WireModel):
     processing_end_date_time: str | None
 
 
-def _timestamp(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def _dto(found: PrivacyRequestRow) -> PrivacyRequestDto:
     return PrivacyRequestDto(
         id=str(found.id),
@@ -65,9 +58,9 @@ def _dto(found: PrivacyRequestRow) -> PrivacyRequestDto:
         subject_email=found.subject_email,
         subject_phone=found.subject_phone,
         request_msg=found.request_msg,
-        request_date_time=_timestamp(found.requested_at) or "",
-        processing_start_date_time=_timestamp(found.processing_started_at),
-        processing_end_date_time=_timestamp(found.processing_ended_at),
+        request_date_time=wire_time(found.requested_at) or "",
+        processing_start_date_time=wire_time(found.processing_started_at),
+        processing_end_date_time=wire_time(found.processing_ended_at),
     )
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import ConfigDict, Field, StringConstraints
 
 from optledger.core.errors import NotFound
-from optledger.core.webhooks.destinations import DestinationRules
+from optledger.core.ids import MAX_STORED_ID, parse_stored_id
 from optledger.core.webhooks.registrations import (
     WebhookSpec,
     WebhookStyle,
@@ -25,7 +24,7 @@ from optledger.core.webhooks.registrations import (
     webhook_secret,
 )
 from optledger.dialects.attentive.dependencies import WebhooksWriter
-from optledger.dialects.attentive.wire import WireModel
+from optledger.dialects.attentive.wire import WireModel, wire_time
 from optledger.dialects.auth import DatabaseDep
 from optledger.storage.repositories.webhook_deliveries import LoggedDelivery
 from optledger.storage.repositories.webhooks import WebhookRow
@@ -37,7 +36,6 @@ Url = Annotated[str, StringConstraints(min_length=1, max_length=2048)]
 EventName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 Events = Annotated[list[EventName], Field(min_length=1, max_length=20)]
 WebhookId = Annotated[str, Path(max_length=20)]
-MAX_ID = 2**63 - 1
 
 
 class WebhookBody(WireModel):
@@ -103,21 +101,15 @@ class DeliveryListDto(WireModel):
     next_before: str | None = None
 
 
-def _iso(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 def _fields(found: WebhookRow) -> dict[str, object]:
     return {
         "id": str(found.id),
         "url": found.url,
         "events": found.events,
         "type": "WEBHOOK",
-        "disabled_at": _iso(found.disabled_at),
+        "disabled_at": wire_time(found.disabled_at),
         "disabled_reason": found.disabled_reason,
-        "paused_until": _iso(found.paused_until),
+        "paused_until": wire_time(found.paused_until),
     }
 
 
@@ -135,22 +127,18 @@ def _delivery(found: LoggedDelivery) -> DeliveryDto:
         last_status_code=found.last_status_code,
         last_latency_ms=found.last_latency_ms,
         last_error=found.last_error,
-        delivered_at=_iso(found.delivered_at),
-        next_attempt_at=_iso(found.next_attempt_at) if found.status == "pending" else None,
-        created_at=_iso(found.created_at) or "",
+        delivered_at=wire_time(found.delivered_at),
+        next_attempt_at=wire_time(found.next_attempt_at) if found.status == "pending" else None,
+        created_at=wire_time(found.created_at) or "",
     )
 
 
 def _id(webhook_id: str) -> int:
-    """A numeric id, or not found: ids are never guessed at."""
-    if not webhook_id.isascii() or not webhook_id.isdigit() or int(webhook_id) > MAX_ID:
+    """The stored id, or not found: ids are never guessed at."""
+    number = parse_stored_id(webhook_id)
+    if number is None:
         raise NotFound("webhook not found")
-    return int(webhook_id)
-
-
-def _rules(request: Request) -> DestinationRules:
-    settings = request.app.state.settings
-    return DestinationRules.of(settings.allow_http_webhooks, settings.webhook_allowed_networks)
+    return number
 
 
 @router.post("", status_code=201, response_model_by_alias=True)
@@ -162,7 +150,7 @@ async def create_webhook(
     Nothing is sent to the URL now.
     """
     spec = WebhookSpec(url=body.url, events=body.events, disabled=body.disabled)
-    await checked_spec(spec, STYLE, _rules(request))
+    await checked_spec(spec, STYLE, request.app.state.settings)
     found = await database.run(
         lambda connection: register_webhook(connection, principal.company.id, STYLE, spec)
     )
@@ -202,7 +190,7 @@ async def _update(
     webhook_id: int,
     spec: WebhookSpec,
 ) -> WebhookDto:
-    await checked_spec(spec, STYLE, _rules(request))
+    await checked_spec(spec, STYLE, request.app.state.settings)
     found = await database.run(
         lambda connection: update_webhook(connection, principal.company.id, STYLE, webhook_id, spec)
     )
@@ -261,7 +249,7 @@ async def read_deliveries(
     principal: WebhooksWriter,
     database: DatabaseDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    before: Annotated[int | None, Query(ge=1, le=MAX_STORED_ID)] = None,
 ) -> DeliveryListDto:
     """The webhook's delivery log, newest first: attempts, status code, latency, error."""
     number = _id(webhook_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -14,6 +15,13 @@ from optledger.core.sign_up_units import Locale
 ShortText = Annotated[str, StringConstraints(max_length=320)]
 SubscriptionTypeName = Literal["MARKETING", "TRANSACTIONAL", "CHECKOUT_ABANDONED"]
 ChannelName = Literal["TEXT", "EMAIL"]
+
+
+def wire_time(moment: datetime | None) -> str | None:
+    """A moment as Attentive writes them: UTC, milliseconds, `Z`."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class WireModel(BaseModel):

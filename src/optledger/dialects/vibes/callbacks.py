@@ -15,9 +15,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from optledger.core.catalog import load_catalog
 from optledger.core.errors import InvalidInput, NotFound, OptledgerError
-from optledger.core.webhooks.destinations import DestinationRules
+from optledger.core.ids import MAX_STORED_ID, parse_stored_id
 from optledger.core.webhooks.registrations import (
     EVENT_NAMES,
     WebhookSpec,
@@ -50,8 +49,6 @@ CALLBACK_TYPES = sorted(EVENT_NAMES[STYLE])
 NO_CALLBACK: dict[int | str, dict[str, Any]] = {
     404: {"description": "The company has no callback with this id."}
 }
-# Ids are BIGINT; a larger number names nothing rather than failing in the database.
-MAX_ID = 2**62
 
 EXAMPLE: dict[str, Any] = {
     "callback_type": "subscription_added",
@@ -61,7 +58,7 @@ EXAMPLE: dict[str, Any] = {
 }
 
 # Vibes ids travel as strings or numbers.
-IdValue = Annotated[int, Field(ge=1, le=MAX_ID)] | Annotated[str, Field(max_length=20)]
+IdValue = Annotated[int, Field(ge=1, le=MAX_STORED_ID)] | Annotated[str, Field(max_length=20)]
 CallbackIdPath = Annotated[str, Path(min_length=1, max_length=20)]
 DateText = Annotated[str, Field(max_length=40, examples=["2017-01-15T15:34Z"])]
 
@@ -135,9 +132,8 @@ class CallbackTestOut(BaseModel):
 
 def _id(value: int | str, refusal: OptledgerError) -> int:
     """A stored id from a Vibes id, a string or a number; `refusal` if it cannot be one."""
-    digits = isinstance(value, str) and value.isascii() and value.isdigit()
-    number = int(value) if isinstance(value, int) or digits else 0
-    if not 1 <= number <= MAX_ID:
+    number = parse_stored_id(value)
+    if number is None:
         raise refusal
     return number
 
@@ -186,23 +182,16 @@ async def _checked(request: Request, body: CallbackIn) -> WebhookSpec:
         starts_at=_date("start_date", body.start_date),
         ends_at=_date("end_date", body.end_date),
     )
-    settings = request.app.state.settings
-    rules = DestinationRules.of(settings.allow_http_webhooks, settings.webhook_allowed_networks)
-    await checked_spec(spec, STYLE, rules)
+    await checked_spec(spec, STYLE, request.app.state.settings)
     return replace(spec, list_id=_list_filter(body))
 
 
 async def _save(
     database: Database, company_id: int, spec: WebhookSpec, number: int | None = None
 ) -> WebhookRow:
-    """Register a callback, or replace callback `number`, once its list filter is
-    found among the company's lists."""
+    """Register a callback, or replace callback `number`."""
 
     async def apply(connection: Connection) -> WebhookRow:
-        if spec.list_id is not None:
-            catalog = await load_catalog(connection, company_id)
-            if all(found.id != spec.list_id for found in catalog.lists):
-                raise InvalidInput(f"subscription list {spec.list_id} does not exist")
         if number is None:
             return await register_webhook(connection, company_id, STYLE, spec)
         return await update_webhook(connection, company_id, STYLE, number, spec)
