@@ -17,6 +17,7 @@ from optledger.app import create_app
 from optledger.core.webhooks.destinations import DestinationRules
 from optledger.core.webhooks.registrations import WebhookStyle, get_webhook
 from optledger.delivery.engine import EnginePolicy, deliver_batch
+from optledger.delivery.webhook_client import open_webhook_client
 from optledger.delivery.webhooks import WebhookJobs
 from optledger.settings import Settings
 from optledger.storage.database import Database
@@ -354,8 +355,8 @@ async def test_deliveries_reach_the_destination_in_the_vibes_shape(
         )
     ).json()
     rules = DestinationRules(allow_http_loopback=True)
-    async with httpx.AsyncClient(timeout=5) as client:
-        jobs = WebhookJobs(client, rules)
+    async with open_webhook_client(rules, timeout_seconds=5) as client:
+        jobs = WebhookJobs(client)
         # Other tests' deliveries are due too: a few batches, not until none is left.
         for _ in range(5):
             await deliver_batch(tenant.database, jobs, EnginePolicy(backoff_base_seconds=0))

@@ -17,9 +17,14 @@ from typing import Any
 import httpx
 import pytest
 
-from optledger.core.webhooks.destinations import DestinationRules
+from optledger.core.webhooks.destinations import DestinationRules, UnsafeDestination
 from optledger.delivery import jobs
 from optledger.delivery.engine import EnginePolicy, deliver_batch, pump
+from optledger.delivery.webhook_client import (
+    CheckedResolver,
+    WebhookClient,
+    open_webhook_client,
+)
 from optledger.delivery.webhooks import WebhookJobs
 from optledger.settings import Settings
 from optledger.storage.database import Database
@@ -58,14 +63,17 @@ def receiver() -> Iterator[Receiver]:
     started.stop()
 
 
+LOOPBACK = DestinationRules(allow_http_loopback=True)
+
+
 @pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=2) as client:
+async def http() -> AsyncIterator[WebhookClient]:
+    async with open_webhook_client(LOOPBACK, timeout_seconds=2) as client:
         yield client
 
 
-def webhook_jobs(http: httpx.AsyncClient, **options: Any) -> WebhookJobs:
-    return WebhookJobs(http, DestinationRules(allow_http_loopback=True), **options)
+def webhook_jobs(http: WebhookClient, **options: Any) -> WebhookJobs:
+    return WebhookJobs(http, **options)
 
 
 async def deliver_all(tenant: Tenant, jobs: WebhookJobs, policy: EnginePolicy = AT_ONCE) -> None:
@@ -98,7 +106,7 @@ async def test_every_door_reaches_the_receiver_signed(
     app_client: httpx.AsyncClient,
     tenant: Tenant,
     receiver: Receiver,
-    http: httpx.AsyncClient,
+    http: WebhookClient,
 ) -> None:
     webhook_id, key = await register(client, receiver)
     phone, confirmed, legacy, vibes, erased = (f"+1914844{n:04d}" for n in range(5000, 5005))
@@ -172,7 +180,7 @@ async def test_every_door_reaches_the_receiver_signed(
 
 
 async def test_a_500_is_retried_and_delivered_once(
-    client: httpx.AsyncClient, tenant: Tenant, receiver: Receiver, http: httpx.AsyncClient
+    client: httpx.AsyncClient, tenant: Tenant, receiver: Receiver, http: WebhookClient
 ) -> None:
     webhook_id, key = await register(client, receiver)
     receiver.planned = [500]
@@ -190,7 +198,7 @@ async def test_a_500_is_retried_and_delivered_once(
 
 
 async def test_4xx_is_never_retried_and_410_disables(
-    client: httpx.AsyncClient, tenant: Tenant, receiver: Receiver, http: httpx.AsyncClient
+    client: httpx.AsyncClient, tenant: Tenant, receiver: Receiver, http: WebhookClient
 ) -> None:
     webhook_id, _ = await register(client, receiver)
     receiver.planned = [400]
@@ -219,7 +227,7 @@ async def test_a_receiver_slower_than_the_timeout_is_retried(
     webhook_id, key = await register(client, receiver)
     await subscribe_active(client, "+19148445105")
     receiver.delay = 1.0
-    async with httpx.AsyncClient(timeout=0.3) as impatient:
+    async with open_webhook_client(LOOPBACK, timeout_seconds=0.3) as impatient:
         jobs = webhook_jobs(impatient)
         assert await deliver_batch(tenant.database, jobs, AT_ONCE) == 1
         [entry] = await log_of(client, webhook_id)
@@ -235,7 +243,7 @@ async def test_a_receiver_slower_than_the_timeout_is_retried(
 
 
 async def test_a_burst_while_the_receiver_is_down_arrives_once_and_in_order(
-    client: httpx.AsyncClient, tenant: Tenant, receiver: Receiver, http: httpx.AsyncClient
+    client: httpx.AsyncClient, tenant: Tenant, receiver: Receiver, http: WebhookClient
 ) -> None:
     webhook_id, key = await register(client, receiver, ["sms.subscribed", "sms.unsubscribed"])
     receiver.stop()
@@ -260,7 +268,7 @@ async def test_a_burst_while_the_receiver_is_down_arrives_once_and_in_order(
 
 
 async def test_the_breaker_pauses_a_failing_receiver_and_closes_on_success(
-    client: httpx.AsyncClient, tenant: Tenant, receiver: Receiver, http: httpx.AsyncClient
+    client: httpx.AsyncClient, tenant: Tenant, receiver: Receiver, http: WebhookClient
 ) -> None:
     webhook_id, _ = await register(client, receiver)
     for n in range(3):
@@ -280,17 +288,35 @@ async def test_the_breaker_pauses_a_failing_receiver_and_closes_on_success(
 
 
 async def test_a_destination_is_checked_again_at_delivery(
-    client: httpx.AsyncClient, tenant: Tenant, receiver: Receiver, http: httpx.AsyncClient
+    client: httpx.AsyncClient, tenant: Tenant, receiver: Receiver
 ) -> None:
     webhook_id, _ = await register(client, receiver)
     await subscribe_active(client, "+19148445301")
     # The operator's rules no longer allow loopback (as if the name now resolved there).
-    strict = WebhookJobs(http, DestinationRules())
-    await deliver_all(tenant, strict)
+    async with open_webhook_client(DestinationRules(), timeout_seconds=2) as strict:
+        await deliver_all(tenant, WebhookJobs(strict))
     assert receiver.all() == []
     [entry] = await log_of(client, webhook_id)
     assert entry["status"] == "dead"
     assert entry["lastError"].startswith("refused")
+
+
+async def test_a_host_name_is_checked_as_it_resolves(
+    client: httpx.AsyncClient, tenant: Tenant, receiver: Receiver, http: WebhookClient
+) -> None:
+    response = await client.post(
+        "/v1/webhooks",
+        json={"url": f"http://localhost:{receiver.port}/named", "events": ["sms.subscribed"]},
+    )
+    assert response.status_code == 201, response.text
+    await subscribe_active(client, "+19148445302")
+    await deliver_all(tenant, webhook_jobs(http))
+    assert [item.path for item in receiver.all()] == ["/named"]
+    # The connection goes to an address the rules allow, whatever DNS answers by then.
+    with pytest.raises(UnsafeDestination):
+        await CheckedResolver(DestinationRules()).resolve("localhost.", 443)
+    found = await CheckedResolver(LOOPBACK).resolve("localhost.", 443)
+    assert "127.0.0.1" in {address["host"] for address in found}
 
 
 def start_worker(database: Database, lease_seconds: int) -> subprocess.Popen[bytes]:
@@ -341,7 +367,7 @@ async def test_the_sweep_forgets_finished_deliveries_after_thirty_days(
     client: httpx.AsyncClient,
     tenant: Tenant,
     receiver: Receiver,
-    http: httpx.AsyncClient,
+    http: WebhookClient,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     webhook_id, _ = await register(client, receiver)
@@ -359,7 +385,7 @@ async def test_the_sweep_forgets_finished_deliveries_after_thirty_days(
 
 
 async def test_a_slow_receiver_does_not_hold_back_the_others(
-    client: httpx.AsyncClient, tenant: Tenant, http: httpx.AsyncClient
+    client: httpx.AsyncClient, tenant: Tenant, http: WebhookClient
 ) -> None:
     slow, fast = Receiver(delay=3.0).start(), Receiver().start()
     try:

@@ -202,7 +202,9 @@ def worker(
     async def run() -> None:
         if settings.is_sqlite:
             await upgrade_database(settings.resolved_database_url)
-        database = Database(settings.resolved_database_url, pool_size=concurrency + 1)
+        # One connection per message loop; the webhook loop claims while its earlier
+        # batches record; heartbeats and sweeps need one now and then.
+        database = Database(settings.resolved_database_url, pool_size=concurrency + 4)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -217,7 +219,13 @@ def worker(
         finally:
             await database.dispose()
 
-    asyncio.run(run())
+    # uvloop where installed (it comes with uvicorn's standard extras): sends cost less.
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(run())
+    else:
+        uvloop.run(run())
 
 
 @app.command()

@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     )
     worker_poll_seconds: float = Field(default=0.2, gt=0)
     worker_batch_size: int = Field(default=100, gt=0)
+    worker_max_in_flight: int = Field(
+        default=32, gt=0, description="Texts and emails one delivery loop sends at once."
+    )
+    webhook_max_in_flight: int = Field(
+        default=200, gt=0, description="Webhook deliveries a worker process makes at once."
+    )
     delivery_max_attempts: int = Field(default=8, gt=0)
     # Transports per channel.
     sms_transport: Literal["log", "webhook", "twilio"] = "log"

@@ -10,7 +10,8 @@ on SQLite the single write lock serialises claims.
 Jobs in one line (one recipient, one subscriber of one webhook) are performed one
 after another in the order they were queued; lines run in parallel. The engine
 keeps claiming while jobs are in flight, up to `max_in_flight`, so one slow
-receiver holds its own slots and not everyone else's.
+receiver holds its own slots and not everyone else's; it claims once half its
+slots are free, so that a busy worker claims and records in batches.
 """
 
 from __future__ import annotations
@@ -236,7 +237,6 @@ class _Slots:
 
     def take(self, count: int) -> None:
         self.free -= count
-        self.changed.clear()
 
     def give(self, count: int = 1) -> None:
         self.free += count
@@ -255,6 +255,9 @@ async def pump(
     `written` is set when new jobs are committed; the poll is the fallback.
     """
     slots = _Slots(policy.max_in_flight)
+    # Claim when half the room is free, not at each finished job: claims and
+    # records then come in batches, and a busy worker spends no transaction per job.
+    enough_room = max(1, min(policy.batch_size, policy.max_in_flight) // 2)
     batches: set[asyncio.Task[None]] = set()
 
     async def run_batch(claimed: Sequence[JobT]) -> None:
@@ -273,7 +276,8 @@ async def pump(
             slots.give(len(claimed) - performed)
 
     while not stop.is_set():
-        if slots.free <= 0:
+        if slots.free < enough_room:
+            slots.changed.clear()
             await _first_of(stop, slots.changed, seconds=policy.poll_seconds)
             continue
         try:

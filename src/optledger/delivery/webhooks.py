@@ -14,19 +14,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import time
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import httpx
 from standardwebhooks import Webhook
 
-from optledger.core.webhooks.destinations import (
-    DestinationRules,
-    UnsafeDestination,
-    check_destination,
-)
 from optledger.delivery.engine import Attempted, Outcome, Verdict
 from optledger.delivery.payloads import (
     attentive_payload,
@@ -34,6 +27,7 @@ from optledger.delivery.payloads import (
     outside_registration,
     vibes_payload,
 )
+from optledger.delivery.webhook_client import WebhookClient
 from optledger.storage.repositories import webhook_deliveries as stored
 from optledger.storage.repositories.people import StoredIdentifier, identifiers_of_people
 from optledger.storage.repositories.webhook_deliveries import Attempt, ClaimedDelivery
@@ -83,22 +77,20 @@ def signed_request(delivery: ClaimedDelivery, body: str, now: datetime) -> dict[
 
 
 class WebhookJobs:
-    """Sends deliveries with one shared HTTP client; checks each URL before each attempt."""
+    """Sends deliveries through one client, which checks each destination as it connects."""
 
     in_order = True
     name = "webhooks"
 
     def __init__(
         self,
-        client: httpx.AsyncClient,
-        rules: DestinationRules,
+        client: WebhookClient,
         *,
         retry_window: timedelta = timedelta(days=3),
         breaker_threshold: int = 20,
         breaker_pause: timedelta = timedelta(seconds=30),
     ) -> None:
         self.client = client
-        self.rules = rules
         self.retry_window = retry_window
         self.breaker_threshold = breaker_threshold
         self.breaker_pause = breaker_pause
@@ -134,32 +126,8 @@ class WebhookJobs:
             else vibes_payload(delivery, job.identifiers)
         )
         body = json.dumps(payload, separators=(",", ":"))
-        try:
-            if not await check_destination(delivery.url, self.rules):
-                return Attempted(ok=False, error="the host does not resolve")
-        except UnsafeDestination as exc:
-            return Attempted(ok=False, error=f"refused: {exc}", retryable=False)
         headers = signed_request(delivery, body, datetime.now(UTC))
-        started = time.perf_counter()
-        try:
-            response = await self.client.request(
-                delivery.method, delivery.url, content=body.encode(), headers=headers
-            )
-        except httpx.TimeoutException:
-            return Attempted(ok=False, error="timed out", latency_ms=_since(started))
-        except httpx.HTTPError as exc:
-            return Attempted(ok=False, error=f"unreachable: {exc!r}"[:2000])
-        latency = _since(started)
-        status = response.status_code
-        if response.is_success:
-            return Attempted(ok=True, status_code=status, latency_ms=latency)
-        return Attempted(
-            ok=False,
-            error=f"answered {status}: {response.text[:200]}",
-            retryable=not 400 <= status < 500,
-            status_code=status,
-            latency_ms=latency,
-        )
+        return await self.client.send(delivery.method, delivery.url, body.encode(), headers)
 
     def exhausted(self, job: WebhookJob, next_attempt_at: datetime) -> bool:
         return next_attempt_at > job.delivery.created_at + self.retry_window
@@ -212,7 +180,3 @@ class WebhookJobs:
                 threshold=self.breaker_threshold,
                 paused_until=now + self.breaker_pause,
             )
-
-
-def _since(started: float) -> int:
-    return int((time.perf_counter() - started) * 1000)

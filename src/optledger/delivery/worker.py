@@ -13,16 +13,15 @@ import logging
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
-
-import httpx
 
 from optledger.core.webhooks.destinations import DestinationRules
 from optledger.delivery.engine import EnginePolicy, deliver_batch, pump
 from optledger.delivery.jobs import sweep
 from optledger.delivery.messages import MessageJobs
 from optledger.delivery.transports.base import Transport
+from optledger.delivery.webhook_client import open_webhook_client
 from optledger.delivery.webhooks import WebhookJobs
 from optledger.observability.heartbeats import keep_heartbeat
 from optledger.settings import Settings
@@ -37,6 +36,8 @@ class DeliveryPolicy(EnginePolicy):
     """How a worker claims, retries and gives up, and how often it sweeps."""
 
     max_attempts: int = 8
+    # Receivers answer in milliseconds and each has lines of its own: more in flight.
+    webhook_max_in_flight: int = 200
     confirmation_ttl: timedelta = timedelta(hours=72)
     sweep_every_seconds: float = 60
 
@@ -45,6 +46,8 @@ class DeliveryPolicy(EnginePolicy):
         """The policy the process is configured with."""
         return cls(
             batch_size=settings.worker_batch_size,
+            max_in_flight=settings.worker_max_in_flight,
+            webhook_max_in_flight=settings.webhook_max_in_flight,
             lease=timedelta(seconds=settings.worker_lease_seconds),
             max_attempts=settings.delivery_max_attempts,
             poll_seconds=settings.worker_poll_seconds,
@@ -70,15 +73,9 @@ async def deliver_due(
 @asynccontextmanager
 async def configured_webhooks(settings: Settings) -> AsyncIterator[WebhookJobs]:
     """Webhook delivery as the settings configure it, with its own connection pool."""
-    limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
-    async with httpx.AsyncClient(
-        timeout=settings.webhook_timeout_seconds, limits=limits, follow_redirects=False
-    ) as client:
-        yield WebhookJobs(
-            client,
-            DestinationRules.from_settings(settings),
-            retry_window=timedelta(hours=settings.webhook_retry_hours),
-        )
+    rules = DestinationRules.from_settings(settings)
+    async with open_webhook_client(rules, settings.webhook_timeout_seconds) as client:
+        yield WebhookJobs(client, retry_window=timedelta(hours=settings.webhook_retry_hours))
 
 
 async def _sweep_now_and_then(
@@ -113,7 +110,8 @@ async def run_workers(
         pump(database, messages, policy, stop, database.outbox_written) for _ in range(concurrency)
     ]
     if webhooks is not None:
-        loops.append(pump(database, webhooks, policy, stop, database.webhooks_written))
+        webhook_policy = replace(policy, max_in_flight=policy.webhook_max_in_flight)
+        loops.append(pump(database, webhooks, webhook_policy, stop, database.webhooks_written))
     async with outbox_notifications(database):
         await asyncio.gather(
             keep_heartbeat(database, stop), _sweep_now_and_then(database, stop, policy), *loops

@@ -3,7 +3,7 @@
 A company chooses the URL, and the worker requests it from inside the operator's
 network, so a URL naming a private, loopback, link-local or reserved address is
 refused (server-side request forgery). DNS can change after registration, so the
-worker checks the resolved addresses again before every delivery.
+worker checks the resolved addresses again as it connects for a delivery.
 """
 
 from __future__ import annotations
@@ -139,13 +139,33 @@ async def check_destination(url: str, rules: DestinationRules) -> list[IPAddress
     """The addresses of a destination this server may request now, or `UnsafeDestination`.
 
     A host that does not resolve (yet) gives no addresses: registration accepts it,
-    and delivery checks again before every attempt, so a name that later points
-    inside the network is refused then.
+    and delivery checks again as it connects, so a name that later points inside
+    the network is refused then.
     """
-    addresses = await resolve(parse_destination(url, rules))
+    addresses = await resolve(check_without_dns(url, rules))
+    check_addresses(addresses, rules)
+    return addresses
+
+
+def check_without_dns(url: str, rules: DestinationRules) -> Destination:
+    """The checks that need no lookup: the URL's form, and its host if that is an address.
+
+    A host name is checked once resolved: by `check_destination` at registration,
+    and by the delivery client's resolver as each connection is made.
+    """
+    destination = parse_destination(url, rules)
+    try:
+        literal = ipaddress.ip_address(destination.host)
+    except ValueError:
+        return destination
+    check_addresses([literal], rules)
+    return destination
+
+
+def check_addresses(addresses: Sequence[IPAddress], rules: DestinationRules) -> None:
+    """Refuse the lot if any address is one webhooks may not reach."""
     for address in addresses:
         if not rules.allows(address):
             raise UnsafeDestination(
                 "url resolves to a private or reserved address; webhooks must reach a public host"
             )
-    return addresses
