@@ -172,5 +172,7 @@ async def test_email_follows_the_unit_setting_over_real_smtp(
     [welcome] = smtp_sink.to(address)
     assert "You are now subscribed" in welcome.get_content()
     [prompt] = smtp_sink.to(other)
-    assert "Reply Y to confirm" in prompt.get_content()
+    # An email is confirmed by following its link, not by replying (test_email_consent_pages).
+    assert "Please confirm your subscription" in prompt.get_content()
+    assert "/c/" in prompt.get_content()
     assert prompt["Idempotency-Key"] in prompt["Message-ID"]

@@ -12,6 +12,9 @@ from optledger.delivery.transports.base import Outgoing
 from optledger.delivery.transports.log import LogTransport
 from tests.conftest import Tenant
 from tests.helpers import subscribe
+from tests.operator_helpers import make_operator
+from tests.test_manage_api import REQUESTS as MANAGE_REQUESTS
+from tests.test_manage_api import objects_of as manage_objects_of
 from tests.test_tenant_matrix import PHONE as MATRIX_PHONE
 from tests.test_tenant_matrix import REQUESTS
 from tests.test_vibes_isolation_matrix import VIBES_ROUTES, vibes_url
@@ -108,3 +111,29 @@ async def test_no_route_logs_a_contact_point_or_a_secret(
         assert clear not in logged
     # Lines did name the number, masked (the legacy route quotes an unknown one).
     assert "+1914*****71" in logged
+
+
+async def test_no_manage_route_logs_a_token_or_a_minted_secret(
+    app_client: httpx.AsyncClient, tenant: Tenant, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every management route, driven with an operator's token (and a wrong one): neither
+    the token nor the secrets minted in the answers appear in what was logged."""
+    operator = await make_operator(tenant.database, [tenant.key])
+    app_client.headers.update(operator.headers)
+    ids = await manage_objects_of(app_client, tenant)
+    shown: list[str] = [operator.token.split(".")[1]]
+    with caplog.at_level(logging.DEBUG):
+        for (method, _), (url, body) in sorted(MANAGE_REQUESTS.items()):
+            response = await app_client.request(method, url.format(**ids), json=body)
+            assert response.status_code < 300, response.text
+            answer = response.json()
+            shown += [answer[k].split(".")[-1] for k in ("token", "password") if answer.get(k)]
+        wrong = {"Authorization": f"Bearer {operator.token.split('.')[0]}.not-the-secret"}
+        assert (await app_client.get("/manage/v1/me", headers=wrong)).status_code == 401
+    ours = [r for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))]
+    assert ours, "nothing was logged: the test would prove nothing"
+    handler = logging.StreamHandler()
+    logged = "\n".join(handler.format(record) for record in ours)
+    assert len(shown) >= 2
+    for secret in [*shown, "not-the-secret"]:
+        assert secret not in logged

@@ -24,6 +24,8 @@ DIALECT_TAGS = {
     "/inbound/": {"Inbound SMS"},
     "/companies/": {"Vibes subscriptions", "Vibes lists", "Vibes persons", "Vibes campaigns",
                     "Vibes callbacks"},
+    "/manage/": {"Manage companies", "Manage lists", "Manage sign-up units", "Manage templates",
+                 "Manage credentials", "Manage unsubscribe links"},
 }  # fmt: skip
 
 
@@ -103,6 +105,7 @@ DIALECTS = {
     "/v2/": ("AttentiveError", "apiKey"),
     "/1/": ("AttentiveError", "legacyToken"),
     "/companies/": ("VibesError", "basicLogin"),
+    "/manage/": ("ManageError", "operatorToken"),
 }
 
 
@@ -133,6 +136,7 @@ def test_each_operation_names_its_dialects_credential() -> None:
         "apiKey": "bearer",
         "legacyToken": "bearer",
         "basicLogin": "basic",
+        "operatorToken": "bearer",
     }
     for method, path, operation in operations():
         _, scheme = next(DIALECTS[p] for p in DIALECTS if path.startswith(p))

@@ -31,7 +31,7 @@ from twilio.request_validator import RequestValidator
 
 from optledger.app import create_app
 from optledger.bootstrap import bootstrap_company
-from optledger.core.companies import get_company_by_key
+from optledger.core.companies import ensure_company, get_company_by_key
 from optledger.core.company_settings import set_company_setting
 from optledger.dialects.idempotency import MAX_KEY_LENGTH
 from optledger.dialects.inbound.twilio import AUTH_TOKEN_SETTING
@@ -39,8 +39,12 @@ from optledger.settings import Settings
 from optledger.storage.database import Database
 from optledger.storage.sql import Connection
 from tests.conftest import TEST_SECRET, Tenant
+from tests.operator_helpers import TestOperator, make_operator
 
 COMPANY = "fuzzed"
+# The management API is fuzzed on a company of its own: fuzzed revocations and
+# archives must not take the credentials and units the other operations use.
+MANAGED_COMPANY = "fuzzed-managed"
 TWILIO_PATH = "/inbound/twilio/{company_key}"
 TWILIO_TOKEN = "twilio-auth-token-for-fuzzing"
 BASE_URL = "http://testserver"
@@ -91,6 +95,13 @@ async def fuzzed_tenant(database: Database) -> Tenant:
 
 
 @pytest.fixture
+async def fuzzed_operator(database: Database) -> TestOperator:
+    """An operator of every company, and the company the management API is fuzzed on."""
+    await database.run(lambda connection: ensure_company(connection, MANAGED_COMPANY))
+    return await make_operator(database)
+
+
+@pytest.fixture
 def fuzzed_app(database: Database) -> Iterator[None]:
     """The app on the test's database; Schemathesis starts it on its first request,
     in its own event loop, and it opens its own handle on the database."""
@@ -103,13 +114,15 @@ def fuzzed_app(database: Database) -> Iterator[None]:
     APP.app = None
 
 
-def credentials(case: Case, tenant: Tenant) -> dict[str, str]:
-    """The tenant's credential for the security scheme the operation documents."""
+def credentials(case: Case, tenant: Tenant, operator: TestOperator) -> dict[str, str]:
+    """The tenant's (or the operator's) credential for the security scheme the
+    operation documents."""
     basic = f"{tenant.boot.basic.lookup_id}:{tenant.boot.basic.secret}".encode()
     by_scheme = {
         "apiKey": tenant.api_headers,
         "legacyToken": tenant.legacy_headers,
         "basicLogin": {"Authorization": f"Basic {base64.b64encode(basic).decode()}"},
+        "operatorToken": operator.headers,
     }
     requirements = case.operation.definition.raw.get("security", [])
     return next((by_scheme[name] for requirement in requirements for name in requirement), {})
@@ -120,7 +133,8 @@ def own_company(case: Case) -> None:
     another company's key is only ever a 403."""
     negative_path = case.meta is not None and case.meta.is_negative_at(ParameterLocation.PATH)
     if "company_key" in (case.path_parameters or {}) and not negative_path:
-        case.path_parameters["company_key"] = COMPANY
+        managed = case.operation.path.startswith("/manage/")
+        case.path_parameters["company_key"] = MANAGED_COMPANY if managed else COMPANY
 
 
 def fresh_idempotency_key(case: Case) -> None:
@@ -155,8 +169,10 @@ def sign_twilio_post(case: Case) -> None:
     # The app and the company serve every example of an operation: that is the point.
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
-def test_every_operation_answers_as_documented(case: Case, fuzzed_tenant: Tenant) -> None:
+def test_every_operation_answers_as_documented(
+    case: Case, fuzzed_tenant: Tenant, fuzzed_operator: TestOperator
+) -> None:
     own_company(case)
     fresh_idempotency_key(case)
     sign_twilio_post(case)
-    case.call_and_validate(headers=credentials(case, fuzzed_tenant))
+    case.call_and_validate(headers=credentials(case, fuzzed_tenant, fuzzed_operator))

@@ -21,6 +21,7 @@ from optledger.delivery.transports.configured import configured_transports
 from optledger.delivery.worker import DeliveryPolicy, configured_webhooks, run_workers
 from optledger.dialects.attentive.eligibility_lane import ELIGIBILITY_LANE
 from optledger.dialects.attentive.routes import DIALECT as ATTENTIVE
+from optledger.dialects.consent_pages.routes import DIALECT as CONSENT_PAGES
 from optledger.dialects.errors import (
     STATUS_BY_KIND,
     error_response,
@@ -32,6 +33,7 @@ from optledger.dialects.inbound.routes import DIALECT as INBOUND
 from optledger.dialects.lanes import Lanes
 from optledger.dialects.legacy.routes import DIALECT as LEGACY
 from optledger.dialects.limits import BodySizeLimit
+from optledger.dialects.manage.routes import DIALECT as MANAGE
 from optledger.dialects.openapi import install_openapi
 from optledger.dialects.operator.messages import router as messages_router
 from optledger.dialects.rate_limits import RateLimitHeaders
@@ -138,8 +140,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     app = FastAPI(title="optledger", version=__version__, lifespan=lifespan)
     install_error_handlers(app)
-    for dialect in (ATTENTIVE, INBOUND, LEGACY, VIBES):
+    for dialect in (ATTENTIVE, INBOUND, LEGACY, VIBES, MANAGE):
         include_dialect(app, dialect)
+    # The pages behind the links in emails: HTML, errors included; not in the API document.
+    include_dialect(app, CONSENT_PAGES)
     # The operator's message log sits under /v1/: the Attentive shape.
     app.include_router(messages_router)
     install_openapi(app)

@@ -16,8 +16,14 @@ from rich.table import Table
 from optledger.bootstrap import BootstrapResult, bootstrap_company
 from optledger.cli_attributes import attributes_app
 from optledger.cli_audience import audience_app
+from optledger.cli_companies import companies_app, list_templates
 from optledger.cli_credentials import credentials_app
+from optledger.cli_export import export_ledger
+from optledger.cli_import import import_list
+from optledger.cli_lists import lists_app
+from optledger.cli_operators import operator_app
 from optledger.cli_support import console, in_transaction
+from optledger.cli_units import units_app
 from optledger.cli_webhooks import webhooks_app
 from optledger.core.companies import get_company_by_key
 from optledger.core.company_settings import set_company_setting
@@ -49,6 +55,13 @@ app.add_typer(attributes_app, name="attributes")
 app.add_typer(audience_app, name="audience")
 app.add_typer(credentials_app, name="credentials")
 app.add_typer(webhooks_app, name="webhooks")
+app.command("import")(import_list)
+app.command("export")(export_ledger)
+app.add_typer(operator_app, name="operator")
+app.add_typer(companies_app, name="companies")
+app.add_typer(units_app, name="units")
+app.add_typer(lists_app, name="lists")
+templates_app.command("list")(list_templates)
 
 
 LogFormatOption = Annotated[

@@ -2,7 +2,8 @@
 
 A new secret is shown once, here; only its hash is stored. A revoked credential
 stops working at once in new processes and within the credential cache's time
-(`OPTLEDGER_CREDENTIAL_CACHE_SECONDS`) in running ones.
+(`OPTLEDGER_CREDENTIAL_CACHE_SECONDS`) in running ones. The management API's
+credential routes call the same core functions (`core.company_credentials`).
 """
 
 from __future__ import annotations
@@ -14,22 +15,19 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from optledger.auth.credentials import (
-    CredentialKind,
-    IssuedCredential,
-    new_secret_pair,
-    store_credential,
-)
-from optledger.auth.scopes import ALL_SCOPES
+from optledger.auth.credentials import CredentialKind
 from optledger.cli_support import console, in_transaction
 from optledger.core.companies import get_company_by_key
-from optledger.core.errors import NotFound
-from optledger.settings import get_settings
-from optledger.storage.repositories.credentials import (
-    CredentialListing,
-    credentials_of_company,
-    revoke_credential,
+from optledger.core.company_credentials import (
+    MintedCredential,
+    granted_scopes,
+    mint_credential,
+    revoke_company_credential,
 )
+from optledger.core.company_credentials import list_credentials as company_credentials
+from optledger.core.errors import InvalidInput, NotFound
+from optledger.settings import get_settings
+from optledger.storage.repositories.credentials import CredentialListing, revoke_credential
 from optledger.storage.sql import Connection
 from optledger.storage.types import utcnow
 
@@ -57,34 +55,28 @@ def create_credential(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Mint a credential for a company and print its secret, once."""
-    unknown = sorted(set(scopes or []) - set(ALL_SCOPES))
-    if unknown:
-        raise typer.BadParameter(f"unknown scopes {unknown}", param_hint="--scope")
-    granted = (scopes or list(ALL_SCOPES)) if kind == CredentialKind.API_KEY else []
-    issued = new_secret_pair(kind)
+    try:
+        granted_scopes(kind, scopes or None)
+    except InvalidInput as exc:
+        raise typer.BadParameter(exc.message, param_hint="--scope") from None
 
-    async def store(connection: Connection) -> int:
+    async def store(connection: Connection) -> MintedCredential:
         found = await get_company_by_key(connection, company)
-        return await store_credential(
-            connection,
-            found.id,
-            issued,
-            name=name or issued.lookup_id,
-            scopes=granted,
-            rate_limit=rate_limit,
+        return await mint_credential(
+            connection, found.id, kind, name=name, scopes=scopes or None, rate_limit=rate_limit
         )
 
-    credential_id = in_transaction(store)
-    shown = {"id": str(credential_id), **_shown(issued)}
+    minted = in_transaction(store)
+    shown = {"id": str(minted.id), **minted.shown}
     limit = rate_limit or get_settings().default_rate_limit
     if as_json:
         typer.echo(
             json.dumps(
                 {
                     "kind": kind.value,
-                    "name": name or issued.lookup_id,
+                    "name": minted.name,
                     **shown,
-                    "scopes": granted,
+                    "scopes": minted.scopes,
                     "rate_limit": limit,
                 }
             )
@@ -94,12 +86,6 @@ def create_credential(
         console.print(f"{label}: {value}")
     console.print(f"rate limit: {limit}/s")
     console.print("[yellow]the secret is not shown again[/yellow]")
-
-
-def _shown(issued: IssuedCredential) -> dict[str, str]:
-    if issued.kind == CredentialKind.BASIC:
-        return {"username": issued.lookup_id, "password": issued.secret}
-    return {"token": issued.token, "lookup_id": issued.lookup_id}
 
 
 @credentials_app.command("list")
@@ -112,7 +98,7 @@ def list_credentials(
 
     async def read(connection: Connection) -> list[CredentialListing]:
         found = await get_company_by_key(connection, company)
-        return await credentials_of_company(connection, found.id, with_revoked=revoked)
+        return await company_credentials(connection, found.id, with_revoked=revoked)
 
     listed = in_transaction(read)
     default = get_settings().default_rate_limit
@@ -141,11 +127,17 @@ def revoke(
     credential: Annotated[
         str, typer.Argument(help="Its id, or its lookup id (the token before the dot).")
     ],
+    company: Annotated[
+        str | None, typer.Option(help="Company key: revoke only a credential of this company.")
+    ] = None,
 ) -> None:
     """Revoke a credential; running servers refuse it within the credential cache time."""
 
     async def apply(connection: Connection) -> None:
-        if not await revoke_credential(connection, credential, utcnow()):
+        if company is not None:
+            found = await get_company_by_key(connection, company)
+            await revoke_company_credential(connection, found.id, credential)
+        elif not await revoke_credential(connection, credential, utcnow()):
             raise NotFound(f"no live credential has the id or lookup id {credential!r}")
 
     in_transaction(apply)

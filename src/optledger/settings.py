@@ -110,7 +110,13 @@ class Settings(BaseSettings):
     public_base_url: str | None = Field(
         default=None,
         description="The URL this server is reached at, when a proxy changes it "
-        "(Twilio signs the URL it posted to).",
+        "(Twilio signs the URL it posted to); the links in emails (confirm, one-click "
+        "unsubscribe) point here, at http://127.0.0.1:8000 when it is not set.",
+    )
+    unsubscribe_mailto: str | None = Field(
+        default=None,
+        description="An address every email also names in List-Unsubscribe "
+        "(`mailto:`), beside the one-click HTTPS link.",
     )
 
     @field_validator("webhook_allowed_networks", mode="before")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from optledger.core.consent import Channel, SubscriptionType
-from optledger.core.errors import InvalidInput, NotFound
+from optledger.core.errors import Conflict, InvalidInput, NotFound
 from optledger.storage.repositories.companies import (
     CompanyRow,
     bump_version,
@@ -41,6 +41,16 @@ async def ensure_company(connection: Connection, key: str, name: str | None = No
     company = await get_company_by_key(connection, key)
     await ensure_default_lists(connection, company.id)
     return company
+
+
+async def create_company(connection: Connection, key: str, name: str | None = None) -> CompanyRow:
+    """A new company with its default lists; `Conflict` if the key is taken."""
+    validate_company_key(key)
+    if await company_by_key(connection, key) is not None:
+        raise Conflict(f"company {key!r} exists")
+    if name is not None and not 1 <= len(name.strip()) <= 200:
+        raise InvalidInput("a company's name has 1 to 200 characters")
+    return await ensure_company(connection, key, name.strip() if name else None)
 
 
 async def ensure_default_lists(connection: Connection, company_id: int) -> None:

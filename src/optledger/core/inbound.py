@@ -14,6 +14,14 @@ from optledger.core.consent import Channel, OptOutReason, RecordStatus
 from optledger.core.contact_points import ContactPoints, normalize_phone
 from optledger.core.context import RequestContext
 from optledger.core.events import EventType, record_event
+from optledger.core.keywords import (
+    CONFIRM_KEYWORDS,
+    DECLINE_KEYWORDS,
+    HELP_KEYWORDS,
+    KEYWORD_METHOD,
+    OPT_OUT_KEYWORDS,
+    RESUBSCRIBE_KEYWORDS,
+)
 from optledger.core.sign_up_units import ACTIVE
 from optledger.core.subscriptions.confirmations import confirm_pending, decline_pending
 from optledger.core.subscriptions.notices import send_text_notice
@@ -34,18 +42,6 @@ from optledger.storage.repositories.records import pending_text_records, records
 from optledger.storage.repositories.units import UnitRow
 from optledger.storage.sql import Connection
 from optledger.storage.types import utcnow
-
-KEYWORD_METHOD = "KEYWORD"
-OPT_OUT_KEYWORDS = frozenset(
-    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
-)
-HELP_KEYWORDS = frozenset({"HELP", "INFO"})
-RESUBSCRIBE_KEYWORDS = frozenset({"START", "UNSTOP"})
-CONFIRM_KEYWORDS = frozenset({"Y", "YES"})
-DECLINE_KEYWORDS = frozenset({"N", "NO"})
-RESERVED_KEYWORDS = (
-    OPT_OUT_KEYWORDS | HELP_KEYWORDS | RESUBSCRIBE_KEYWORDS | CONFIRM_KEYWORDS | DECLINE_KEYWORDS
-)
 
 
 class InboundAction(StrEnum):

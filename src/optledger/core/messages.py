@@ -27,6 +27,7 @@ async def queue_message(
     locale: str | None,
     person_id: int | None = None,
     unit: UnitRow | None = None,
+    confirm_url: str | None = None,
 ) -> int:
     """Render and queue one message; it is sent only if this transaction commits."""
     message = render_message(
@@ -38,6 +39,7 @@ async def queue_message(
         locale=locale,
         person_id=person_id,
         unit=unit,
+        confirm_url=confirm_url,
     )
     return await insert_queued_message(connection, message)
 
@@ -52,8 +54,11 @@ def render_message(
     locale: str | None,
     person_id: int | None = None,
     unit: UnitRow | None = None,
+    confirm_url: str | None = None,
 ) -> QueuedMessage:
     """Render one message and its `message_queued` event, ready to queue.
+
+    `confirm_url` is an email prompt's confirmation link (see `core.consent_links`).
 
     The idempotency key is fixed here, so every delivery attempt, by any worker,
     presents the same key to the provider.
@@ -72,6 +77,8 @@ def render_message(
         company_settings=company.settings,
         disclosure=unit.legal_disclosure if unit is not None else None,
         unit_text=unit_text,
+        channel=channel,
+        confirm_url=confirm_url,
     )
     idempotency_key = uuid.uuid4().hex
     queued = new_event(

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from optledger.core.catalog import Catalog
+from optledger.core.catalog import Catalog, load_catalog
 from optledger.core.consent import Channel, SubscriptionType
-from optledger.core.errors import InvalidInput, NotFound, SignUpUnitNotResolved
+from optledger.core.errors import Conflict, InvalidInput, NotFound, SignUpUnitNotResolved
 from optledger.core.ids import parse_stored_id
+from optledger.core.keywords import KEYWORD_METHOD, unit_keywords
 from optledger.storage.repositories.companies import bump_version
-from optledger.storage.repositories.units import NewUnit, UnitRow, insert_unit, set_unit_status
+from optledger.storage.repositories.units import (
+    NewUnit,
+    UnitRow,
+    insert_unit,
+    set_unit_status,
+    update_unit,
+)
 from optledger.storage.sql import Connection
 from optledger.storage.types import utcnow
 
@@ -19,6 +28,25 @@ ACTIVE = "active"
 ARCHIVED = "archived"
 API_METHOD = "API"
 METHODS = ("API", "KEYWORD", "FORM", "IMPORT")
+MAX_NAME_LENGTH = 200
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+# What an update may change: a unit's type and method are what it is (make a new one).
+UPDATABLE = frozenset(
+    {
+        "name",
+        "channels",
+        "locale",
+        "legal_disclosure",
+        "confirmation_prompt",
+        "welcome_text",
+        "keywords",
+        "double_opt_in",
+        "email_double_opt_in",
+        "allow_single_opt_in",
+        "welcome_on_single_opt_in",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -50,16 +78,71 @@ class UnitSpec:
     double_opt_in: bool = True
     email_double_opt_in: bool = False
     allow_single_opt_in: bool = False
+    welcome_on_single_opt_in: bool = True
+
+
+def spec_of(unit: UnitRow) -> UnitSpec:
+    """What a stored unit was made of."""
+    return UnitSpec(
+        name=unit.name,
+        subscription_type=SubscriptionType(unit.subscription_type),
+        channels=[Channel(channel) for channel in unit.channels],
+        locale=Locale(unit.language, unit.country),
+        method=unit.method,
+        legal_disclosure=unit.legal_disclosure,
+        confirmation_prompt=unit.confirmation_prompt,
+        welcome_text=unit.welcome_text,
+        keywords=list(unit.keywords),
+        double_opt_in=unit.double_opt_in,
+        email_double_opt_in=unit.email_double_opt_in,
+        allow_single_opt_in=unit.allow_single_opt_in,
+        welcome_on_single_opt_in=unit.welcome_on_single_opt_in,
+    )
+
+
+def _checked(spec: UnitSpec, catalog: Catalog, unit_id: int | None = None) -> UnitSpec:
+    """`spec` as it is stored, once it keeps every rule of a unit, also against the
+    company's other units (`unit_id`: the unit being changed)."""
+    name = spec.name.strip()
+    if not name or len(name) > MAX_NAME_LENGTH:
+        raise InvalidInput(f"a sign-up unit's name has 1 to {MAX_NAME_LENGTH} characters")
+    if spec.method not in METHODS:
+        raise InvalidInput(f"sign-up unit method must be one of {', '.join(METHODS)}")
+    channels = list(dict.fromkeys(Channel(channel) for channel in spec.channels))
+    if not channels:
+        raise InvalidInput("a sign-up unit needs at least one channel")
+    if not _LANGUAGE.match(spec.locale.language) or not _COUNTRY.match(spec.locale.country):
+        raise InvalidInput("a sign-up unit's locale is a language like en and a country like US")
+    disclosure = spec.legal_disclosure.strip() if spec.legal_disclosure else None
+    if spec.subscription_type == SubscriptionType.MARKETING and not disclosure:
+        raise InvalidInput("a MARKETING sign-up unit must carry legal disclosure text")
+    keywords = unit_keywords(spec.keywords)
+    if spec.method == KEYWORD_METHOD and not keywords:
+        raise InvalidInput("a KEYWORD sign-up unit needs at least one keyword")
+    if spec.method == KEYWORD_METHOD and Channel.TEXT not in channels:
+        raise InvalidInput("a KEYWORD sign-up unit collects TEXT consent")
+    if spec.method != KEYWORD_METHOD and keywords:
+        raise InvalidInput("only KEYWORD sign-up units have keywords")
+    others = [unit for unit in catalog.units if unit.id != unit_id]
+    if any(unit.name == name for unit in others):
+        raise Conflict(f"another sign-up unit is called {name!r}")
+    # An inbound text starts the first active unit with its keyword: one each.
+    taken = {
+        word
+        for unit in others
+        if unit.status == ACTIVE and unit.method == KEYWORD_METHOD
+        for word in unit.keywords
+    }.intersection(keywords)
+    if taken:
+        raise Conflict(f"keyword {', '.join(sorted(taken))} starts another active sign-up unit")
+    return dataclasses.replace(
+        spec, name=name, channels=channels, legal_disclosure=disclosure, keywords=keywords
+    )
 
 
 async def create_sign_up_unit(connection: Connection, company_id: int, spec: UnitSpec) -> UnitRow:
     """Create an active unit after checking the rules every unit must keep."""
-    if spec.method not in METHODS:
-        raise InvalidInput(f"sign-up unit method must be one of {', '.join(METHODS)}")
-    if not spec.channels:
-        raise InvalidInput("a sign-up unit needs at least one channel")
-    if spec.subscription_type == SubscriptionType.MARKETING and not spec.legal_disclosure:
-        raise InvalidInput("a MARKETING sign-up unit must carry legal disclosure text")
+    spec = _checked(spec, await load_catalog(connection, company_id))
     unit = NewUnit(
         company_id=company_id,
         name=spec.name,
@@ -71,15 +154,61 @@ async def create_sign_up_unit(connection: Connection, company_id: int, spec: Uni
         legal_disclosure=spec.legal_disclosure,
         confirmation_prompt=spec.confirmation_prompt,
         welcome_text=spec.welcome_text,
-        keywords=[keyword.upper() for keyword in spec.keywords],
+        keywords=list(spec.keywords),
         double_opt_in=spec.double_opt_in,
         email_double_opt_in=spec.email_double_opt_in,
         allow_single_opt_in=spec.allow_single_opt_in,
+        welcome_on_single_opt_in=spec.welcome_on_single_opt_in,
     )
     now = utcnow()
     unit_id = await insert_unit(connection, unit, now)
     await bump_version(connection, company_id)
     return UnitRow(id=unit_id, status=ACTIVE, created_at=now, **dataclasses.asdict(unit))
+
+
+async def get_sign_up_unit(connection: Connection, company_id: int, unit_id: int) -> UnitRow:
+    """The company's unit with `unit_id`, archived or not, or `NotFound`."""
+    unit = (await load_catalog(connection, company_id)).unit(unit_id)
+    if unit is None:
+        raise NotFound(f"sign-up unit {unit_id} does not exist")
+    return unit
+
+
+async def update_sign_up_unit(
+    connection: Connection, company_id: int, unit_id: int, changes: Mapping[str, Any]
+) -> UnitRow:
+    """Change an active unit's `UPDATABLE` fields; every rule is checked again.
+
+    Records keep the disclosure as it was shown, so a new text affects only new consent.
+    """
+    unknown = set(changes) - UPDATABLE
+    if unknown:
+        raise InvalidInput(f"a sign-up unit's {', '.join(sorted(unknown))} cannot change")
+    catalog = await load_catalog(connection, company_id)
+    unit = catalog.unit(unit_id)
+    if unit is None:
+        raise NotFound(f"sign-up unit {unit_id} does not exist")
+    if unit.status != ACTIVE:
+        raise Conflict(f"sign-up unit {unit_id} is archived")
+    spec = _checked(dataclasses.replace(spec_of(unit), **changes), catalog, unit.id)
+    updated = dataclasses.replace(
+        unit,
+        name=spec.name,
+        channels=[channel.value for channel in spec.channels],
+        language=spec.locale.language,
+        country=spec.locale.country,
+        legal_disclosure=spec.legal_disclosure,
+        confirmation_prompt=spec.confirmation_prompt,
+        welcome_text=spec.welcome_text,
+        keywords=list(spec.keywords),
+        double_opt_in=spec.double_opt_in,
+        email_double_opt_in=spec.email_double_opt_in,
+        allow_single_opt_in=spec.allow_single_opt_in,
+        welcome_on_single_opt_in=spec.welcome_on_single_opt_in,
+    )
+    await update_unit(connection, updated)
+    await bump_version(connection, company_id)
+    return updated
 
 
 async def archive_sign_up_unit(connection: Connection, company_id: int, unit_id: int) -> None:

@@ -2,7 +2,9 @@
 
 A company may override any text per locale in its settings
 (`settings["templates"][locale][kind]`); a unit's own prompt and welcome texts win
-over both.
+over both. An email's confirmation prompt has built-in texts of its own and uses a
+unit's or company's text only if it places `{confirm_url}`, its confirmation link
+(a prompt written for texts says "Reply Y").
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from optledger.core.company_settings import set_company_setting
+from optledger.core.consent import Channel
 from optledger.core.errors import InvalidInput
 from optledger.storage.repositories.companies import CompanyRow
 from optledger.storage.sql import Connection
@@ -61,6 +64,22 @@ BUILT_IN: dict[str, dict[MessageKind, str]] = {
     },
 }
 
+# Where email needs words of its own: a link to follow, not a reply to send.
+BUILT_IN_EMAIL: dict[str, dict[MessageKind, str]] = {
+    "en-US": {
+        MessageKind.CONFIRMATION_PROMPT: (
+            "{company}: Please confirm your subscription. "
+            "Open this link to confirm: {confirm_url} {disclosure}"
+        ),
+    },
+    "fr-CA": {
+        MessageKind.CONFIRMATION_PROMPT: (
+            "{company} : Veuillez confirmer votre abonnement. "
+            "Ouvrez ce lien pour confirmer : {confirm_url} {disclosure}"
+        ),
+    },
+}
+
 
 def pick_locale(requested: str | None, company_settings: dict[str, Any]) -> str:
     """The best locale we have texts for: exact, then same language, then en-US."""
@@ -83,21 +102,32 @@ def render(
     company_settings: dict[str, Any],
     disclosure: str | None = None,
     unit_text: str | None = None,
+    channel: Channel = Channel.TEXT,
+    confirm_url: str | None = None,
 ) -> str:
-    """The text of one message; placeholders are {company} and {disclosure}."""
+    """The text of one message; placeholders are {company}, {disclosure} and
+    {confirm_url} (a `confirm_url` the text does not place is added at its end)."""
     overrides = company_settings.get("templates", {}).get(locale, {})
-    template = (
-        unit_text
-        or overrides.get(kind.value)
-        or BUILT_IN.get(locale, {}).get(kind)
-        or BUILT_IN[DEFAULT_LOCALE][kind]
+    candidates: list[str | None] = [unit_text, overrides.get(kind.value)]
+    if channel == Channel.EMAIL and kind == MessageKind.CONFIRMATION_PROMPT:
+        # A prompt written for texts says "Reply Y": an email's must place its link.
+        candidates = [text for text in candidates if text and "{confirm_url}" in text]
+        candidates += [
+            BUILT_IN_EMAIL.get(locale, {}).get(kind),
+            BUILT_IN_EMAIL[DEFAULT_LOCALE][kind],
+        ]
+    candidates += [BUILT_IN.get(locale, {}).get(kind), BUILT_IN[DEFAULT_LOCALE][kind]]
+    template = next(text for text in candidates if text)
+    text = template.format(
+        company=company_name, disclosure=disclosure or "", confirm_url=confirm_url or ""
     )
-    text = template.format(company=company_name, disclosure=disclosure or "")
+    if confirm_url and confirm_url not in text:
+        text = f"{text} {confirm_url}"
     return " ".join(text.split())
 
 
 _LOCALE_TAG = re.compile(r"^[a-z]{2,3}-[A-Z]{2}$")
-PLACEHOLDERS = frozenset({"company", "disclosure"})
+PLACEHOLDERS = frozenset({"company", "disclosure", "confirm_url"})
 
 
 async def set_company_template(
@@ -116,7 +146,8 @@ async def set_company_template(
         unknown = fields - PLACEHOLDERS
         if unknown:
             raise InvalidInput(
-                f"unknown placeholders {sorted(unknown)}; use {{company}} and {{disclosure}}"
+                f"unknown placeholders {sorted(unknown)}; use {{company}}, {{disclosure}} "
+                "and {confirm_url}"
             )
     await set_company_setting(
         connection, company.id, company.settings, ("templates", locale, kind.value), text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from optledger.core.operators.sign_in import forget_old_sign_in_failures
 from optledger.core.subscriptions.confirmations import expire_pending
 from optledger.storage.database import Database
 from optledger.storage.repositories.idempotency import ANSWER_LIFETIME, purge_expired_answers
@@ -44,3 +45,4 @@ async def sweep(database: Database, confirmation_ttl: timedelta) -> None:
     await expire_prompts(database, confirmation_ttl)
     await forget_idempotent_answers(database)
     await forget_finished_deliveries(database)
+    await forget_old_sign_in_failures(database)

@@ -7,6 +7,13 @@ import logging
 from collections.abc import Hashable, Mapping, Sequence
 from datetime import datetime
 
+from optledger.core.consent import Channel
+from optledger.core.consent_links import (
+    LinkSigner,
+    configured_mailto,
+    link_signer,
+    list_unsubscribe_headers,
+)
 from optledger.core.context import RequestContext
 from optledger.core.events import EventType, new_event, record_events
 from optledger.delivery.engine import Attempted, Outcome, Verdict
@@ -30,11 +37,26 @@ class MessageJobs:
     def __init__(self, transports: Mapping[str, Transport], max_attempts: int) -> None:
         self.transports = transports
         self.max_attempts = max_attempts
+        # Signs the one-click unsubscribe link every email carries (read with a claim).
+        self.links: LinkSigner | None = None
+        self.mailto = configured_mailto()
 
     async def claim(
         self, connection: Connection, now: datetime, lease_until: datetime, limit: int
     ) -> Sequence[ClaimedMessage]:
-        return await deliveries.claim_due_messages(connection, now, lease_until, limit)
+        claimed = await deliveries.claim_due_messages(connection, now, lease_until, limit)
+        if any(job.channel == Channel.EMAIL for job in claimed):
+            # Per claim: a secret this claim made is its own until it commits.
+            self.links = await link_signer(connection)
+        return claimed
+
+    def headers_of(self, job: ClaimedMessage) -> dict[str, str]:
+        """An email's List-Unsubscribe and List-Unsubscribe-Post (RFC 8058)."""
+        if job.channel != Channel.EMAIL or job.list_id is None or self.links is None:
+            return {}
+        return list_unsubscribe_headers(
+            self.links, job.company_id, job.list_id, job.to_address, self.mailto
+        )
 
     def line_of(self, job: ClaimedMessage) -> Hashable:
         # A prompt goes out before its welcome.
@@ -50,6 +72,7 @@ class MessageJobs:
             kind=job.kind,
             company_key=job.company_key,
             locale=job.locale,
+            headers=self.headers_of(job),
         )
         try:
             result = await self.transports[job.channel].send(outgoing)

@@ -26,6 +26,7 @@ from optledger.auth.credentials import CredentialKind
 from optledger.dialects.auth import BearerPrincipal, basic_principal
 from optledger.dialects.errors import ErrorRenderer, attentive_error
 from optledger.dialects.idempotency import MAX_KEY_LENGTH
+from optledger.dialects.manage.errors import ManageError, manage_error
 from optledger.dialects.routing import leaf_routes
 from optledger.dialects.vibes.dependencies import vibes_error
 
@@ -85,6 +86,7 @@ HEADERS: dict[str, Json] = {
         "Seconds to wait before retrying.", {"type": "integer", "minimum": 1}, required=True
     ),
     "BasicChallenge": _header("The HTTP Basic challenge.", {"type": "string"}, required=True),
+    "BearerChallenge": _header("The bearer challenge.", {"type": "string"}, required=True),
     "IdempotentReplayed": _header(
         "`true` on the kept answer to an earlier request with the same Idempotency-Key.",
         {"type": "string", "enum": ["true"]},
@@ -111,6 +113,7 @@ class ErrorShape:
 SHAPES: dict[ErrorRenderer, ErrorShape] = {
     attentive_error: ErrorShape(AttentiveError),
     vibes_error: ErrorShape(VibesError, {401: _refs({"WWW-Authenticate": "BasicChallenge"})}),
+    manage_error: ErrorShape(ManageError, {401: _refs({"WWW-Authenticate": "BearerChallenge"})}),
 }
 
 SECURITY_SCHEMES: dict[str, Json] = {
@@ -128,6 +131,11 @@ SECURITY_SCHEMES: dict[str, Json] = {
         "type": "http",
         "scheme": "basic",
         "description": "The company's login of the Vibes dialect.",
+    },
+    "operatorToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An operator's token (`olo_...`) of the management API.",
     },
 }
 SCHEME_OF_KIND = {
@@ -223,9 +231,13 @@ def _error_schemas() -> dict[str, Json]:
 
 def _credential(dependant: Dependant) -> Credential | None:
     """The credential a route's dependencies authenticate, as `dialects.auth` makes them:
-    `basic_principal`, or a `BearerPrincipal(kind, scope)`."""
+    `basic_principal`, or a `BearerPrincipal(kind, scope)`; or as a dependency declares
+    it in `openapi_credential` (scheme, scope), as the management API's does."""
     for dependency in dependant.dependencies:
         call: Callable[..., Any] | None = dependency.call
+        declared: tuple[str, str | None] | None = getattr(call, "openapi_credential", None)
+        if declared is not None:
+            return Credential(*declared)
         if call is basic_principal:
             return Credential(SCHEME_OF_KIND[CredentialKind.BASIC], None)
         if isinstance(call, BearerPrincipal):

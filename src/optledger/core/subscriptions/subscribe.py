@@ -13,6 +13,7 @@ from optledger.core.catalog import (
     load_catalog,
 )
 from optledger.core.consent import Channel, CreationStatus, RecordStatus, SubscriptionType
+from optledger.core.consent_links import link_signer
 from optledger.core.contact_points import ContactPoints
 from optledger.core.context import RequestContext
 from optledger.core.errors import ConfirmationBlocked, InvalidInput, SignUpUnitNotResolved
@@ -188,7 +189,8 @@ async def open_subscription(
     welcome (legal) message for an ACTIVE one, "already subscribed" on a TEXT repeat.
     The record, its event and its message are written in one statement where the
     database allows; a contact point already open on the list writes nothing there
-    and is answered as a repeat.
+    and is answered as a repeat. An email's prompt follows its record: it carries
+    the signed link that confirms that record (`core.consent_links`).
     """
     company = catalog.company
     sub_type = SubscriptionType(unit.subscription_type)
@@ -229,8 +231,10 @@ async def open_subscription(
         data={"type": sub_type.value, "unit_id": unit.id, "status": status.value},
     )
     kind = _promised_message(status, single_opt_in, unit)
+    # An email's prompt carries a link to its record: it is queued once the id is known.
+    email_prompt = channel == Channel.EMAIL and kind == MessageKind.CONFIRMATION_PROMPT
     message = None
-    if kind is not None:
+    if kind is not None and not email_prompt:
         message = render_message(
             company,
             context,
@@ -251,6 +255,20 @@ async def open_subscription(
         catalog_version=company.version,
     )
     if record_id is not None:
+        if email_prompt:
+            signer = await link_signer(connection)
+            await queue_message(
+                connection,
+                company,
+                context,
+                channel=channel,
+                to=contact,
+                kind=MessageKind.CONFIRMATION_PROMPT,
+                locale=unit.locale,
+                person_id=person_id,
+                unit=unit,
+                confirm_url=signer.confirm_url(company.id, record_id),
+            )
         return SubscribeOutcome(sub_type, channel, CreationStatus.NEWLY_CREATED, record_id)
     return await _repeat_or_refuse(
         connection, catalog, person_id, unit, target.id, channel, contact, context, guard_block

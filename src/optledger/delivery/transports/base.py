@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import httpx
@@ -20,6 +21,8 @@ class Outgoing:
     kind: str
     company_key: str
     locale: str
+    # Header fields an email carries besides its own (List-Unsubscribe and its -Post).
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

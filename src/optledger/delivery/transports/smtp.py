@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import smtplib
+from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 
 from optledger.delivery.transports.base import Outgoing, SendResult, TransportError
+
+# Lines up to RFC 5322's limit: a List-Unsubscribe URL is longer than 78 characters
+# and must stay one word (folded at 78 it would become RFC 2047 encoded words, which
+# mailbox providers do not read as URLs).
+EMAIL_POLICY = policy.default.clone(max_line_length=998)
 
 
 class SmtpTransport:
@@ -33,13 +39,15 @@ class SmtpTransport:
         self.timeout = timeout
 
     def _email(self, message: Outgoing) -> EmailMessage:
-        email = EmailMessage()
+        email = EmailMessage(policy=EMAIL_POLICY)
         email["From"] = self.sender
         email["To"] = message.to
         email["Subject"] = message.body.split(". ")[0][:78]
         # Receivers that deduplicate on Message-ID see every retry as the same email.
         email["Message-ID"] = make_msgid(idstring=message.idempotency_key, domain="optledger")
         email["Idempotency-Key"] = message.idempotency_key
+        for name, value in message.headers.items():
+            email[name] = value
         email.set_content(message.body)
         return email
 

@@ -13,14 +13,15 @@ from optledger.delivery.transports.base import (
 
 
 class WebhookTransport:
-    """POSTs `{id, channel, to, body, kind, company_key, locale}`; `id` is the idempotency key."""
+    """POSTs `{id, channel, to, body, kind, company_key, locale}`, and an email's header
+    fields as `headers` (List-Unsubscribe...); `id` is the idempotency key."""
 
     def __init__(self, client: httpx.AsyncClient, url: str) -> None:
         self.client = client
         self.url = url
 
     async def send(self, message: Outgoing) -> SendResult:
-        payload = {
+        payload: dict[str, object] = {
             "id": message.idempotency_key,
             "channel": message.channel,
             "to": message.to,
@@ -29,6 +30,8 @@ class WebhookTransport:
             "company_key": message.company_key,
             "locale": message.locale,
         }
+        if message.channel == "EMAIL":
+            payload["headers"] = dict(message.headers)
         try:
             response = await self.client.post(
                 self.url, json=payload, headers={"Idempotency-Key": message.idempotency_key}

@@ -21,6 +21,14 @@ INSERT_COMPANY = Query(
     ON CONFLICT (key) DO NOTHING
     """
 )
+COMPANIES_AFTER = Query(
+    f"SELECT {_COLUMNS} FROM companies WHERE key > :after ORDER BY key LIMIT :limit"
+)
+OPERATORS_COMPANIES_AFTER = Query(
+    f"""SELECT {", ".join("c." + column for column in _COLUMNS.split(", "))}
+    FROM companies c JOIN operator_companies oc ON oc.company_id = c.id
+    WHERE oc.operator_id = :operator_id AND c.key > :after ORDER BY c.key LIMIT :limit"""
+)
 # Every change to what a company's catalog caches goes through here.
 BUMP_VERSION = Query("UPDATE companies SET version = version + 1 WHERE id = :id")
 SET_SETTINGS = Query(
@@ -92,3 +100,15 @@ async def bump_version(connection: Connection, company_id: int) -> None:
 async def save_settings(connection: Connection, company_id: int, settings: dict[str, Any]) -> None:
     """Replace the company's settings (templates, provider credentials)."""
     await connection.execute(SET_SETTINGS, {"id": company_id, "settings": Json(settings)})
+
+
+async def companies_page(
+    connection: Connection, *, after: str, limit: int, operator_id: int | None = None
+) -> list[CompanyRow]:
+    """Companies by key after `after`: all of them, or those listed for an operator."""
+    if operator_id is None:
+        rows = await connection.fetch(COMPANIES_AFTER, {"after": after, "limit": limit})
+    else:
+        params = {"after": after, "limit": limit, "operator_id": operator_id}
+        rows = await connection.fetch(OPERATORS_COMPANIES_AFTER, params)
+    return [company for company in map(company_from_row, rows) if company is not None]

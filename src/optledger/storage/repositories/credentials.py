@@ -110,6 +110,11 @@ REVOKE_CREDENTIAL = Query(
     """UPDATE credentials SET revoked_at = :now
     WHERE (lookup_id = :credential OR CAST(id AS TEXT) = :credential) AND revoked_at IS NULL"""
 )
+REVOKE_COMPANY_CREDENTIAL = Query(
+    """UPDATE credentials SET revoked_at = :now
+    WHERE company_id = :company_id AND revoked_at IS NULL
+      AND (lookup_id = :credential OR CAST(id AS TEXT) = :credential)"""
+)
 COMPANY_CREDENTIALS = Query(
     """SELECT id, kind, name, lookup_id, scopes, rate_limit, created_at, revoked_at
     FROM credentials
@@ -118,10 +123,16 @@ COMPANY_CREDENTIALS = Query(
 )
 
 
-async def revoke_credential(connection: Connection, credential: str, now: datetime) -> bool:
-    """Revoke the live credential with `credential` as its id or lookup id; False if none."""
-    changed = await connection.execute(REVOKE_CREDENTIAL, {"credential": credential, "now": now})
-    return changed > 0
+async def revoke_credential(
+    connection: Connection, credential: str, now: datetime, company_id: int | None = None
+) -> bool:
+    """Revoke the live credential with `credential` as its id or lookup id (of the company
+    `company_id`, unless None); False if none."""
+    if company_id is None:
+        params = {"credential": credential, "now": now}
+        return await connection.execute(REVOKE_CREDENTIAL, params) > 0
+    params = {"credential": credential, "now": now, "company_id": company_id}
+    return await connection.execute(REVOKE_COMPANY_CREDENTIAL, params) > 0
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,20 @@ from datetime import datetime
 
 from optledger.storage.sql import Connection, Query, as_dict, as_time
 
-_CLAIMED_COLUMNS = """m.id, m.company_id, m.person_id, m.channel, m.to_address, m.kind, m.body,
-    m.locale, m.idempotency_key, m.attempts, c.key AS company_key"""
+# An email names the list its List-Unsubscribe link ends: that of the address's latest
+# record (the one its prompt or welcome is about), else the company's default
+# MARKETING email list.
+_EMAIL_LIST = """CASE WHEN m.channel = 'EMAIL' THEN COALESCE(
+        (SELECT r.list_id FROM subscription_records r
+         WHERE r.company_id = m.company_id AND r.contact_value = m.to_address
+           AND r.channel = 'EMAIL'
+         ORDER BY r.id DESC LIMIT 1),
+        (SELECT l.id FROM subscription_lists l
+         WHERE l.company_id = m.company_id AND l.channel = 'EMAIL' AND l.type = 'MARKETING'
+           AND l.is_default)
+    ) END AS list_id"""
+_CLAIMED_COLUMNS = f"""m.id, m.company_id, m.person_id, m.channel, m.to_address, m.kind, m.body,
+    m.locale, m.idempotency_key, m.attempts, c.key AS company_key, {_EMAIL_LIST}"""
 _DUE = """status = 'queued' AND next_attempt_at <= :now
     AND (claimed_until IS NULL OR claimed_until < :now)"""
 
@@ -83,6 +95,8 @@ class ClaimedMessage:
     idempotency_key: str
     attempts: int
     company_key: str
+    # An email's list for its List-Unsubscribe link; None for a text.
+    list_id: int | None = None
 
 
 async def claim_due_messages(

@@ -20,3 +20,9 @@ async def shared_secret(connection: Connection, name: str) -> str:
     await connection.execute(CREATE_SECRET, {"name": name, "value": candidate, "now": utcnow()})
     value: str = await connection.fetchval(SECRET_NAMED, {"name": name})
     return value
+
+
+async def stored_secret(connection: Connection, name: str) -> str | None:
+    """The secret called `name`, if some process made it already (nothing is written)."""
+    value = await connection.fetchval(SECRET_NAMED, {"name": name})
+    return None if value is None else str(value)

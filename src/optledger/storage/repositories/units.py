@@ -10,9 +10,26 @@ from optledger.storage.sql import Connection, Json, Query, Row, as_json, as_time
 
 LISTS_OF_COMPANY = Query(
     """
-    SELECT id, company_id, name, description, type, channel, is_default
+    SELECT id, company_id, name, description, type, channel, is_default, status
     FROM subscription_lists WHERE company_id = :company_id ORDER BY id
     """
+)
+INSERT_ONE_LIST = Query(
+    """
+    INSERT INTO subscription_lists (company_id, name, description, type, channel, is_default,
+                                    status, created_at)
+    VALUES (:company_id, :name, :description, :type, :channel, FALSE, 'active', :created_at)
+    RETURNING id
+    """
+)
+UPDATE_LIST = Query(
+    """
+    UPDATE subscription_lists SET name = :name, description = :description
+    WHERE company_id = :company_id AND id = :id
+    """
+)
+SET_LIST_STATUS = Query(
+    "UPDATE subscription_lists SET status = :status WHERE company_id = :company_id AND id = :id"
 )
 INSERT_LIST = Query(
     """
@@ -42,6 +59,17 @@ INSERT_UNIT = Query(
     RETURNING id
     """
 )
+UPDATE_UNIT = Query(
+    """
+    UPDATE sign_up_units SET name = :name, channels = :channels, language = :language,
+        country = :country, legal_disclosure = :legal_disclosure,
+        confirmation_prompt = :confirmation_prompt, welcome_text = :welcome_text,
+        keywords = :keywords, double_opt_in = :double_opt_in,
+        email_double_opt_in = :email_double_opt_in, allow_single_opt_in = :allow_single_opt_in,
+        welcome_on_single_opt_in = :welcome_on_single_opt_in
+    WHERE company_id = :company_id AND id = :id
+    """
+)
 SET_UNIT_STATUS = Query(
     "UPDATE sign_up_units SET status = :status WHERE company_id = :company_id AND id = :id"
 )
@@ -58,6 +86,8 @@ class ListRow:
     type: str
     channel: str
     is_default: bool
+    # active or archived (an archived list is kept: records point at it).
+    status: str = "active"
 
 
 @dataclass(frozen=True)
@@ -104,6 +134,7 @@ def _list(row: Row) -> ListRow:
         type=row["type"],
         channel=row["channel"],
         is_default=bool(row["is_default"]),
+        status=row["status"],
     )
 
 
@@ -188,3 +219,62 @@ async def set_unit_status(
         SET_UNIT_STATUS, {"company_id": company_id, "id": unit_id, "status": status}
     )
     return changed > 0
+
+
+async def insert_list(
+    connection: Connection,
+    company_id: int,
+    *,
+    name: str,
+    description: str,
+    sub_type: str,
+    channel: str,
+    now: datetime,
+) -> int:
+    """Create an active list that is no (type, channel) default; returns its id."""
+    params = {
+        "company_id": company_id,
+        "name": name,
+        "description": description,
+        "type": sub_type,
+        "channel": channel,
+        "created_at": now,
+    }
+    return int(await connection.fetchval(INSERT_ONE_LIST, params))
+
+
+async def update_list(
+    connection: Connection, company_id: int, list_id: int, name: str, description: str
+) -> bool:
+    """Rename or describe a list; False if the company has no such list."""
+    params = {"company_id": company_id, "id": list_id, "name": name, "description": description}
+    return await connection.execute(UPDATE_LIST, params) > 0
+
+
+async def set_list_status(
+    connection: Connection, company_id: int, list_id: int, status: str
+) -> bool:
+    """Change a list's status; False if the company has no such list."""
+    params = {"company_id": company_id, "id": list_id, "status": status}
+    return await connection.execute(SET_LIST_STATUS, params) > 0
+
+
+async def update_unit(connection: Connection, unit: UnitRow) -> bool:
+    """Store a unit's changeable fields (the core checked them); False if it is gone."""
+    params = {
+        "company_id": unit.company_id,
+        "id": unit.id,
+        "name": unit.name,
+        "channels": Json(unit.channels),
+        "language": unit.language,
+        "country": unit.country,
+        "legal_disclosure": unit.legal_disclosure,
+        "confirmation_prompt": unit.confirmation_prompt,
+        "welcome_text": unit.welcome_text,
+        "keywords": Json(unit.keywords),
+        "double_opt_in": unit.double_opt_in,
+        "email_double_opt_in": unit.email_double_opt_in,
+        "allow_single_opt_in": unit.allow_single_opt_in,
+        "welcome_on_single_opt_in": unit.welcome_on_single_opt_in,
+    }
+    return await connection.execute(UPDATE_UNIT, params) > 0

@@ -7,6 +7,12 @@ from optledger.storage.tables.delivery import Message, WorkerHeartbeat
 from optledger.storage.tables.events import Event
 from optledger.storage.tables.idempotency import IdempotentAnswer
 from optledger.storage.tables.inbound import ConfirmationBlock, InboundMessage
+from optledger.storage.tables.operators import (
+    Operator,
+    OperatorCompany,
+    OperatorToken,
+    SignInFailure,
+)
 from optledger.storage.tables.people import Person, PersonIdentifier
 from optledger.storage.tables.privacy import PrivacyKey, PrivacyRequest, Suppression
 from optledger.storage.tables.subscriptions import SignUpUnit, SubscriptionList, SubscriptionRecord
@@ -22,12 +28,16 @@ __all__ = [
     "IdempotentAnswer",
     "InboundMessage",
     "Message",
+    "Operator",
+    "OperatorCompany",
+    "OperatorToken",
     "Person",
     "PersonAttribute",
     "PersonIdentifier",
     "PrivacyKey",
     "PrivacyRequest",
     "ServerSecret",
+    "SignInFailure",
     "SignUpUnit",
     "SubscriptionList",
     "SubscriptionRecord",

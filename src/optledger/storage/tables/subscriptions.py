@@ -36,6 +36,8 @@ class SubscriptionList(Base):
     type: Mapped[str] = mapped_column(String(32))
     channel: Mapped[str] = mapped_column(String(8))
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    # active or archived: records point at lists, so a list is archived, never deleted.
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

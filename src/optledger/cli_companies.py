@@ -1,0 +1,76 @@
+"""`optledger companies` and `optledger templates list`: companies, and their texts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from optledger.cli_support import console, in_transaction
+from optledger.cli_units import CompanyOption, JsonOption
+from optledger.core.companies import create_company, get_company_by_key
+from optledger.core.template_listing import TemplateText, company_templates
+from optledger.dialects.manage.wire import CompanyDto, TemplateDto
+from optledger.storage.repositories.companies import CompanyRow, companies_page
+from optledger.storage.sql import Connection
+
+companies_app = typer.Typer(help="Companies (tenants).", no_args_is_help=True)
+PAGE = 1000
+
+
+def _print(companies: list[CompanyRow], as_json: bool) -> None:
+    if as_json:
+        for company in companies:
+            typer.echo(CompanyDto.of(company).model_dump_json())
+        return
+    table = Table("key", "name", "default locale")
+    for company in companies:
+        table.add_row(company.key, company.name, company.default_locale)
+    console.print(table)
+
+
+@companies_app.command("list")
+def list_companies(as_json: JsonOption = False) -> None:
+    """Every company, by key."""
+
+    async def read(connection: Connection) -> list[CompanyRow]:
+        found: list[CompanyRow] = []
+        while page := await companies_page(
+            connection, after=found[-1].key if found else "", limit=PAGE
+        ):
+            found += page
+        return found
+
+    _print(in_transaction(read), as_json)
+
+
+@companies_app.command("create")
+def create(
+    key: Annotated[str, typer.Argument(help="Company key (url-safe).")],
+    name: Annotated[str | None, typer.Option(help="Display name (default: the key).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A new company with its default lists (`bootstrap` also adds units and credentials)."""
+
+    async def apply(connection: Connection) -> CompanyRow:
+        return await create_company(connection, key, name)
+
+    _print([in_transaction(apply)], as_json)
+
+
+def list_templates(company: CompanyOption, as_json: JsonOption = False) -> None:
+    """Every text the company sends, per locale and kind, and whose each is."""
+
+    async def read(connection: Connection) -> list[TemplateText]:
+        return company_templates(await get_company_by_key(connection, company))
+
+    found = in_transaction(read)
+    if as_json:
+        for text in found:
+            typer.echo(TemplateDto.of(text).model_dump_json())
+        return
+    table = Table("locale", "kind", "source", "text")
+    for text in found:
+        table.add_row(text.locale, text.kind.value, text.source, text.text)
+    console.print(table)

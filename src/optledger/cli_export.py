@@ -1,0 +1,105 @@
+"""`optledger export`: the consent ledger, for an auditor, as CSV or JSON lines.
+
+Streams from one read-only snapshot (see `core.exports`) to stdout or `--output`,
+so it can be piped and holds one page in memory whatever the ledger's size; the
+count goes to stderr.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import json
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TextIO
+
+import typer
+from rich.console import Console
+
+from optledger.core.errors import OptledgerError
+from optledger.core.exports import ALL_FIELDS, EVENT, RECORD, ledger, parse_since
+from optledger.settings import get_settings
+from optledger.storage.database import Database
+from optledger.storage.migrate import upgrade_database
+
+err = Console(stderr=True)
+
+
+class ExportFormat(StrEnum):
+    """How entries are written."""
+
+    CSV = "csv"
+    JSONL = "jsonl"
+
+
+def _csv_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return json.dumps(value, sort_keys=True)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+async def _export(
+    company: str | None, since: str | None, export_format: ExportFormat, out: TextIO
+) -> tuple[int, int]:
+    settings = get_settings()
+    if settings.is_sqlite:
+        await upgrade_database(settings.resolved_database_url)
+    moment = parse_since(since) if since is not None else None
+    database = Database(settings.resolved_database_url, pool_size=1)
+    counts = {RECORD: 0, EVENT: 0}
+    try:
+        writer = None
+        if export_format == ExportFormat.CSV:
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(ALL_FIELDS)
+        async with (
+            database.connection() as connection,
+            # Closed here, on an error too, while its snapshot's connection is open.
+            contextlib.aclosing(ledger(connection, company, moment)) as entries,
+        ):
+            async for item in entries:
+                counts[item["kind"]] += 1
+                if writer is not None:
+                    writer.writerow([_csv_value(item.get(name)) for name in ALL_FIELDS])
+                else:
+                    out.write(json.dumps(item) + "\n")
+    finally:
+        await database.dispose()
+    return counts[RECORD], counts[EVENT]
+
+
+def export_ledger(
+    company: Annotated[str | None, typer.Option(help="Only this company (default: all).")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Only records changed and events since this ISO-8601 date or time."),
+    ] = None,
+    export_format: Annotated[
+        ExportFormat, typer.Option("--format", help="csv (one table) or jsonl.")
+    ] = ExportFormat.CSV,
+    output: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
+) -> None:
+    """Export the consent ledger: every subscription record with its evidence, then
+    every event (kind `record` or `event` on each line)."""
+    try:
+        with contextlib.ExitStack() as files:
+            out = (
+                sys.stdout
+                if output is None
+                else files.enter_context(output.open("w", newline="", encoding="utf-8"))
+            )
+            records, events = asyncio.run(_export(company, since, export_format, out))
+    except OptledgerError as exc:
+        err.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from None
+    except BrokenPipeError:
+        # The reader stopped early (`| head`): stop quietly, as other tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(1) from None
+    err.print(f"exported {records:,} records and {events:,} events")

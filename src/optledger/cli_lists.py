@@ -1,0 +1,101 @@
+"""`optledger lists`: a company's subscription lists, as the management API has them."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from optledger.cli_support import console
+from optledger.cli_units import CompanyOption, JsonOption, in_company
+from optledger.core.catalog import load_catalog
+from optledger.core.consent import Channel, SubscriptionType
+from optledger.core.subscription_lists import archive_list, change_list, create_list
+from optledger.dialects.manage.wire import ListDto
+from optledger.storage.repositories.units import ListRow
+from optledger.storage.sql import Connection
+
+lists_app = typer.Typer(help="Subscription lists.", no_args_is_help=True)
+ListArgument = Annotated[int, typer.Argument(min=1, help="The list's id.")]
+
+
+def _print(lists: list[ListRow], as_json: bool) -> None:
+    if as_json:
+        for found in lists:
+            typer.echo(ListDto.of(found).model_dump_json())
+        return
+    table = Table("id", "name", "type", "channel", "default", "status", "description")
+    for found in lists:
+        table.add_row(
+            str(found.id),
+            found.name,
+            found.type,
+            found.channel,
+            "yes" if found.is_default else "",
+            found.status,
+            found.description,
+        )
+    console.print(table)
+
+
+@lists_app.command("list")
+def list_lists(company: CompanyOption, as_json: JsonOption = False) -> None:
+    """The company's lists, the (type, channel) defaults and archived ones included."""
+
+    async def read(connection: Connection, company_id: int) -> list[ListRow]:
+        return list((await load_catalog(connection, company_id)).lists)
+
+    _print(in_company(company, read), as_json)
+
+
+@lists_app.command("create")
+def create(
+    company: CompanyOption,
+    name: Annotated[str, typer.Option(help="The list's name.")],
+    sub_type: Annotated[SubscriptionType, typer.Option("--type", help="Subscription type.")],
+    channel: Annotated[Channel, typer.Option(help="TEXT or EMAIL.")],
+    description: Annotated[str, typer.Option(help="What the list is for.")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """A new list of the company (never a (type, channel) default)."""
+
+    async def apply(connection: Connection, company_id: int) -> ListRow:
+        return await create_list(
+            connection,
+            company_id,
+            name=name,
+            sub_type=sub_type,
+            channel=channel,
+            description=description,
+        )
+
+    _print([in_company(company, apply)], as_json)
+
+
+@lists_app.command("update")
+def update(
+    list_id: ListArgument,
+    company: CompanyOption,
+    name: Annotated[str | None, typer.Option(help="A new name.")] = None,
+    description: Annotated[str | None, typer.Option(help="A new description.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Rename a list or change its description."""
+
+    async def apply(connection: Connection, company_id: int) -> ListRow:
+        return await change_list(
+            connection, company_id, list_id, name=name, description=description
+        )
+
+    _print([in_company(company, apply)], as_json)
+
+
+@lists_app.command("archive")
+def archive(list_id: ListArgument, company: CompanyOption, as_json: JsonOption = False) -> None:
+    """Archive a list the company made (default lists stay); its records stay."""
+
+    async def apply(connection: Connection, company_id: int) -> ListRow:
+        return await archive_list(connection, company_id, list_id)
+
+    _print([in_company(company, apply)], as_json)

@@ -1,0 +1,1 @@
+"""The pages people reach from the links in emails: confirm, unsubscribe."""

@@ -1,0 +1,76 @@
+"""Small server-rendered pages: Jinja2 templates in this package, no external assets.
+
+Every page is sent with headers that keep it out of caches, frames and referrers
+(the URL carries a token), and errors under the pages' paths are pages too.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.responses import HTMLResponse, Response
+
+from optledger.core.contact_points import mask_contact_points
+from optledger.dialects.request_ids import current_request_id
+
+log = logging.getLogger("optledger.errors")
+
+_templates = Environment(
+    loader=PackageLoader("optledger.dialects.consent_pages", "templates"),
+    autoescape=select_autoescape(default=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+}
+
+
+def page(template: str, status: int = 200, **values: Any) -> Response:
+    """One rendered page."""
+    html = _templates.get_template(template).render(**values)
+    return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
+
+
+def notice(title: str, *lines: str, status: int = 200) -> Response:
+    """A page that only says something."""
+    return page("notice.html", status, title=title, lines=lines)
+
+
+_ERROR_TITLES = {
+    400: "This link is not valid",
+    404: "Page not found",
+    405: "Not allowed",
+    413: "Request too large",
+    503: "Temporarily unavailable",
+}
+
+
+def html_error(status: int, code: str, message: str) -> Response:
+    """The pages' error shape: a page saying what went wrong (logged like the others)."""
+    log.log(
+        logging.ERROR if status >= 500 else logging.INFO,
+        "error page request=%s status=%d code=%s message=%s",
+        current_request_id.get(),
+        status,
+        code,
+        mask_contact_points(message),
+    )
+    title = _ERROR_TITLES.get(status, "Something went wrong")
+    if status >= 500:
+        detail = "Please try again in a few minutes."
+    elif status in (400, 404):
+        detail = "Check that the link was copied in full from the email."
+    else:
+        detail = message
+    return notice(title, detail, status=status)

@@ -1,0 +1,143 @@
+"""What every `/manage/v1/` route needs: an operator's token, and the company it names.
+
+Operators authenticate with their own tokens (`Authorization: Bearer olo_...`),
+never a company's credentials. A company outside the operator's list is 403, as is
+an unknown key for an operator limited to a few (see `operator_company`). Errors take
+`dialects.manage.errors.manage_error`'s shape.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from fastapi.dependencies.models import Dependant
+from starlette.types import Scope
+
+from optledger.auth.rate_limits import RateLimiter
+from optledger.core.errors import InvalidInput, RateLimited, Unauthorized
+from optledger.core.operators.tokens import (
+    OperatorPrincipal,
+    authenticate_operator,
+    operator_company,
+)
+from optledger.dialects.auth import DatabaseDep
+from optledger.dialects.rate_limits import DECISION
+from optledger.observability.request_log import note_company
+from optledger.storage.repositories.companies import CompanyRow
+
+PREFIX = "/manage/v1"
+SCHEME = "operatorToken"
+MAX_CACHED = 1_000
+
+
+class _TokenCache:
+    """Operators by presented token, for the credential cache's time: a revoked token,
+    or a changed company list, takes effect within it."""
+
+    def __init__(self, ttl_seconds: float) -> None:
+        self.ttl_seconds = ttl_seconds
+        self._entries: dict[str, tuple[float, OperatorPrincipal]] = {}
+
+    def get(self, digest: str) -> OperatorPrincipal | None:
+        entry = self._entries.get(digest)
+        return entry[1] if entry is not None and entry[0] >= time.monotonic() else None
+
+    def put(self, digest: str, principal: OperatorPrincipal) -> None:
+        if self.ttl_seconds <= 0:
+            return
+        if len(self._entries) >= MAX_CACHED:
+            self._entries.clear()
+        self._entries[digest] = (time.monotonic() + self.ttl_seconds, principal)
+
+
+def _cache(request: Request) -> _TokenCache:
+    state = request.app.state
+    cache: _TokenCache | None = getattr(state, "operator_cache", None)
+    if cache is None:
+        cache = state.operator_cache = _TokenCache(state.settings.credential_cache_seconds)
+    return cache
+
+
+def _admit(scope: Scope, principal: OperatorPrincipal) -> None:
+    """Count the request against the token's rate (the server's default limit)."""
+    state = scope["app"].state
+    limiter: RateLimiter = state.rate_limiter
+    per_second = state.settings.default_rate_limit
+    # Negative keys: the limiter's buckets are keyed by company credential ids.
+    decision = limiter.take(-principal.token_id, per_second)
+    scope[DECISION] = decision
+    if not decision.admitted:
+        raise RateLimited(
+            f"rate limit of {per_second} requests a second exceeded",
+            retry_after=decision.retry_after,
+        )
+
+
+class OperatorToken:
+    """A dependency: the operator of the request's bearer token."""
+
+    # Read by `dialects.openapi`: the security scheme these routes document.
+    openapi_credential = (SCHEME, None)
+
+    async def __call__(self, request: Request, database: DatabaseDep) -> OperatorPrincipal:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthorized("an operator token is required (Authorization: Bearer olo_...)")
+        # Keyed by a digest so the process does not hold presented secrets in a dict.
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        cache = _cache(request)
+        principal = cache.get(digest)
+        if principal is None:
+            principal = await database.read(
+                lambda connection: authenticate_operator(connection, token)
+            )
+            cache.put(digest, principal)
+        _admit(request.scope, principal)
+        return principal
+
+
+Operator = Annotated[OperatorPrincipal, Depends(OperatorToken())]
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for dependency in dependant.dependencies:
+        names |= _query_names(dependency)
+    return names
+
+
+async def only_known_query(request: Request, principal: Operator) -> None:
+    """Refuse query parameters the route does not take (after the token: a 401 first):
+    a misspelt filter would otherwise be a silent no-op."""
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    known = _query_names(dependant) if dependant is not None else set()
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise InvalidInput(f"unknown query parameters: {', '.join(map(repr, unknown[:5]))}")
+
+
+# Keys are url-safe (`core.companies`); anything else names no company.
+CompanyKey = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
+
+
+async def managed_company(
+    company_key: CompanyKey, principal: Operator, database: DatabaseDep
+) -> CompanyRow:
+    """The company in the path, if the operator sees it."""
+    company = await database.read(
+        lambda connection: operator_company(connection, principal, company_key)
+    )
+    note_company(company.key)
+    return company
+
+
+ManagedCompany = Annotated[CompanyRow, Depends(managed_company)]
+
+# Documented on every route under /companies/{company_key}/ (their 403 is implied).
+COMPANY_RESPONSES: dict[int | str, dict[str, str]] = {
+    404: {"description": "No company has this key (said only to an operator of every company)."}
+}
