@@ -40,15 +40,16 @@ async def read_body(receive: Any) -> bytes:
 
 class ServerThread:
     """uvicorn serving an ASGI app from a thread of this process, on 127.0.0.1:`port`
-    (0: any free port; a port given again after `stop` serves there again)."""
+    (0: any free port; a port given again after `stop` serves there again).
+    `lifespan="on"` runs the app's startup and shutdown in the thread's own loop."""
 
-    def __init__(self, app: Any, port: int = 0) -> None:
+    def __init__(self, app: Any, port: int = 0, lifespan: str = "off") -> None:
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", port))
         self.port: int = listener.getsockname()[1]
         config = uvicorn.Config(
-            app, log_level="warning", access_log=False, lifespan="off", interface="asgi3"
+            app, log_level="warning", access_log=False, lifespan=lifespan, interface="asgi3"
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from optledger import __version__
 from optledger.auth.cache import PrincipalCache
 from optledger.auth.rate_limits import RateLimiter
+from optledger.console.routes import install_console
 from optledger.core.errors import OptledgerError
 from optledger.delivery.transports.configured import configured_transports
 from optledger.delivery.worker import DeliveryPolicy, configured_webhooks, run_workers
@@ -144,6 +145,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         include_dialect(app, dialect)
     # The pages behind the links in emails: HTML, errors included; not in the API document.
     include_dialect(app, CONSENT_PAGES)
+    # The operator's console: pages too, signed in with a session cookie.
+    install_console(app)
     # The operator's message log sits under /v1/: the Attentive shape.
     app.include_router(messages_router)
     install_openapi(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from optledger.core.contact_points import normalize_address
+from optledger.storage.repositories import console
 from optledger.storage.repositories.deliveries import LoggedMessage
 from optledger.storage.repositories.deliveries import messages_to as stored_messages_to
 from optledger.storage.sql import Connection
@@ -16,3 +17,10 @@ async def messages_to(
     `company_id` None reads across companies (the operator's command line).
     """
     return await stored_messages_to(connection, company_id, normalize_address(to), limit)
+
+
+async def recent_messages(
+    connection: Connection, company_id: int, *, limit: int = 100
+) -> list[LoggedMessage]:
+    """The company's latest messages, newest first."""
+    return await console.recent_messages(connection, company_id, limit)

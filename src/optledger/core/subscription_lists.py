@@ -12,6 +12,7 @@ from optledger.core.catalog import load_catalog
 from optledger.core.consent import Channel, SubscriptionType
 from optledger.core.errors import Conflict, InvalidInput, NotFound
 from optledger.storage.repositories.companies import bump_version
+from optledger.storage.repositories.console import list_sizes
 from optledger.storage.repositories.units import (
     ListRow,
     insert_list,
@@ -102,3 +103,10 @@ async def archive_list(connection: Connection, company_id: int, list_id: int) ->
         await set_list_status(connection, company_id, list_id, ARCHIVED)
         await bump_version(connection, company_id)
     return await get_list(connection, company_id, list_id)
+
+
+async def lists_with_sizes(connection: Connection, company_id: int) -> list[tuple[ListRow, int]]:
+    """Every list of the company with its number of ACTIVE subscribers."""
+    catalog = await load_catalog(connection, company_id)
+    sizes = await list_sizes(connection, company_id)
+    return [(found, sizes.get(found.id, 0)) for found in catalog.lists]

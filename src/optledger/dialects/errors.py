@@ -46,6 +46,18 @@ def attentive_error(status: int, code: str, message: str) -> Response:
     return JSONResponse({"error": {"id": error_id, "message": message}}, status_code=status)
 
 
+def log_page_error(status: int, code: str, message: str) -> None:
+    """Log an error answered as an HTML page (they carry no id: the request's is logged)."""
+    log.log(
+        logging.ERROR if status >= 500 else logging.INFO,
+        "error page request=%s status=%d code=%s message=%s",
+        current_request_id.get(),
+        status,
+        code,
+        mask_contact_points(message),
+    )
+
+
 @dataclass(frozen=True)
 class Dialect:
     """One dialect's routes, the paths they live under, and its error shape."""

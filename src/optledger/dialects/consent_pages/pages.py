@@ -6,16 +6,12 @@ Every page is sent with headers that keep it out of caches, frames and referrers
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.responses import HTMLResponse, Response
 
-from optledger.core.contact_points import mask_contact_points
-from optledger.dialects.request_ids import current_request_id
-
-log = logging.getLogger("optledger.errors")
+from optledger.dialects.errors import log_page_error
 
 _templates = Environment(
     loader=PackageLoader("optledger.dialects.consent_pages", "templates"),
@@ -58,14 +54,7 @@ _ERROR_TITLES = {
 
 def html_error(status: int, code: str, message: str) -> Response:
     """The pages' error shape: a page saying what went wrong (logged like the others)."""
-    log.log(
-        logging.ERROR if status >= 500 else logging.INFO,
-        "error page request=%s status=%d code=%s message=%s",
-        current_request_id.get(),
-        status,
-        code,
-        mask_contact_points(message),
-    )
+    log_page_error(status, code, message)
     title = _ERROR_TITLES.get(status, "Something went wrong")
     if status >= 500:
         detail = "Please try again in a few minutes."

@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from optledger.storage.sql import Connection, Query, as_dict, as_time
+from optledger.storage.sql import Connection, Query, Row, as_dict, as_time
 
 # An email names the list its List-Unsubscribe link ends: that of the address's latest
 # record (the one its prompt or welcome is about), else the company's default
@@ -144,14 +144,14 @@ async def mark_dead(connection: Connection, message_id: int, error: str) -> None
     await connection.execute(MARK_DEAD, {"id": message_id, "error": error})
 
 
-_LOGGED_COLUMNS = """m.id, m.channel, m.to_address, m.kind, m.body, m.locale, m.status,
+LOGGED_COLUMNS = """m.id, m.channel, m.to_address, m.kind, m.body, m.locale, m.status,
     m.attempts, m.last_error, m.provider_id, m.idempotency_key, m.created_at, m.sent_at,
     c.key AS company_key"""
 MESSAGES_TO = Query(
-    f"""SELECT {_LOGGED_COLUMNS} FROM messages m JOIN companies c ON c.id = m.company_id
+    f"""SELECT {LOGGED_COLUMNS} FROM messages m JOIN companies c ON c.id = m.company_id
     WHERE m.to_address = :to AND (:company_id IS NULL OR m.company_id = :company_id)
     ORDER BY m.id DESC LIMIT :limit""",
-    postgresql=f"""SELECT {_LOGGED_COLUMNS} FROM messages m
+    postgresql=f"""SELECT {LOGGED_COLUMNS} FROM messages m
     JOIN companies c ON c.id = m.company_id
     WHERE m.to_address = :to AND (:company_id::integer IS NULL OR m.company_id = :company_id)
     ORDER BY m.id DESC LIMIT :limit""",
@@ -178,21 +178,23 @@ class LoggedMessage:
     company_key: str
 
 
+def logged_message(row: Row) -> LoggedMessage:
+    """A message log row as read by any of the log's queries."""
+    return LoggedMessage(
+        **{
+            **as_dict(row),
+            "created_at": as_time(row["created_at"]) or datetime.min,
+            "sent_at": as_time(row["sent_at"]),
+        }
+    )
+
+
 async def messages_to(
     connection: Connection, company_id: int | None, to: str, limit: int
 ) -> list[LoggedMessage]:
     """What was queued for one stored address, newest first; None reads every company."""
     rows = await connection.fetch(MESSAGES_TO, {"to": to, "company_id": company_id, "limit": limit})
-    return [
-        LoggedMessage(
-            **{
-                **as_dict(row),
-                "created_at": as_time(row["created_at"]) or datetime.min,
-                "sent_at": as_time(row["sent_at"]),
-            }
-        )
-        for row in rows
-    ]
+    return [logged_message(row) for row in rows]
 
 
 async def release_claims(connection: Connection, ids: Collection[int]) -> int:

@@ -177,16 +177,20 @@ async def token_by_lookup(connection: Connection, lookup_id: str) -> StoredToken
     if row is None:
         return None
     operator = _operator(row)
-    company_ids: frozenset[int] = frozenset()
-    if not operator.all_companies:
-        rows = await connection.fetch(COMPANY_IDS_OF, {"id": operator.id})
-        company_ids = frozenset(int(one["company_id"]) for one in rows)
     return StoredToken(
         id=row["token_id"],
         secret_hash=row["secret_hash"],
         operator=operator,
-        company_ids=company_ids,
+        company_ids=await company_ids_of(connection, operator),
     )
+
+
+async def company_ids_of(connection: Connection, operator: OperatorRow) -> frozenset[int]:
+    """The ids of the companies listed for an operator (none for one who sees every one)."""
+    if operator.all_companies:
+        return frozenset()
+    rows = await connection.fetch(COMPANY_IDS_OF, {"id": operator.id})
+    return frozenset(int(one["company_id"]) for one in rows)
 
 
 async def insert_token(

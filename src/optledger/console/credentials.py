@@ -1,0 +1,134 @@
+"""Credentials: the company's API keys, legacy tokens and Basic logins; mint and revoke.
+
+A new secret is shown once, in the answer to the form that made it (never cached,
+never stored: only its hash is).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from starlette.responses import RedirectResponse, Response
+
+from optledger.auth.credentials import CredentialKind
+from optledger.auth.scopes import ALL_SCOPES
+from optledger.console.forms import Form, read_form
+from optledger.console.pages import render
+from optledger.console.viewer import CurrentViewer
+from optledger.core.company_credentials import (
+    list_credentials,
+    mint_credential,
+    revoke_company_credential,
+)
+from optledger.core.errors import InvalidInput
+from optledger.dialects.auth import DatabaseDep
+
+router = APIRouter(prefix="/credentials", include_in_schema=False)
+CredentialId = Annotated[int, Path(ge=1, le=2**62)]
+KINDS = [kind.value for kind in CredentialKind]
+
+
+async def _table(
+    viewer: CurrentViewer,
+    database: DatabaseDep,
+    *,
+    typed: Mapping[str, object] | None = None,
+    error: str = "",
+    status: int = 200,
+) -> Response:
+    company = viewer.current()
+    found = await database.read(lambda c: list_credentials(c, company.id, with_revoked=True))
+    return render(
+        "credentials.html",
+        status,
+        title="Credentials",
+        viewer=viewer,
+        credentials=found,
+        kinds=KINDS,
+        scopes=list(ALL_SCOPES),
+        typed=typed or {"kind": "api_key", "scopes": []},
+        error=error,
+    )
+
+
+@router.get("")
+async def credentials(viewer: CurrentViewer, database: DatabaseDep) -> Response:
+    """Every credential (never a secret), and a form for a new one."""
+    return await _table(viewer, database)
+
+
+def _rate_limit(form: Form) -> int | None:
+    raw = form.get("rate_limit").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 9:
+        raise InvalidInput("a rate limit is a whole number of requests a second")
+    return int(raw)
+
+
+@router.post("")
+async def create_credential(
+    request: Request, viewer: CurrentViewer, database: DatabaseDep
+) -> Response:
+    """Mint one and show its secret this once."""
+    company = viewer.current()
+    form = await read_form(request, viewer.session)
+    typed = {
+        "kind": form.get("kind"),
+        "name": form.get("name"),
+        "scopes": form.all("scopes"),
+        "rate_limit": form.get("rate_limit"),
+    }
+    try:
+        kind = CredentialKind(form.get("kind"))
+    except ValueError:
+        return await _table(viewer, database, typed=typed, error="choose a kind", status=400)
+    try:
+        rate_limit = _rate_limit(form)
+        scopes = form.all("scopes") if kind == CredentialKind.API_KEY else None
+        minted = await database.run(
+            lambda c: mint_credential(
+                c,
+                company.id,
+                kind,
+                name=form.get("name").strip() or None,
+                scopes=scopes or None,
+                rate_limit=rate_limit,
+            )
+        )
+    except InvalidInput as exc:
+        return await _table(viewer, database, typed=typed, error=exc.message, status=400)
+    return render(
+        "credential_created.html", title="Credential created", viewer=viewer, minted=minted
+    )
+
+
+@router.get("/{credential_id}/revoke")
+async def revoke_question(credential_id: CredentialId, viewer: CurrentViewer) -> Response:
+    """Ask before revoking."""
+    viewer.current()
+    return render(
+        "confirm.html",
+        title=f"Revoke credential {credential_id}?",
+        viewer=viewer,
+        question=(
+            "Requests with it are refused at once by new server processes, and by running "
+            "ones within the credential cache time. Revoking cannot be undone."
+        ),
+        action=f"/console/credentials/{credential_id}/revoke",
+        button="Revoke credential",
+        back="/console/credentials",
+    )
+
+
+@router.post("/{credential_id}/revoke")
+async def revoke(
+    credential_id: CredentialId, request: Request, viewer: CurrentViewer, database: DatabaseDep
+) -> Response:
+    """Revoke it."""
+    company = viewer.current()
+    await read_form(request, viewer.session)
+    await database.run(lambda c: revoke_company_credential(c, company.id, str(credential_id)))
+    return RedirectResponse(f"/console/credentials?revoked={credential_id}", status_code=303)

@@ -1,0 +1,67 @@
+"""Rendering console pages: Jinja2 templates of this package, headers that keep them private.
+
+Assets come from the app itself (`/console/static/`); the content security policy
+allows nothing else, no script at all, and forms only to this origin.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.responses import HTMLResponse, Response
+
+from optledger.dialects.errors import log_page_error
+
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+}
+
+
+def _when(value: datetime | None) -> str:
+    """A time as operators read it: UTC, to the second."""
+    return "" if value is None else value.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+templates = Environment(
+    loader=PackageLoader("optledger.console", "templates"),
+    autoescape=select_autoescape(default=True),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+templates.filters["when"] = _when
+
+
+def render(template: str, status: int = 200, **values: Any) -> Response:
+    """One rendered page."""
+    html = templates.get_template(template).render(**values)
+    return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
+
+
+_TITLES = {
+    400: "That request was not valid",
+    401: "Sign in first",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not allowed",
+    409: "That conflicts with what is stored",
+    413: "Request too large",
+    429: "Too many requests",
+    503: "Temporarily unavailable",
+}
+
+
+def console_error(status: int, code: str, message: str) -> Response:
+    """The console's error shape: a page saying what went wrong."""
+    log_page_error(status, code, message)
+    detail = "Please try again in a few minutes." if status >= 500 else message
+    title = _TITLES.get(status, "Something went wrong")
+    return render("error.html", status, title=title, detail=detail)
