@@ -333,3 +333,34 @@ async def test_messages_and_webhooks_pages(
     assert log.status_code == 200
     assert (await console.get("/console/webhooks/attentive/99999999")).status_code == 404
     assert (await console.get("/console/webhooks/other/1")).status_code in (400, 404, 422)
+
+
+async def test_bad_requests_get_pages_not_errors(
+    tenant: Tenant, console: httpx.AsyncClient, operator: str
+) -> None:
+    page = await console.get("/console/units/new")
+    token = csrf_of(page)
+    cases = [
+        await console.get("/console/units/not-a-number/edit"),
+        await console.get("/console/units/99999999999999999999/edit"),
+        await console.get("/console/no-such-page"),
+        await console.get("/console/subscribers", params={"q": "x" * 400}),
+        await console.post(
+            "/console/units/new",
+            content=b'{"name": "json"}',
+            headers={"content-type": "application/json"},
+        ),
+        await console.post(
+            "/console/units/new",
+            content=b"csrf=" + token.encode() + b"&name=%FF%FE",
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        ),
+        await console.post("/console/units/new", data={"csrf": token, "name": "x" * 2_000_000}),
+    ]
+    for response in cases:
+        assert 400 <= response.status_code < 500, (response.status_code, response.text[:200])
+        assert response.headers["content-type"].startswith("text/html")
+        assert "<h1>" in response.text
+    assert [r.status_code for r in cases[4:]] == [400, 400, 413]
+    units = await console.get("/console/units")
+    assert "json" not in units.text
