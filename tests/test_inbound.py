@@ -11,10 +11,9 @@ from twilio.request_validator import RequestValidator
 from optledger.auth.credentials import CredentialKind, new_secret_pair, store_credential
 from optledger.auth.scopes import Scope
 from optledger.core.companies import get_company_by_key
-from optledger.core.company_settings import set_company_setting
+from optledger.core.company_settings import TWILIO_AUTH_TOKEN, set_company_setting
 from optledger.core.consent import Channel, SubscriptionType
 from optledger.core.sign_up_units import Locale, UnitSpec, create_sign_up_unit
-from optledger.dialects.inbound.twilio import AUTH_TOKEN_SETTING
 from optledger.storage.database import Database
 from optledger.storage.sql import Connection
 from optledger.storage.tables import InboundMessage
@@ -223,7 +222,7 @@ async def configure_twilio(tenant: Tenant) -> None:
     async def apply(connection: Connection) -> None:
         company = await get_company_by_key(connection, tenant.key)
         await set_company_setting(
-            connection, company.id, company.settings, AUTH_TOKEN_SETTING, TWILIO_TOKEN
+            connection, company.id, company.settings, TWILIO_AUTH_TOKEN, TWILIO_TOKEN
         )
 
     await tenant.database.run(apply)

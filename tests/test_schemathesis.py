@@ -32,9 +32,8 @@ from twilio.request_validator import RequestValidator
 from optledger.app import create_app
 from optledger.bootstrap import bootstrap_company
 from optledger.core.companies import ensure_company, get_company_by_key
-from optledger.core.company_settings import set_company_setting
+from optledger.core.company_settings import TWILIO_AUTH_TOKEN, set_company_setting
 from optledger.dialects.idempotency import MAX_KEY_LENGTH
-from optledger.dialects.inbound.twilio import AUTH_TOKEN_SETTING
 from optledger.settings import Settings
 from optledger.storage.database import Database
 from optledger.storage.sql import Connection
@@ -86,7 +85,7 @@ async def fuzzed_tenant(database: Database) -> Tenant:
         boot = await bootstrap_company(connection, COMPANY, server_secret=TEST_SECRET)
         company = await get_company_by_key(connection, COMPANY)
         await set_company_setting(
-            connection, company.id, company.settings, AUTH_TOKEN_SETTING, TWILIO_TOKEN
+            connection, company.id, company.settings, TWILIO_AUTH_TOKEN, TWILIO_TOKEN
         )
         return Tenant(boot=boot, database=database)
 

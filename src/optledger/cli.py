@@ -26,13 +26,10 @@ from optledger.cli_support import console, in_transaction
 from optledger.cli_units import units_app
 from optledger.cli_webhooks import webhooks_app
 from optledger.core.companies import get_company_by_key
-from optledger.core.company_settings import set_company_setting
+from optledger.core.company_settings import TWILIO_AUTH_TOKEN, set_company_setting
 from optledger.core.errors import OptledgerError
 from optledger.core.message_log import messages_to
 from optledger.core.templates import MessageKind, set_company_template
-from optledger.delivery.transports.configured import configured_transports
-from optledger.delivery.worker import DeliveryPolicy, configured_webhooks, run_workers
-from optledger.dialects.inbound.twilio import AUTH_TOKEN_SETTING
 from optledger.observability.logs import LogFormat, configure_logging, logging_config
 from optledger.observability.metrics import multiprocess_metrics
 from optledger.settings import get_settings
@@ -207,6 +204,10 @@ def worker(
     ] = None,
 ) -> None:
     """Deliver the outbox until SIGTERM or Ctrl-C; run several on PostgreSQL as needed."""
+    # Imported here: the HTTP clients they load cost every other command's start time.
+    from optledger.delivery.transports.configured import configured_transports
+    from optledger.delivery.worker import DeliveryPolicy, configured_webhooks, run_workers
+
     settings = get_settings()
     configure_logging(settings.log_level, _log_format(log_format))
     if metrics_port is not None:
@@ -303,7 +304,7 @@ def set_twilio_token(
     async def apply(connection: Connection) -> None:
         found = await get_company_by_key(connection, company)
         await set_company_setting(
-            connection, found.id, found.settings, AUTH_TOKEN_SETTING, auth_token.strip() or None
+            connection, found.id, found.settings, TWILIO_AUTH_TOKEN, auth_token.strip() or None
         )
 
     in_transaction(apply)

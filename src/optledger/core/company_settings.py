@@ -9,6 +9,9 @@ from typing import Any
 from optledger.storage.repositories.companies import save_settings
 from optledger.storage.sql import Connection
 
+# The company's Twilio auth token, which inbound webhooks from Twilio are signed with.
+TWILIO_AUTH_TOKEN = ("twilio", "auth_token")
+
 
 def with_setting(settings: Mapping[str, Any], path: Sequence[str], value: Any) -> dict[str, Any]:
     """A copy of `settings` with one nested setting such as ("templates", "fr-CA", "HELP")

@@ -15,7 +15,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from optledger.core.companies import get_company_by_key
-from optledger.core.company_settings import company_setting
+from optledger.core.company_settings import TWILIO_AUTH_TOKEN, company_setting
 from optledger.core.errors import Forbidden, InvalidInput, NotFound
 from optledger.core.inbound import InboundSms, receive_sms
 from optledger.dialects.auth import DatabaseDep
@@ -25,7 +25,6 @@ from optledger.storage.repositories.companies import CompanyRow
 from optledger.storage.sql import Connection
 
 router = APIRouter(prefix="/inbound", tags=["Inbound SMS"])
-AUTH_TOKEN_SETTING = ("twilio", "auth_token")
 _TEXT = {"type": "string"}
 # What the route reads of Twilio's form; Twilio sends more fields, all signed.
 _FORM = {
@@ -76,7 +75,7 @@ def _signed_url(request: Request) -> str:
 
 
 def _verified(company: CompanyRow, url: str, form: dict[str, str], signature: str) -> bool:
-    token = company_setting(company.settings, AUTH_TOKEN_SETTING)
+    token = company_setting(company.settings, TWILIO_AUTH_TOKEN)
     if not isinstance(token, str) or not token or not signature:
         return False
     return bool(RequestValidator(token).validate(url, form, signature))
