@@ -24,6 +24,13 @@ CACHE_SECONDS = 0.3
 
 
 @pytest.fixture
+def database(sqlite_database: Database) -> Database:
+    """These tests run once, on SQLite: each call starts an `optledger` process, and the
+    core it calls runs on both databases under the management API's tests."""
+    return sqlite_database
+
+
+@pytest.fixture
 def settings() -> Settings:
     """A short credential cache, so that changes are seen within the test."""
     return Settings(

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from optledger.settings import Settings
+from optledger.storage.database import Database
 from optledger.storage.tables import SignUpUnit
 from tests.conftest import TEST_SECRET, Tenant, make_tenant
 from tests.helpers import count_rows, records, run_optledger, subscribe, subscribe_body
@@ -19,6 +20,13 @@ from tests.helpers import count_rows, records, run_optledger, subscribe, subscri
 PHONE = "+19148440391"
 DISCLOSURE = "Weekly deals. Msg & data rates may apply. Reply STOP to cancel."
 CACHE_SECONDS = 0.3
+
+
+@pytest.fixture
+def database(sqlite_database: Database) -> Database:
+    """These tests run once, on SQLite: each call starts an `optledger` process, and the
+    core it calls runs on both databases under the management API's tests."""
+    return sqlite_database
 
 
 @pytest.fixture
