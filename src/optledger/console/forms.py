@@ -33,7 +33,7 @@ class Form:
         return name in self.fields
 
 
-async def read_form(request: Request, session: ConsoleSession | None) -> Form:
+async def read_form(request: Request, session: ConsoleSession) -> Form:
     """The posted fields, if the post carries the session's token (else `Forbidden`)."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/x-www-form-urlencoded":
@@ -48,6 +48,6 @@ async def read_form(request: Request, session: ConsoleSession | None) -> Form:
         raise InvalidInput(f"a form has at most {MAX_FIELDS} fields") from exc
     # A NUL is nothing anyone types, and PostgreSQL text cannot hold one.
     form = Form({name: [v.replace("\x00", "") for v in values] for name, values in fields.items()})
-    if session is None or not session.accepts(form.get(CSRF_FIELD) or None):
+    if not session.accepts(form.get(CSRF_FIELD) or None):
         raise Forbidden("the form has expired or did not come from this console: reload and retry")
     return form

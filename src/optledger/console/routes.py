@@ -60,9 +60,9 @@ async def sign_in_form(request: Request) -> Response:
 async def sign_in_post(request: Request, database: DatabaseDep) -> Response:
     """Check name and password (throttled); a new session on success."""
     cookies = await session_cookies(request)
-    session = cookies.read(request)
+    # Without the form's cookie a fresh session stands in, whose token no form carries.
+    session = cookies.read(request) or new_session()
     form = await read_form(request, session)
-    assert session is not None  # read_form refuses a post without one
     name, password = form.get("name")[:MAX_NAME], form.get("password")[:MAX_PASSWORD]
     client_ip = request.client.host if request.client else None
     try:
