@@ -151,7 +151,8 @@ async def test_a_unit_made_here_takes_subscriptions_and_shows_in_the_timeline(
     )
     assert created.status_code == 303, created.text
     unit_id = created.headers["location"].split("created=")[1]
-    table = await console.get("/console/units")
+    table = await console.get(created.headers["location"])
+    assert f"Unit {unit_id} created" in table.text
     row = re.search(rf'data-unit-id="{unit_id}".*?</tr>', table.text, re.S)
     assert row is not None
     assert "Spring popup" in row.group(0)
@@ -261,6 +262,7 @@ async def test_credentials_show_their_secret_once(
         f"/console/credentials/{credential_id.group(1)}/revoke", data={"csrf": csrf_of(question)}
     )
     assert revoked.status_code == 303
+    assert "revoked." in (await console.get(revoked.headers["location"])).text
     bad = await post_form(
         console, "/console/credentials", "/console/credentials", kind="api_key", rate_limit="lots"
     )

@@ -68,12 +68,17 @@ def hash_secret(secret: str) -> str:
 def new_secret_pair(kind: CredentialKind, seed: str | None = None) -> IssuedCredential:
     """A fresh lookup id and secret, or ones derived from `seed` (for bootstrap)."""
     if seed is None:
-        lookup = secrets.token_hex(8)
-        secret = secrets.token_urlsafe(32)
+        lookup_id, secret = new_lookup_and_secret(_PREFIX[kind])
     else:
         lookup = hmac.new(seed.encode(), b"lookup", hashlib.sha256).hexdigest()[:16]
+        lookup_id = _PREFIX[kind] + lookup
         secret = hmac.new(seed.encode(), b"secret", hashlib.sha256).hexdigest()
-    return IssuedCredential(kind=kind, lookup_id=_PREFIX[kind] + lookup, secret=secret)
+    return IssuedCredential(kind=kind, lookup_id=lookup_id, secret=secret)
+
+
+def new_lookup_and_secret(prefix: str) -> tuple[str, str]:
+    """A fresh lookup id (`prefix` and 16 hex digits) and a 256-bit secret."""
+    return prefix + secrets.token_hex(8), secrets.token_urlsafe(32)
 
 
 async def store_credential(

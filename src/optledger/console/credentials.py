@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from optledger.auth.credentials import CredentialKind
 from optledger.auth.scopes import ALL_SCOPES
 from optledger.console.forms import Form, read_form
-from optledger.console.pages import render
+from optledger.console.pages import done_notice, render
 from optledger.console.viewer import CurrentViewer
 from optledger.core.company_credentials import (
     list_credentials,
@@ -36,6 +36,7 @@ async def _table(
     *,
     typed: Mapping[str, object] | None = None,
     error: str = "",
+    notice: str = "",
     status: int = 200,
 ) -> Response:
     company = viewer.current()
@@ -50,13 +51,15 @@ async def _table(
         scopes=list(ALL_SCOPES),
         typed=typed or {"kind": "api_key", "scopes": []},
         error=error,
+        notice=notice,
     )
 
 
 @router.get("")
-async def credentials(viewer: CurrentViewer, database: DatabaseDep) -> Response:
+async def credentials(request: Request, viewer: CurrentViewer, database: DatabaseDep) -> Response:
     """Every credential (never a secret), and a form for a new one."""
-    return await _table(viewer, database)
+    notice = done_notice(request.query_params, {"revoked": "Credential {} revoked."})
+    return await _table(viewer, database, notice=notice)
 
 
 def _rate_limit(form: Form) -> int | None:

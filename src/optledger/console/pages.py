@@ -6,13 +6,14 @@ allows nothing else, no script at all, and forms only to this origin.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 
 from optledger.dialects.errors import log_page_error
+from optledger.dialects.html_pages import HtmlPages
 
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
@@ -31,19 +32,22 @@ def _when(value: datetime | None) -> str:
     return "" if value is None else value.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-templates = Environment(
-    loader=PackageLoader("optledger.console", "templates"),
-    autoescape=select_autoescape(default=True),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-templates.filters["when"] = _when
+_pages = HtmlPages("optledger.console", PAGE_HEADERS, filters={"when": _when})
+
+
+def done_notice(query: Mapping[str, str], said: Mapping[str, str]) -> str:
+    """What a redirect after a change tells the next page (`?created=7`): the first
+    of `said`'s sentences whose key is in the query, with its id; else nothing."""
+    for key, sentence in said.items():
+        value = query.get(key, "")
+        if value.isascii() and value.isdigit() and len(value) <= 19:
+            return sentence.format(value)
+    return ""
 
 
 def render(template: str, status: int = 200, **values: Any) -> Response:
     """One rendered page."""
-    html = templates.get_template(template).render(**values)
-    return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
+    return _pages.render(template, status, **values)
 
 
 _TITLES = {

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Request
 from starlette.responses import RedirectResponse, Response
 
 from optledger.console.forms import Form, read_form
-from optledger.console.pages import render
+from optledger.console.pages import done_notice, render
 from optledger.console.viewer import CurrentViewer
 from optledger.core.catalog import load_catalog
 from optledger.core.consent import Channel, SubscriptionType
@@ -127,12 +127,22 @@ def _refused(exc: OptledgerError) -> int:
     return 409 if isinstance(exc, Conflict) else 400
 
 
+DONE = {
+    "created": "Unit {} created: its ID is the signUpSourceId to send.",
+    "updated": "Unit {} saved.",
+    "archived": "Unit {} archived.",
+}
+
+
 @router.get("")
-async def units_table(viewer: CurrentViewer, database: DatabaseDep) -> Response:
+async def units_table(request: Request, viewer: CurrentViewer, database: DatabaseDep) -> Response:
     """Every unit of the company, with its ID."""
     company = viewer.current()
     catalog = await database.read(lambda connection: load_catalog(connection, company.id))
-    return render("units.html", title="Sign-up Units", viewer=viewer, units=catalog.units)
+    notice = done_notice(request.query_params, DONE)
+    return render(
+        "units.html", title="Sign-up Units", viewer=viewer, units=catalog.units, notice=notice
+    )
 
 
 @router.get("/new")

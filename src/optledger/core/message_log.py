@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from optledger.core.contact_points import normalize_address
-from optledger.storage.repositories import console
 from optledger.storage.repositories.deliveries import LoggedMessage
 from optledger.storage.repositories.deliveries import messages_to as stored_messages_to
+from optledger.storage.repositories.deliveries import recent_messages as stored_recent_messages
 from optledger.storage.sql import Connection
 
 
@@ -23,4 +23,4 @@ async def recent_messages(
     connection: Connection, company_id: int, *, limit: int = 100
 ) -> list[LoggedMessage]:
     """The company's latest messages, newest first."""
-    return await console.recent_messages(connection, company_id, limit)
+    return await stored_recent_messages(connection, company_id, limit)

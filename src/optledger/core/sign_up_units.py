@@ -140,26 +140,30 @@ def _checked(spec: UnitSpec, catalog: Catalog, unit_id: int | None = None) -> Un
     )
 
 
+def _stored_fields(spec: UnitSpec) -> dict[str, Any]:
+    """A checked spec as the unit's stored columns."""
+    return {
+        "name": spec.name,
+        "method": spec.method,
+        "subscription_type": spec.subscription_type.value,
+        "channels": [channel.value for channel in spec.channels],
+        "language": spec.locale.language,
+        "country": spec.locale.country,
+        "legal_disclosure": spec.legal_disclosure,
+        "confirmation_prompt": spec.confirmation_prompt,
+        "welcome_text": spec.welcome_text,
+        "keywords": list(spec.keywords),
+        "double_opt_in": spec.double_opt_in,
+        "email_double_opt_in": spec.email_double_opt_in,
+        "allow_single_opt_in": spec.allow_single_opt_in,
+        "welcome_on_single_opt_in": spec.welcome_on_single_opt_in,
+    }
+
+
 async def create_sign_up_unit(connection: Connection, company_id: int, spec: UnitSpec) -> UnitRow:
     """Create an active unit after checking the rules every unit must keep."""
     spec = _checked(spec, await load_catalog(connection, company_id))
-    unit = NewUnit(
-        company_id=company_id,
-        name=spec.name,
-        method=spec.method,
-        subscription_type=spec.subscription_type.value,
-        channels=[channel.value for channel in spec.channels],
-        language=spec.locale.language,
-        country=spec.locale.country,
-        legal_disclosure=spec.legal_disclosure,
-        confirmation_prompt=spec.confirmation_prompt,
-        welcome_text=spec.welcome_text,
-        keywords=list(spec.keywords),
-        double_opt_in=spec.double_opt_in,
-        email_double_opt_in=spec.email_double_opt_in,
-        allow_single_opt_in=spec.allow_single_opt_in,
-        welcome_on_single_opt_in=spec.welcome_on_single_opt_in,
-    )
+    unit = NewUnit(company_id=company_id, **_stored_fields(spec))
     now = utcnow()
     unit_id = await insert_unit(connection, unit, now)
     await bump_version(connection, company_id)
@@ -191,21 +195,8 @@ async def update_sign_up_unit(
     if unit.status != ACTIVE:
         raise Conflict(f"sign-up unit {unit_id} is archived")
     spec = _checked(dataclasses.replace(spec_of(unit), **changes), catalog, unit.id)
-    updated = dataclasses.replace(
-        unit,
-        name=spec.name,
-        channels=[channel.value for channel in spec.channels],
-        language=spec.locale.language,
-        country=spec.locale.country,
-        legal_disclosure=spec.legal_disclosure,
-        confirmation_prompt=spec.confirmation_prompt,
-        welcome_text=spec.welcome_text,
-        keywords=list(spec.keywords),
-        double_opt_in=spec.double_opt_in,
-        email_double_opt_in=spec.email_double_opt_in,
-        allow_single_opt_in=spec.allow_single_opt_in,
-        welcome_on_single_opt_in=spec.welcome_on_single_opt_in,
-    )
+    # Type and method are not `UPDATABLE`: the spec carries the unit's own.
+    updated = dataclasses.replace(unit, **_stored_fields(spec))
     await update_unit(connection, updated)
     await bump_version(connection, company_id)
     return updated

@@ -18,7 +18,7 @@ from optledger.core.people import CONTACT_KINDS, IdentifierKind
 from optledger.storage.repositories import console as stored
 from optledger.storage.repositories import people
 from optledger.storage.repositories.attributes import values_of_person
-from optledger.storage.repositories.deliveries import LoggedMessage
+from optledger.storage.repositories.deliveries import LoggedMessage, messages_to_any
 from optledger.storage.repositories.people import PersonRow, StoredIdentifier
 from optledger.storage.sql import Connection
 
@@ -90,7 +90,7 @@ async def subscriber_ledger(
     addresses = {
         found.value for found in identifiers if IdentifierKind(found.kind) in CONTACT_KINDS
     } | {record["contact_value"] for record in records}
-    messages = await stored.messages_to_any(connection, company_id, addresses, TIMELINE_MESSAGES)
+    messages = await messages_to_any(connection, company_id, addresses, TIMELINE_MESSAGES)
     return SubscriberLedger(
         person=person,
         identifiers=identifiers,
@@ -104,12 +104,13 @@ async def subscriber_ledger(
 def _timeline(
     records: list[dict[str, Any]], events: list[dict[str, Any]], messages: list[LoggedMessage]
 ) -> list[TimelineEntry]:
+    by_id = {record["id"]: record for record in records}
     entries = [
         TimelineEntry(
             at=event["created_at"],
             kind="event",
             title=event["type"],
-            details=_event_details(event, records),
+            details=_event_details(event, by_id.get(event["record_id"])),
         )
         for event in events
     ]
@@ -131,7 +132,7 @@ def _timeline(
     return sorted(entries, key=lambda entry: entry.at, reverse=True)
 
 
-def _event_details(event: dict[str, Any], records: list[dict[str, Any]]) -> dict[str, Any]:
+def _event_details(event: dict[str, Any], record: dict[str, Any] | None) -> dict[str, Any]:
     """An event's evidence, with its record's unit and disclosure text as shown."""
     details: dict[str, Any] = {
         "contact point": event["contact_value"],
@@ -140,7 +141,6 @@ def _event_details(event: dict[str, Any], records: list[dict[str, Any]]) -> dict
         "ip": event["client_ip"],
         "user agent": event["user_agent"],
     }
-    record = next((r for r in records if r["id"] == event["record_id"]), None)
     if record is not None:
         details |= {
             "record": f"#{record['id']} {record['type']} {record['list_name']}",

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from optledger.core.catalog import load_catalog
 from optledger.core.consent import Channel, SubscriptionType
-from optledger.core.errors import Conflict, InvalidInput, NotFound
+from optledger.core.errors import Conflict, InvalidInput
+from optledger.core.subscriptions.of_person import subscription_list
 from optledger.storage.repositories.companies import bump_version
 from optledger.storage.repositories.console import list_sizes
 from optledger.storage.repositories.units import (
@@ -37,15 +38,6 @@ def _name_and_description(name: str, description: str) -> tuple[str, str]:
     return name, description.strip()
 
 
-async def get_list(connection: Connection, company_id: int, list_id: int) -> ListRow:
-    """The company's list with `list_id`, archived or not, or `NotFound`."""
-    catalog = await load_catalog(connection, company_id)
-    found = next((item for item in catalog.lists if item.id == list_id), None)
-    if found is None:
-        raise NotFound(f"subscription list {list_id} does not exist")
-    return found
-
-
 async def create_list(
     connection: Connection,
     company_id: int,
@@ -67,7 +59,7 @@ async def create_list(
         now=utcnow(),
     )
     await bump_version(connection, company_id)
-    return await get_list(connection, company_id, list_id)
+    return await subscription_list(connection, company_id, list_id)
 
 
 async def change_list(
@@ -79,7 +71,7 @@ async def change_list(
     description: str | None = None,
 ) -> ListRow:
     """Rename a list or change its description (its type and channel are what it is)."""
-    current = await get_list(connection, company_id, list_id)
+    current = await subscription_list(connection, company_id, list_id)
     if current.status != ACTIVE:
         raise Conflict(f"subscription list {list_id} is archived")
     name, description = _name_and_description(
@@ -88,12 +80,12 @@ async def change_list(
     )
     await update_list(connection, company_id, list_id, name, description)
     await bump_version(connection, company_id)
-    return await get_list(connection, company_id, list_id)
+    return await subscription_list(connection, company_id, list_id)
 
 
 async def archive_list(connection: Connection, company_id: int, list_id: int) -> ListRow:
     """Archive a list the company made; its records stay as they are."""
-    current = await get_list(connection, company_id, list_id)
+    current = await subscription_list(connection, company_id, list_id)
     if current.is_default:
         raise Conflict(
             f"subscription list {list_id} is the default {current.type} {current.channel} list, "
@@ -102,7 +94,7 @@ async def archive_list(connection: Connection, company_id: int, list_id: int) ->
     if current.status != ARCHIVED:
         await set_list_status(connection, company_id, list_id, ARCHIVED)
         await bump_version(connection, company_id)
-    return await get_list(connection, company_id, list_id)
+    return await subscription_list(connection, company_id, list_id)
 
 
 async def lists_with_sizes(connection: Connection, company_id: int) -> list[tuple[ListRow, int]]:

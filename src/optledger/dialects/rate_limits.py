@@ -26,10 +26,16 @@ def admit(scope: Scope, principal: Principal) -> None:
     pass here): name its company for its log line, and count it against its
     credential's limit; `RateLimited` over it."""
     note_company(principal.company.key)
+    take_request(scope, principal.credential_id, principal.rate_limit)
+
+
+def take_request(scope: Scope, bucket: int, per_second: int | None) -> None:
+    """Count a request against `bucket`'s limit (None: the server's default), keeping
+    the decision for the headers; `RateLimited` over it."""
     state = scope["app"].state
     limiter: RateLimiter = state.rate_limiter
-    per_second = principal.rate_limit or state.settings.default_rate_limit
-    decision = limiter.take(principal.credential_id, per_second)
+    per_second = per_second or state.settings.default_rate_limit
+    decision = limiter.take(bucket, per_second)
     scope[DECISION] = decision
     if not decision.admitted:
         raise RateLimited(

@@ -8,10 +8,9 @@ constant time. A token acts for its operator: every company, or the few listed.
 from __future__ import annotations
 
 import hmac
-import secrets
 from dataclasses import dataclass
 
-from optledger.auth.credentials import hash_secret, split_token
+from optledger.auth.credentials import hash_secret, new_lookup_and_secret, split_token
 from optledger.core.errors import Forbidden, InvalidInput, NotFound, Unauthorized
 from optledger.core.operators.accounts import get_operator
 from optledger.storage.repositories.companies import CompanyRow, companies_page, company_by_key
@@ -64,8 +63,7 @@ async def issue_operator_token(
 ) -> IssuedToken:
     """A new token for the operator called `operator`; its secret is known only now."""
     found = await get_operator(connection, operator)
-    lookup_id = TOKEN_PREFIX + secrets.token_hex(8)
-    secret = secrets.token_urlsafe(32)
+    lookup_id, secret = new_lookup_and_secret(TOKEN_PREFIX)
     named = (name or lookup_id).strip()
     if not 1 <= len(named) <= MAX_NAME_LENGTH:
         raise InvalidInput(f"a token's name has 1 to {MAX_NAME_LENGTH} characters")

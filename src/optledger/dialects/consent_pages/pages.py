@@ -8,17 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 
 from optledger.dialects.errors import log_page_error
-
-_templates = Environment(
-    loader=PackageLoader("optledger.dialects.consent_pages", "templates"),
-    autoescape=select_autoescape(default=True),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+from optledger.dialects.html_pages import HtmlPages
 
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
@@ -32,10 +25,12 @@ PAGE_HEADERS = {
 }
 
 
+_pages = HtmlPages("optledger.dialects.consent_pages", PAGE_HEADERS)
+
+
 def page(template: str, status: int = 200, **values: Any) -> Response:
     """One rendered page."""
-    html = _templates.get_template(template).render(**values)
-    return HTMLResponse(html, status_code=status, headers=PAGE_HEADERS)
+    return _pages.render(template, status, **values)
 
 
 def notice(title: str, *lines: str, status: int = 200) -> Response:

@@ -14,17 +14,15 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from fastapi.dependencies.models import Dependant
-from starlette.types import Scope
 
-from optledger.auth.rate_limits import RateLimiter
-from optledger.core.errors import InvalidInput, RateLimited, Unauthorized
+from optledger.core.errors import InvalidInput, Unauthorized
 from optledger.core.operators.tokens import (
     OperatorPrincipal,
     authenticate_operator,
     operator_company,
 )
 from optledger.dialects.auth import DatabaseDep
-from optledger.dialects.rate_limits import DECISION
+from optledger.dialects.rate_limits import take_request
 from optledger.observability.request_log import note_company
 from optledger.storage.repositories.companies import CompanyRow
 
@@ -61,21 +59,6 @@ def _cache(request: Request) -> _TokenCache:
     return cache
 
 
-def _admit(scope: Scope, principal: OperatorPrincipal) -> None:
-    """Count the request against the token's rate (the server's default limit)."""
-    state = scope["app"].state
-    limiter: RateLimiter = state.rate_limiter
-    per_second = state.settings.default_rate_limit
-    # Negative keys: the limiter's buckets are keyed by company credential ids.
-    decision = limiter.take(-principal.token_id, per_second)
-    scope[DECISION] = decision
-    if not decision.admitted:
-        raise RateLimited(
-            f"rate limit of {per_second} requests a second exceeded",
-            retry_after=decision.retry_after,
-        )
-
-
 class OperatorToken:
     """A dependency: the operator of the request's bearer token."""
 
@@ -96,7 +79,8 @@ class OperatorToken:
                 lambda connection: authenticate_operator(connection, token)
             )
             cache.put(digest, principal)
-        _admit(request.scope, principal)
+        # Negative buckets: the limiter's others are company credential ids.
+        take_request(request.scope, -principal.token_id, None)
         return principal
 
 

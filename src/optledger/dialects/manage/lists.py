@@ -8,7 +8,8 @@ from fastapi import APIRouter, Path
 
 from optledger.core.catalog import load_catalog
 from optledger.core.consent import Channel, SubscriptionType
-from optledger.core.subscription_lists import archive_list, change_list, create_list, get_list
+from optledger.core.subscription_lists import archive_list, change_list, create_list
+from optledger.core.subscriptions.of_person import subscription_list
 from optledger.dialects.auth import DatabaseDep
 from optledger.dialects.manage.dependencies import COMPANY_RESPONSES, PREFIX, ManagedCompany
 from optledger.dialects.manage.wire import ListDto, ListPatch, ListsDto, NewList
@@ -50,7 +51,9 @@ async def add_list(body: NewList, company: ManagedCompany, database: DatabaseDep
 @router.get("/{list_id}")
 async def read_list(list_id: ListId, company: ManagedCompany, database: DatabaseDep) -> ListDto:
     """One list of the company."""
-    found = await database.read(lambda connection: get_list(connection, company.id, list_id))
+    found = await database.read(
+        lambda connection: subscription_list(connection, company.id, list_id)
+    )
     return ListDto.of(found)
 
 

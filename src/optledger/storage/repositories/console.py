@@ -1,12 +1,10 @@
-"""What the operator's console reads: daily counts, list sizes, logs and one person's ledger."""
+"""What the operator's console reads: daily counts, list sizes and one person's ledger."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from optledger.storage.repositories.deliveries import LOGGED_COLUMNS, LoggedMessage, logged_message
 from optledger.storage.sql import Connection, Query, as_dict, as_json, as_time
 
 # SQLite keeps times as ISO text in UTC, so a day is the text's first ten characters.
@@ -24,18 +22,6 @@ DAILY_OPT_OUTS = Query(
 LIST_SIZES = Query(
     """SELECT list_id, count(*) AS n FROM subscription_records
     WHERE company_id = :company_id AND status = 'ACTIVE' GROUP BY list_id"""
-)
-RECENT_MESSAGES = Query(
-    f"""SELECT {LOGGED_COLUMNS} FROM messages m JOIN companies c ON c.id = m.company_id
-    WHERE m.company_id = :company_id ORDER BY m.id DESC LIMIT :limit"""
-)
-MESSAGES_TO_ANY = Query(
-    f"""SELECT {LOGGED_COLUMNS} FROM messages m JOIN companies c ON c.id = m.company_id
-    WHERE m.company_id = :company_id AND m.to_address IN (SELECT value FROM json_each(:to))
-    ORDER BY m.id DESC LIMIT :limit""",
-    postgresql=f"""SELECT {LOGGED_COLUMNS} FROM messages m JOIN companies c ON c.id = m.company_id
-    WHERE m.company_id = :company_id AND m.to_address = ANY(:to::text[])
-    ORDER BY m.id DESC LIMIT :limit""",
 )
 RECORDS_OF_PERSON = Query(
     """SELECT r.id, r.channel, r.contact_value, r.type, r.status, r.single_opt_in,
@@ -73,24 +59,6 @@ async def list_sizes(connection: Connection, company_id: int) -> dict[int, int]:
     """ACTIVE records per list of the company."""
     rows = await connection.fetch(LIST_SIZES, {"company_id": company_id})
     return {row["list_id"]: row["n"] for row in rows}
-
-
-async def recent_messages(
-    connection: Connection, company_id: int, limit: int
-) -> list[LoggedMessage]:
-    """The company's latest messages, newest first."""
-    rows = await connection.fetch(RECENT_MESSAGES, {"company_id": company_id, "limit": limit})
-    return [logged_message(row) for row in rows]
-
-
-async def messages_to_any(
-    connection: Connection, company_id: int, addresses: Collection[str], limit: int
-) -> list[LoggedMessage]:
-    """The company's messages to any of `addresses` (stored form), newest first."""
-    if not addresses:
-        return []
-    params = {"company_id": company_id, "to": sorted(addresses), "limit": limit}
-    return [logged_message(row) for row in await connection.fetch(MESSAGES_TO_ANY, params)]
 
 
 def _timed(row: Any, *names: str) -> dict[str, Any]:

@@ -158,6 +158,20 @@ MESSAGES_TO = Query(
 )
 
 
+RECENT_MESSAGES = Query(
+    f"""SELECT {LOGGED_COLUMNS} FROM messages m JOIN companies c ON c.id = m.company_id
+    WHERE m.company_id = :company_id ORDER BY m.id DESC LIMIT :limit"""
+)
+MESSAGES_TO_ANY = Query(
+    f"""SELECT {LOGGED_COLUMNS} FROM messages m JOIN companies c ON c.id = m.company_id
+    WHERE m.company_id = :company_id AND m.to_address IN (SELECT value FROM json_each(:to))
+    ORDER BY m.id DESC LIMIT :limit""",
+    postgresql=f"""SELECT {LOGGED_COLUMNS} FROM messages m JOIN companies c ON c.id = m.company_id
+    WHERE m.company_id = :company_id AND m.to_address = ANY(:to::text[])
+    ORDER BY m.id DESC LIMIT :limit""",
+)
+
+
 @dataclass(frozen=True)
 class LoggedMessage:
     """A message as the operator's log shows it."""
@@ -195,6 +209,24 @@ async def messages_to(
     """What was queued for one stored address, newest first; None reads every company."""
     rows = await connection.fetch(MESSAGES_TO, {"to": to, "company_id": company_id, "limit": limit})
     return [logged_message(row) for row in rows]
+
+
+async def recent_messages(
+    connection: Connection, company_id: int, limit: int
+) -> list[LoggedMessage]:
+    """The company's latest messages, newest first."""
+    rows = await connection.fetch(RECENT_MESSAGES, {"company_id": company_id, "limit": limit})
+    return [logged_message(row) for row in rows]
+
+
+async def messages_to_any(
+    connection: Connection, company_id: int, addresses: Collection[str], limit: int
+) -> list[LoggedMessage]:
+    """The company's messages to any of `addresses` (stored form), newest first."""
+    if not addresses:
+        return []
+    params = {"company_id": company_id, "to": sorted(addresses), "limit": limit}
+    return [logged_message(row) for row in await connection.fetch(MESSAGES_TO_ANY, params)]
 
 
 async def release_claims(connection: Connection, ids: Collection[int]) -> int:
