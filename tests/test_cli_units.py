@@ -9,32 +9,19 @@ import subprocess
 from typing import Any
 
 import httpx
-import pytest
 
-from optledger.settings import Settings
-from optledger.storage.database import Database
 from optledger.storage.tables import SignUpUnit
-from tests.conftest import TEST_SECRET, Tenant, make_tenant
+from tests import cli_fixtures
+from tests.cli_fixtures import CACHE_SECONDS
+from tests.conftest import Tenant, make_tenant
 from tests.helpers import count_rows, records, run_optledger, subscribe, subscribe_body
+
+# Run once, on SQLite, beside a server with a short credential cache.
+database = cli_fixtures.database
+settings = cli_fixtures.settings
 
 PHONE = "+19148440391"
 DISCLOSURE = "Weekly deals. Msg & data rates may apply. Reply STOP to cancel."
-CACHE_SECONDS = 0.3
-
-
-@pytest.fixture
-def database(sqlite_database: Database) -> Database:
-    """These tests run once, on SQLite: each call starts an `optledger` process, and the
-    core it calls runs on both databases under the management API's tests."""
-    return sqlite_database
-
-
-@pytest.fixture
-def settings() -> Settings:
-    """A short credential cache, so that revocations are seen within the test."""
-    return Settings(
-        secret_key=TEST_SECRET, run_worker_in_process=False, credential_cache_seconds=CACHE_SECONDS
-    )
 
 
 def optledger(tenant: Tenant, *args: str) -> subprocess.CompletedProcess[str]:
