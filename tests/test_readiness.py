@@ -23,10 +23,16 @@ async def client_on(database: Database) -> AsyncIterator[httpx.AsyncClient]:
             yield client
 
 
-async def test_a_migrated_database_is_ready(app_client: httpx.AsyncClient) -> None:
+async def test_a_migrated_database_is_ready_and_named(
+    app_client: httpx.AsyncClient, database: Database
+) -> None:
     assert (await app_client.get("/healthz")).json() == {"status": "ok"}
     ready = await app_client.get("/readyz")
-    assert (ready.status_code, ready.json()) == (200, {"status": "ok"})
+    role = "embedded" if database.is_sqlite else "primary"
+    assert (ready.status_code, ready.json()) == (
+        200,
+        {"status": "ok", "database": {"role": role, "reads": role}},
+    )
 
 
 async def test_an_unmigrated_database_is_not_ready(tmp_path: Path) -> None:
@@ -51,5 +57,6 @@ async def test_an_unreachable_database_is_not_ready() -> None:
                 503,
                 "the database is unreachable",
             )
+            assert ready.headers["retry-after"] == "5"
     finally:
         await database.dispose()

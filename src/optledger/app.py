@@ -48,7 +48,7 @@ from optledger.observability.scrape import metrics_response
 from optledger.settings import Settings, get_settings
 from optledger.storage.database import Database, DatabaseUnavailable
 from optledger.storage.migrate import upgrade_database
-from optledger.storage.readiness import readiness_problem
+from optledger.storage.readiness import readiness
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = database or Database(settings.resolved_database_url)
+        db = database or Database(
+            settings.resolved_database_url, read_url=settings.read_database_url
+        )
         if owns_database and settings.is_sqlite:
             await upgrade_database(settings.resolved_database_url)
         app.state.database = db
@@ -170,11 +172,16 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     @app.get("/readyz", include_in_schema=False)
     async def readyz(request: Request) -> Response:
-        """Readiness: the database answers and its schema is this release's."""
-        problem = await readiness_problem(request.app.state.database)
-        if problem is not None:
-            return JSONResponse({"status": "unavailable", "reason": problem}, status_code=503)
-        return JSONResponse({"status": "ok"})
+        """Readiness: the primary answers at this release's schema; names the roles reached."""
+        found = await readiness(request.app.state.database)
+        database = {"role": found.role, "reads": found.read_role or found.role}
+        if found.problem is not None:
+            return JSONResponse(
+                {"status": "unavailable", "reason": found.problem, "database": database},
+                status_code=503,
+                headers={"Retry-After": "5"},
+            )
+        return JSONResponse({"status": "ok", "database": database})
 
     # Loopback clients or the metrics token only (see `observability.scrape`).
     app.add_api_route("/metrics", metrics_response, methods=["GET"], include_in_schema=False)

@@ -21,14 +21,12 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
+from optledger.cli_support import ReadUrlOption, reading_database
 from optledger.core.companies import get_company_by_key
 from optledger.core.consent import Channel, SubscriptionType
 from optledger.core.contact_points import parse_contact_value
 from optledger.core.errors import OptledgerError
 from optledger.core.subscriptions import eligible_among
-from optledger.settings import get_settings
-from optledger.storage.database import Database
-from optledger.storage.migrate import upgrade_database
 
 CHUNK = 1000
 
@@ -82,14 +80,14 @@ async def _filter(
     channel: Channel | None,
     column: str | None,
     out: TextIO,
+    read_url: str | None,
 ) -> Tally:
-    settings = get_settings()
-    if settings.is_sqlite:
-        await upgrade_database(settings.resolved_database_url)
-    database = Database(settings.resolved_database_url, pool_size=2)
+    database = await reading_database(read_url, pool_size=2)
     tally = Tally()
     try:
-        found = await database.read(lambda connection: get_company_by_key(connection, company))
+        found = await database.read(
+            lambda connection: get_company_by_key(connection, company), standby=True
+        )
         progress = Progress(
             TextColumn("filtering"),
             BarColumn(),
@@ -109,7 +107,7 @@ async def _filter(
 
         with progress:
             task = progress.add_task("filter", total=size)
-            async with database.connection() as connection:
+            async with database.connection(standby=True) as connection:
                 previous: tuple[list[str], asyncio.Task[set[str]]] | None = None
                 # Each chunk's query runs in the database while the next chunk is parsed.
                 for chunk in _chunks(_cells(handle, column), tally):
@@ -142,6 +140,7 @@ def filter_audience(
         str | None, typer.Option(help="Read this column of a CSV file with a header row.")
     ] = None,
     output: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
+    read_url: ReadUrlOption = None,
 ) -> None:
     """Write the phones and emails of FILE that may receive the type now, normalised.
 
@@ -152,7 +151,9 @@ def filter_audience(
         with contextlib.ExitStack() as files:
             raw = files.enter_context(file.open("rb"))
             out = sys.stdout if output is None else files.enter_context(output.open("w"))
-            tally = asyncio.run(_filter(raw, size, company, sub_type, channel, column, out))
+            tally = asyncio.run(
+                _filter(raw, size, company, sub_type, channel, column, out, read_url)
+            )
     except OptledgerError as exc:
         err.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(1) from None

@@ -20,11 +20,9 @@ from typing import Annotated, Any, TextIO
 import typer
 from rich.console import Console
 
+from optledger.cli_support import ReadUrlOption, reading_database
 from optledger.core.errors import OptledgerError
 from optledger.core.exports import ALL_FIELDS, EVENT, RECORD, ledger, parse_since
-from optledger.settings import get_settings
-from optledger.storage.database import Database
-from optledger.storage.migrate import upgrade_database
 
 err = Console(stderr=True)
 
@@ -45,13 +43,14 @@ def _csv_value(value: Any) -> Any:
 
 
 async def _export(
-    company: str | None, since: str | None, export_format: ExportFormat, out: TextIO
+    company: str | None,
+    since: str | None,
+    export_format: ExportFormat,
+    out: TextIO,
+    read_url: str | None,
 ) -> tuple[int, int]:
-    settings = get_settings()
-    if settings.is_sqlite:
-        await upgrade_database(settings.resolved_database_url)
     moment = parse_since(since) if since is not None else None
-    database = Database(settings.resolved_database_url, pool_size=1)
+    database = await reading_database(read_url, pool_size=1)
     counts = {RECORD: 0, EVENT: 0}
     try:
         writer = None
@@ -59,7 +58,7 @@ async def _export(
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(ALL_FIELDS)
         async with (
-            database.connection() as connection,
+            database.connection(standby=True) as connection,
             # Closed here, on an error too, while its snapshot's connection is open.
             contextlib.aclosing(ledger(connection, company, moment)) as entries,
         ):
@@ -84,6 +83,7 @@ def export_ledger(
         ExportFormat, typer.Option("--format", help="csv (one table) or jsonl.")
     ] = ExportFormat.CSV,
     output: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
+    read_url: ReadUrlOption = None,
 ) -> None:
     """Export the consent ledger: every subscription record with its evidence, then
     every event (kind `record` or `event` on each line)."""
@@ -94,7 +94,7 @@ def export_ledger(
                 if output is None
                 else files.enter_context(output.open("w", newline="", encoding="utf-8"))
             )
-            records, events = asyncio.run(_export(company, since, export_format, out))
+            records, events = asyncio.run(_export(company, since, export_format, out, read_url))
     except OptledgerError as exc:
         err.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(1) from None

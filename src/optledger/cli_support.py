@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -17,6 +17,28 @@ from optledger.storage.sql import Connection
 
 T = TypeVar("T")
 console = Console(soft_wrap=True)
+
+ReadUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--read-url",
+        help="Read from this PostgreSQL URL (standbys; default OPTLEDGER_READ_DATABASE_URL); "
+        "the primary if it fails.",
+    ),
+]
+
+
+async def reading_database(read_url: str | None, pool_size: int) -> Database:
+    """The database for a command that only reads, its reads on standbys when a read
+    URL is given (here or in the settings)."""
+    settings = get_settings()
+    if settings.is_sqlite:
+        await upgrade_database(settings.resolved_database_url)
+    return Database(
+        settings.resolved_database_url,
+        pool_size=pool_size,
+        read_url=read_url or settings.read_database_url,
+    )
 
 
 def in_transaction(command: Callable[[Connection], Awaitable[T]]) -> T:

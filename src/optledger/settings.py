@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from optledger.storage.urls import is_sqlite_url, parse_postgres_url
+
 ONE_MIB = 1024 * 1024
 
 
@@ -22,7 +24,17 @@ class Settings(BaseSettings):
     data_dir: Path = Path("optledger-data")
     database_url: str | None = Field(
         default=None,
-        description="SQLAlchemy async URL; defaults to a SQLite file in data_dir.",
+        description="sqlite+aiosqlite:///FILE or postgresql+asyncpg://USER@HOST[:PORT]"
+        "[,HOST2[:PORT]...]/DB (libpq's form: with several hosts, the one that accepts "
+        "writes; `target_session_attrs` read-write, primary or any); defaults to a "
+        "SQLite file in data_dir.",
+    )
+    read_database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL only: where reads that decide nothing (eligibility, "
+        "lookups, audience filter, export, console views) may go, usually standbys "
+        "(`target_session_attrs` prefer-standby, the default, standby or read-only). "
+        "A failing standby falls back to the primary.",
     )
     secret_key: str | None = Field(
         default=None,
@@ -130,6 +142,22 @@ class Settings(BaseSettings):
                 ipaddress.ip_network(str(network), strict=False)
         return value
 
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        """A URL this release can connect to, checked before anything starts."""
+        if value and not is_sqlite_url(value):
+            parse_postgres_url(value)
+        return value
+
+    @field_validator("read_database_url")
+    @classmethod
+    def _read_database_url(cls, value: str | None) -> str | None:
+        """A PostgreSQL URL whose session attributes allow a standby."""
+        if value:
+            parse_postgres_url(value, role="read")
+        return value
+
     @model_validator(mode="after")
     def _transports_are_complete(self) -> Settings:
         """Refuse to start with a transport that could not send anything."""
@@ -158,7 +186,7 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         """Whether the database is the embedded SQLite kind."""
-        return self.resolved_database_url.startswith("sqlite")
+        return is_sqlite_url(self.resolved_database_url)
 
     @property
     def worker_in_process(self) -> bool:

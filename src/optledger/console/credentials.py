@@ -40,7 +40,9 @@ async def _table(
     status: int = 200,
 ) -> Response:
     company = viewer.current()
-    found = await database.read(lambda c: list_credentials(c, company.id, with_revoked=True))
+    found = await database.read(
+        lambda c: list_credentials(c, company.id, with_revoked=True), standby=True
+    )
     return render(
         "credentials.html",
         status,

@@ -30,7 +30,7 @@ PAGE = 100
 async def lists(viewer: CurrentViewer, database: DatabaseDep) -> Response:
     """Every list with its ACTIVE subscribers."""
     company = viewer.current()
-    found = await database.read(lambda c: lists_with_sizes(c, company.id))
+    found = await database.read(lambda c: lists_with_sizes(c, company.id), standby=True)
     return render("lists.html", title="Subscription lists", viewer=viewer, lists=found)
 
 
@@ -42,7 +42,7 @@ async def messages(
 ) -> Response:
     """The latest texts and emails, with their delivery state."""
     company = viewer.current()
-    found = await database.read(lambda c: recent_messages(c, company.id, limit=limit))
+    found = await database.read(lambda c: recent_messages(c, company.id, limit=limit), standby=True)
     return render("messages.html", title="Message log", viewer=viewer, messages=found)
 
 
@@ -57,7 +57,7 @@ async def webhooks(viewer: CurrentViewer, database: DatabaseDep) -> Response:
             found += await list_webhooks(connection, company.id, style)
         return found
 
-    found = await database.read(read)
+    found = await database.read(read, standby=True)
     return render("webhooks.html", title="Webhooks", viewer=viewer, webhooks=found)
 
 
@@ -75,7 +75,7 @@ async def webhook_deliveries(
         webhook = await get_webhook(connection, company.id, style, webhook_id)
         return webhook, await delivery_log(connection, company.id, style, webhook_id, PAGE)
 
-    webhook, deliveries = await database.read(read)
+    webhook, deliveries = await database.read(read, standby=True)
     return render(
         "webhook.html", title="Webhook deliveries", viewer=viewer, webhook=webhook, log=deliveries
     )

@@ -110,7 +110,7 @@ async def dashboard(
     if company is not None:
         today = datetime.now(UTC).date()
         counted = await database.read(
-            lambda connection: consent_by_day(connection, company.id, today, days)
+            lambda connection: consent_by_day(connection, company.id, today, days), standby=True
         )
         chart = consent_chart(counted)
     return render("dashboard.html", title="Dashboard", viewer=viewer, chart=chart, days=days)

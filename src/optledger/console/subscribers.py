@@ -25,7 +25,9 @@ async def look_up(
 ) -> Response:
     """A search form; one match opens that subscriber's page."""
     company = viewer.current()
-    found = await database.read(lambda c: find_subscribers(c, company.id, q)) if q else []
+    found = (
+        await database.read(lambda c: find_subscribers(c, company.id, q), standby=True) if q else []
+    )
     if len(found) == 1:
         return RedirectResponse(f"/console/subscribers/{quote(found[0].person_key)}", 303)
     return render("subscribers.html", title="Subscribers", viewer=viewer, query=q, found=found)
@@ -37,5 +39,7 @@ async def subscriber(
 ) -> Response:
     """The person, their attributes and records, and the consent timeline."""
     company = viewer.current()
-    ledger = await database.read(lambda c: subscriber_ledger(c, company.id, person_key))
+    ledger = await database.read(
+        lambda c: subscriber_ledger(c, company.id, person_key), standby=True
+    )
     return render("subscriber.html", title="Subscriber", viewer=viewer, ledger=ledger)

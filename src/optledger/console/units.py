@@ -138,7 +138,9 @@ DONE = {
 async def units_table(request: Request, viewer: CurrentViewer, database: DatabaseDep) -> Response:
     """Every unit of the company, with its ID."""
     company = viewer.current()
-    catalog = await database.read(lambda connection: load_catalog(connection, company.id))
+    catalog = await database.read(
+        lambda connection: load_catalog(connection, company.id), standby=True
+    )
     notice = done_notice(request.query_params, DONE)
     return render(
         "units.html", title="Sign-up Units", viewer=viewer, units=catalog.units, notice=notice
@@ -178,7 +180,7 @@ async def create_unit(request: Request, viewer: CurrentViewer, database: Databas
 async def edit_unit_form(unit_id: UnitId, viewer: CurrentViewer, database: DatabaseDep) -> Response:
     """The unit's form, filled in."""
     company = viewer.current()
-    unit = await database.read(lambda c: get_sign_up_unit(c, company.id, unit_id))
+    unit = await database.read(lambda c: get_sign_up_unit(c, company.id, unit_id), standby=True)
     return _form_page(viewer, _of_unit(unit), unit=unit)
 
 
@@ -205,7 +207,7 @@ async def archive_unit_question(
 ) -> Response:
     """Ask before archiving."""
     company = viewer.current()
-    unit = await database.read(lambda c: get_sign_up_unit(c, company.id, unit_id))
+    unit = await database.read(lambda c: get_sign_up_unit(c, company.id, unit_id), standby=True)
     return render(
         "confirm.html",
         title=f"Archive {unit.name}?",

@@ -41,6 +41,12 @@ CONSENT_EVENTS = Counter(
     "subscription_ended, ...).",
     ["kind"],
 )
+STANDBY_READS = Counter(
+    "optledger_reads",
+    "Reads that may use a standby (with OPTLEDGER_READ_DATABASE_URL set), by where they "
+    "were served: standby, or primary when the standby failed or is being skipped.",
+    ["served_by"],
+)
 
 # Anything else a client sends would make a new series per invented method.
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -65,6 +71,11 @@ def count_consent_events(kinds: Iterable[str]) -> None:
         # Message events are the outbox's: `optledger_deliveries` counts those.
         if not kind.startswith("message_"):
             CONSENT_EVENTS.labels(kind).inc()
+
+
+def count_read(served_by: str) -> None:
+    """Count one read that a standby could have served, by where it was served."""
+    STANDBY_READS.labels(served_by).inc()
 
 
 def is_multiprocess() -> bool:

@@ -14,13 +14,33 @@ import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar, cast
 
 import asyncpg
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from optledger.storage.failures import (
+    DatabaseUnavailable as DatabaseUnavailable,
+)
+from optledger.storage.failures import (
+    LostRace as LostRace,
+)
+from optledger.storage.failures import (
+    is_connection_lost,
+    is_demoted,
+    is_lost_race,
+)
+from optledger.storage.listener import NotificationListener
+from optledger.storage.pools import create_postgres_pool
 from optledger.storage.sql import Connection, PostgresConnection, SqliteConnection
+from optledger.storage.standby import StandbyReads
+from optledger.storage.urls import (
+    PostgresAddress,
+    create_engine,
+    is_sqlite_url,
+    parse_postgres_url,
+    sqlite_path,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,47 +59,15 @@ MAX_ATTEMPTS = 8
 SQLITE_LOCK_WAIT_SECONDS = 30.0
 
 
+# Commits an opt-out with: acknowledged only once the synchronous standbys have
+# applied it, so no standby still answers "eligible" (one round trip with COMMIT).
+COMMIT_APPLIED_ON_STANDBYS = "SET LOCAL synchronous_commit TO remote_apply; COMMIT"
+
+
 def ensure_sqlite_folder(url: str) -> None:
     """Create the folder of a SQLite database file, so a fresh machine just works."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-
-
-class DatabaseUnavailable(Exception):
-    """The database could not be reached; the request may be retried later."""
-
-
-class LostRace(Exception):
-    """A unit of work collided with a concurrent one and should be replayed."""
-
-
-def _is_lost_race(exc: BaseException) -> bool:
-    if isinstance(
-        exc,
-        asyncpg.UniqueViolationError
-        | asyncpg.SerializationError
-        | asyncpg.DeadlockDetectedError
-        | LostRace,
-    ):
-        return True
-    if isinstance(exc, sqlite3.IntegrityError):
-        return "UNIQUE constraint failed" in str(exc)
-    if isinstance(exc, sqlite3.OperationalError):
-        return "database is locked" in str(exc)
-    return False
-
-
-def _is_connection_lost(exc: BaseException) -> bool:
-    return isinstance(
-        exc,
-        asyncpg.ConnectionDoesNotExistError
-        | asyncpg.CannotConnectNowError
-        | asyncpg.InterfaceError
-        | ConnectionError
-        | OSError
-        | TimeoutError,
-    ) or (isinstance(exc, sqlite3.OperationalError) and "unable to open" in str(exc))
+    if is_sqlite_url(url) and (path := sqlite_path(url)) is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
 def _open_sqlite(path: str, *, busy_ms: int) -> sqlite3.Connection:
@@ -145,61 +133,54 @@ class _SqliteStore:
         self.committer.shutdown(wait=True)
 
 
-async def _reset_connection(connection: Any) -> None:
-    """Return a pooled connection as it was: roll back a transaction left open, if any.
-
-    asyncpg's default reset costs a round trip on every release; nothing here
-    sets session state, listens or locks on a pooled connection.
-    """
-    if connection.is_in_transaction():
-        await connection.execute("ROLLBACK")
-
-
 class Database:
-    """Pooled connections to one database URL; writes and reads go through `run`/`read`."""
+    """Pooled connections to one database URL; writes and reads go through `run`/`read`.
 
-    def __init__(self, url: str, *, pool_size: int = 20) -> None:
+    On PostgreSQL, `read_url` names standbys that reads which decide nothing may
+    use (`read(..., standby=True)`); they fall back to the primary.
+    """
+
+    def __init__(self, url: str, *, pool_size: int = 20, read_url: str | None = None) -> None:
         self.url = url
         self.pool_size = pool_size
         # Set after a commit that queued messages: wakes in-process outbox workers.
         self.outbox_written = asyncio.Event()
         # The same for webhook deliveries.
         self.webhooks_written = asyncio.Event()
-        parsed = make_url(url)
-        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        self.is_sqlite = is_sqlite_url(url)
         self._sqlite: _SqliteStore | None = None
+        self._address: PostgresAddress | None = None
         self._pool: asyncpg.Pool | None = None
         self._pool_lock = asyncio.Lock()
         self._orm_engine: AsyncEngine | None = None
+        self.standby: StandbyReads | None = None
         if self.is_sqlite:
             ensure_sqlite_folder(url)
-            self._sqlite = _SqliteStore(str(parsed.database))
+            self._sqlite = _SqliteStore(str(sqlite_path(url)))
+        else:
+            self._address = parse_postgres_url(url)
+            if read_url:
+                self.standby = StandbyReads(
+                    parse_postgres_url(read_url, role="read"), pool_size, url
+                )
 
-    def connect_args(self) -> dict[str, Any]:
-        """asyncpg connection arguments for this URL."""
-        parsed = make_url(self.url)
-        return {
-            "host": parsed.host,
-            "port": parsed.port,
-            "user": parsed.username,
-            "password": parsed.password,
-            "database": parsed.database,
-        }
+    @property
+    def address(self) -> PostgresAddress:
+        """Where the primary is (PostgreSQL only)."""
+        assert self._address is not None, "SQLite has no server address"
+        return self._address
 
     async def _postgres_pool(self) -> asyncpg.Pool:
         if self._pool is None:
             async with self._pool_lock:
                 if self._pool is None:
-                    try:
-                        self._pool = await asyncpg.create_pool(
-                            min_size=1,
-                            max_size=self.pool_size,
-                            reset=_reset_connection,
-                            **self.connect_args(),
-                        )
-                    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-                        raise DatabaseUnavailable(str(exc)) from exc
+                    self._pool = await create_postgres_pool(self.address, self.pool_size)
         return self._pool
+
+    async def _forget_primary(self) -> None:
+        """Drop pooled connections: the primary moved (a failover), connect afresh."""
+        if self._pool is not None:
+            await self._pool.expire_connections()
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
@@ -211,6 +192,7 @@ class Database:
                 writer = store.writer()
                 writer.scope = self.url
                 writer.outbox_written = writer.webhooks_written = False
+                writer.lessens_eligibility = False
                 await store.begin(writer)
                 try:
                     yield writer
@@ -224,15 +206,16 @@ class Database:
             pool = await self._postgres_pool()
             async with pool.acquire() as raw:
                 connection = PostgresConnection(raw, self.url)
-                transaction = raw.transaction()
-                await transaction.start()
+                await raw.execute("BEGIN")
                 try:
                     yield connection
                 except BaseException:
-                    if not raw.is_closed():
-                        await transaction.rollback()
+                    if not raw.is_closed() and raw.is_in_transaction():
+                        await raw.execute("ROLLBACK")
                     raise
-                await transaction.commit()
+                await raw.execute(
+                    COMMIT_APPLIED_ON_STANDBYS if connection.lessens_eligibility else "COMMIT"
+                )
         if connection.outbox_written:
             self.outbox_written.set()
         if connection.webhooks_written:
@@ -245,11 +228,16 @@ class Database:
         return reader
 
     @contextlib.asynccontextmanager
-    async def connection(self) -> AsyncIterator[Connection]:
+    async def connection(self, *, standby: bool = False) -> AsyncIterator[Connection]:
         """One connection held for a long read outside any transaction (each statement
-        stands alone); not retried, unlike `read`."""
+        stands alone); not retried, unlike `read`. With `standby`, a standby's if one
+        answers."""
         if self._sqlite is not None:
             yield self._sqlite_reader()
+            return
+        if standby and self.standby is not None and (pool := await self.standby.pool()):
+            async with pool.acquire() as raw:
+                yield PostgresConnection(raw, self.url)
             return
         pool = self._pool or await self._postgres_pool()
         async with pool.acquire() as raw:
@@ -265,6 +253,10 @@ class Database:
         promises that it writes in at most one statement, which checks what the
         command read: on PostgreSQL it then runs without BEGIN/COMMIT (a statement
         is atomic on its own), saving two round trips.
+
+        A connection lost, or a write refused by a server that became a standby,
+        is replayed once on a fresh connection to whichever host is primary now;
+        then the database is unavailable (503) until a primary answers.
         """
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
@@ -273,10 +265,11 @@ class Database:
                 async with self.transaction() as connection:
                     return await command(connection)
             except Exception as exc:
-                if _is_connection_lost(exc):
+                if is_connection_lost(exc) or is_demoted(exc):
+                    await self._forget_primary()
                     if attempt >= 2:
                         raise DatabaseUnavailable(str(exc)) from exc
-                elif not _is_lost_race(exc) or attempt == MAX_ATTEMPTS:
+                elif not is_lost_race(exc) or attempt == MAX_ATTEMPTS:
                     raise
                 log.debug("replaying unit of work after %r (attempt %d)", exc, attempt)
                 await asyncio.sleep(0.002 * attempt)
@@ -293,8 +286,19 @@ class Database:
             self.webhooks_written.set()
         return result
 
-    async def read(self, query: Callable[[Connection], Awaitable[T]]) -> T:
-        """Run `query` outside a transaction; a closed pooled connection is retried once."""
+    async def read(
+        self, query: Callable[[Connection], Awaitable[T]], *, standby: bool = False
+    ) -> T:
+        """Run `query` outside a transaction; a closed pooled connection is retried once.
+
+        With `standby`, the query decides nothing and may read a standby (when a read
+        URL is set); a standby that fails is skipped for a while and the query runs
+        on the primary, so the caller never sees the standby's trouble.
+        """
+        if standby and self.standby is not None:
+            answered, result = await self.standby.try_read(query)
+            if answered:
+                return cast(T, result)
         for attempt in (1, 2):
             try:
                 if self._sqlite is not None:
@@ -303,8 +307,9 @@ class Database:
                 async with pool.acquire() as raw:
                     return await query(PostgresConnection(raw, self.url))
             except Exception as exc:
-                if not _is_connection_lost(exc):
+                if not is_connection_lost(exc):
                     raise
+                await self._forget_primary()
                 if attempt == 2:
                     raise DatabaseUnavailable(str(exc)) from exc
         raise AssertionError("unreachable")
@@ -312,27 +317,27 @@ class Database:
     async def listen(
         self, channel: str, callback: Callable[[], None]
     ) -> Callable[[], Awaitable[None]]:
-        """Call `callback` on each NOTIFY on `channel` (PostgreSQL); returns a closer."""
+        """Call `callback` on each NOTIFY on `channel` (PostgreSQL); returns a closer.
+
+        The listening connection follows the primary: when it is lost (a restart, a
+        failover) it is opened again, and `callback` runs once, as notifications
+        sent meanwhile were missed.
+        """
         if self.is_sqlite:
 
             async def nothing() -> None:
                 return None
 
             return nothing
-        listener = await asyncpg.connect(**self.connect_args())
-        await listener.add_listener(channel, lambda *_args: callback())
-
-        async def close() -> None:
-            with contextlib.suppress(Exception):
-                await listener.close()
-
-        return close
+        listener = NotificationListener(self.address, channel, callback)
+        await listener.start()
+        return listener.close
 
     @contextlib.asynccontextmanager
     async def inspect_session(self) -> AsyncIterator[AsyncSession]:
         """An ORM session in one transaction, for tests and tools that look at rows."""
         if self._orm_engine is None:
-            self._orm_engine = create_async_engine(self.url, pool_size=2)
+            self._orm_engine = create_engine(self.url)
         async with (
             AsyncSession(self._orm_engine, expire_on_commit=False) as session,
             session.begin(),
@@ -349,6 +354,8 @@ class Database:
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
+        if self.standby is not None:
+            await self.standby.close()
         if self._sqlite is not None:
             self._sqlite.close()
             self._sqlite = _SqliteStore(self._sqlite.path)

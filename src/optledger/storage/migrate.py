@@ -10,10 +10,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from optledger.storage.database import ensure_sqlite_folder
 from optledger.storage.tables import Base
+from optledger.storage.urls import create_engine
 
 ALEMBIC_INI = Path(__file__).with_name("alembic.ini")
 
@@ -30,7 +30,7 @@ def alembic_config(connection: Any = None) -> Config:
 async def upgrade_database(url: str, revision: str = "head") -> None:
     """Bring the database at `url` up to `revision`."""
     ensure_sqlite_folder(url)
-    engine = create_async_engine(url)
+    engine = create_engine(url)
     try:
         async with engine.begin() as connection:
             await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
@@ -47,7 +47,7 @@ def head_revision() -> str:
 
 async def schema_drift(url: str) -> list[Any]:
     """Differences between the migrated database and the table definitions."""
-    engine = create_async_engine(url)
+    engine = create_engine(url)
     try:
         async with engine.connect() as connection:
             return await connection.run_sync(

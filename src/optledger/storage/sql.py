@@ -120,6 +120,15 @@ class Connection:
     outbox_written: bool = False
     # The same for webhook deliveries.
     webhooks_written: bool = False
+    # Set by writes that make a contact point less eligible (see `lessen_eligibility`).
+    lessens_eligibility: bool = False
+
+    def lessen_eligibility(self) -> None:
+        """Mark this unit of work as an opt-out: its commit is acknowledged only once
+        the synchronous standbys have applied it (`synchronous_commit = remote_apply`),
+        so no standby answers "eligible" afterwards. Nothing changes on SQLite or
+        without synchronous standbys."""
+        self.lessens_eligibility = True
 
     @property
     def is_sqlite(self) -> bool:

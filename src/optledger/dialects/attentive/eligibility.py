@@ -58,7 +58,8 @@ async def check_batch_eligibility(
     answers = await database.read(
         lambda connection: check_eligibility_of_batch(
             connection, principal.company.id, [(user.phone, user.email) for user in body.users]
-        )
+        ),
+        standby=True,
     )
     results = []
     # Built as plain dicts: a thousand items through response models cost more than

@@ -126,7 +126,8 @@ async def eligibility_answer(
     """The `GET /v1/subscriptions` answer, built as plain JSON (see `eligibility_lane`)."""
     contacts = ContactPoints.parse(_query_phone(phone), email)
     found = await database.read(
-        lambda connection: core.check_eligibility(connection, company_id, contacts)
+        lambda connection: core.check_eligibility(connection, company_id, contacts),
+        standby=True,
     )
     return JSONResponse(
         {

@@ -90,7 +90,7 @@ async def find_subscriber(
             found = await find_person(connection, principal.company.id, phone=mdn(mdn_query))
             return found.person_key
 
-        person_key = await database.read(holder)
+        person_key = await database.read(holder, standby=True)
     return await person_subscriptions(
         database,
         principal,

@@ -157,7 +157,7 @@ async def find_by_mdn(
         person = await find_person(connection, principal.company.id, phone=phone)
         return await person_profile(connection, person)
 
-    return _out(company_key, await database.read(read))
+    return _out(company_key, await database.read(read, standby=True))
 
 
 async def _get(
@@ -173,7 +173,7 @@ async def _get(
         )
         return await person_profile(connection, person)
 
-    return _out(company_key, await database.read(read))
+    return _out(company_key, await database.read(read, standby=True))
 
 
 async def _update(

@@ -79,7 +79,8 @@ async def subscriptions_answer(
     person, records = await database.read(
         lambda connection: subscriptions_by_person_key(
             connection, company_id, person_key, active_only=active_only
-        )
+        ),
+        standby=True,
     )
     return JSONResponse([_record(company_key, person, record) for record in records])
 
@@ -108,7 +109,7 @@ async def person_subscriptions(
         )
         return person, found
 
-    person, found = await database.read(read)
+    person, found = await database.read(read, standby=True)
     if list_id is not None and not found:
         raise NotFound(f"the person was never subscribed to list {list_id}")
     return [_record(company_key, person, record) for record in found]

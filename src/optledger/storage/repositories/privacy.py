@@ -184,6 +184,7 @@ async def suppress(
     now: datetime,
 ) -> None:
     """Add (channel, hash) entries to the suppression list, each once."""
+    connection.lessen_eligibility()
     await connection.executemany(
         SUPPRESS,
         [

@@ -346,6 +346,7 @@ async def end_records(
     connection: Connection, ids: Collection[int], reason: str, at: datetime
 ) -> list[int]:
     """End the records among `ids` that are still open; returns those it ended."""
+    connection.lessen_eligibility()
     return await _update_ids(connection, END_RECORDS, ids, reason=reason, at=at)
 
 
@@ -353,6 +354,9 @@ async def answer_pending(
     connection: Connection, ids: Collection[int], status: str, at: datetime
 ) -> list[int]:
     """Move PENDING records among `ids` to `status`; returns those it moved."""
+    if status != "ACTIVE":
+        # A declined or expired prompt ends the subscription it asked for.
+        connection.lessen_eligibility()
     return await _update_ids(connection, ANSWER_PENDING, ids, status=status, at=at)
 
 
@@ -376,6 +380,7 @@ async def insert_block(
     connection: Connection, company_id: int, unit_id: int, contact_value: str, now: datetime
 ) -> None:
     """Block a unit from prompting a contact point again."""
+    connection.lessen_eligibility()
     params = {"company_id": company_id, "unit_id": unit_id, "contact_value": contact_value}
     await connection.execute(INSERT_BLOCK, {**params, "now": now})
 

@@ -1,0 +1,54 @@
+"""How a database call failed: lost a race, lost its connection, or met a standby.
+
+`Database` replays a unit of work that lost a race, reconnects after a lost
+connection, and answers 503 (`DatabaseUnavailable`) when no primary answers.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import asyncpg
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not be reached; the request may be retried later."""
+
+
+class LostRace(Exception):
+    """A unit of work collided with a concurrent one and should be replayed."""
+
+
+def is_lost_race(exc: BaseException) -> bool:
+    if isinstance(
+        exc,
+        asyncpg.UniqueViolationError
+        | asyncpg.SerializationError
+        | asyncpg.DeadlockDetectedError
+        | LostRace,
+    ):
+        return True
+    if isinstance(exc, sqlite3.IntegrityError):
+        return "UNIQUE constraint failed" in str(exc)
+    if isinstance(exc, sqlite3.OperationalError):
+        return "database is locked" in str(exc)
+    return False
+
+
+def is_connection_lost(exc: BaseException) -> bool:
+    return isinstance(
+        exc,
+        asyncpg.ConnectionDoesNotExistError
+        | asyncpg.CannotConnectNowError
+        | asyncpg.InterfaceError
+        | asyncpg.AdminShutdownError
+        | asyncpg.exceptions.TargetServerAttributeNotMatched
+        | ConnectionError
+        | OSError
+        | TimeoutError,
+    ) or (isinstance(exc, sqlite3.OperationalError) and "unable to open" in str(exc))
+
+
+def is_demoted(exc: BaseException) -> bool:
+    """A write reached a server that is (now) a standby: the primary moved."""
+    return isinstance(exc, asyncpg.ReadOnlySQLTransactionError)
