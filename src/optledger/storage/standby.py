@@ -30,10 +30,16 @@ RETRY_STANDBY_AFTER_SECONDS = 5.0
 
 
 def _standby_failed(exc: BaseException) -> bool:
-    # A query cancelled for a conflict with recovery is SQLSTATE 40001 on a standby.
+    # A query cancelled for a conflict with recovery is SQLSTATE 40001 on a standby;
+    # a standby yet to replay a migration lacks its tables, columns or functions.
     return is_connection_lost(exc) or isinstance(
         exc,
-        DatabaseUnavailable | asyncpg.SerializationError | asyncpg.PostgresConnectionError,
+        DatabaseUnavailable
+        | asyncpg.SerializationError
+        | asyncpg.PostgresConnectionError
+        | asyncpg.UndefinedTableError
+        | asyncpg.UndefinedColumnError
+        | asyncpg.UndefinedFunctionError,
     )
 
 
@@ -83,6 +89,8 @@ class StandbyReads:
                     result = await query(PostgresConnection(raw, self.scope))
             except Exception as exc:
                 if not _standby_failed(exc):
+                    # The standby answered, with a domain error (an unknown subscriber).
+                    count_read("standby")
                     raise
                 await self._skip_for_a_while(exc)
             else:
