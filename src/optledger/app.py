@@ -47,6 +47,7 @@ from optledger.observability.request_log import ObserveRequests
 from optledger.observability.scrape import metrics_response
 from optledger.settings import Settings, get_settings
 from optledger.storage.database import Database, DatabaseUnavailable
+from optledger.storage.first_analysis import analyse_while_fresh
 from optledger.storage.migrate import upgrade_database
 from optledger.storage.readiness import readiness
 
@@ -118,6 +119,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         stop = asyncio.Event()
         async with contextlib.AsyncExitStack() as stack:
             background = None
+            analysis = None
+            if owns_database and not db.is_sqlite:
+                analysis = asyncio.create_task(analyse_while_fresh(db, stop))
             if not settings.worker_in_process and owns_database:
                 # Otherwise double opt-in prompts wait in the outbox with no one to send them.
                 log.warning(
@@ -136,8 +140,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 yield
             finally:
                 stop.set()
-                if background is not None:
-                    await background
+                for task in (background, analysis):
+                    if task is not None:
+                        await task
                 if owns_database:
                     await db.dispose()
 
