@@ -147,7 +147,8 @@ async def run_failover(
     )
     report = FailoverReport()
     numbers = itertools.count(1)
-    prefix = f"+1917{int(time.time()) % 1000:03d}"
+    # A valid exchange (NANP exchanges never start with 0 or 1); a new company each run.
+    prefix = "+1917844"
     opted_out: dict[str, float] = {}
     ready: list[str] = []
     killed_at: float | None = None
