@@ -201,6 +201,18 @@ async def outbox(
 
 
 @asynccontextmanager
+async def tenant_client(database: Database, tenant: Tenant) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of an app of its own on `database`, acting with the tenant's API key."""
+    app = create_app(Settings(run_worker_in_process=False), database=database)
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://t", headers=tenant.api_headers, timeout=30
+        ) as client:
+            yield client
+
+
+@asynccontextmanager
 async def two_servers(
     tenant: Tenant, database: Database, settings: Settings
 ) -> AsyncIterator[list[httpx.AsyncClient]]:

@@ -5,18 +5,14 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
-from optledger.app import create_app
-from optledger.settings import Settings
 from optledger.storage.database import Database
 from optledger.storage.first_analysis import analyse_filled_tables
 from optledger.storage.migrate import upgrade_database
 from optledger.storage.provision import create_postgres_database
 from optledger.storage.sql import Connection, Query
-from tests.conftest import make_tenant, postgres_admin_url
+from tests.conftest import make_tenant, postgres_admin_url, tenant_client
 from tests.helpers import subscribe_active
 
 pytestmark = [pytest.mark.postgres]
@@ -33,15 +29,7 @@ async def test_tables_that_filled_are_analysed_once() -> None:
     database = Database(url)
     try:
         tenant = await make_tenant(database)
-        app = create_app(Settings(run_worker_in_process=False), database=database)
-        async with (
-            LifespanManager(app) as manager,
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=manager.app),
-                base_url="http://t",
-                headers=tenant.api_headers,
-            ) as client,
-        ):
+        async with tenant_client(database, tenant) as client:
             for n in range(6):
                 assert (await subscribe_active(client, f"+1914845{3000 + n}")).status_code == 202
 

@@ -15,15 +15,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from bench.common import free_port
 
-from optledger.app import create_app
 from optledger.observability.metrics import STANDBY_READS
-from optledger.settings import Settings
 from optledger.storage.database import Database
 from optledger.storage.migrate import upgrade_database
-from tests.conftest import Tenant, make_tenant
+from tests.conftest import Tenant, make_tenant, tenant_client
 from tests.helpers import eligibility, subscribe_active, text_in
 from tests.replication import POSTGRES, ROOT, StandbyPair, fetchval, script, with_attrs
 
@@ -49,13 +46,8 @@ async def served(pair: StandbyPair) -> AsyncIterator[tuple[httpx.AsyncClient, Te
     database = Database(pair.both_url, read_url=with_attrs(pair.standby_url, "standby"))
     tenant = await make_tenant(database)
     await pair.until_standby_caught_up()
-    app = create_app(Settings(run_worker_in_process=False), database=database)
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://t", headers=tenant.api_headers, timeout=30
-        ) as client:
-            yield client, tenant
+    async with tenant_client(database, tenant) as client:
+        yield client, tenant
     await database.dispose()
 
 
@@ -165,16 +157,8 @@ async def test_a_failing_standby_falls_back_to_the_primary(pair: StandbyPair) ->
     unreachable = f"postgresql+asyncpg://optledger@127.0.0.1:{free_port()}/postgres"
     database = Database(pair.both_url, read_url=unreachable)
     tenant = await make_tenant(database)
-    app = create_app(Settings(run_worker_in_process=False), database=database)
     try:
-        async with (
-            LifespanManager(app) as manager,
-            httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=manager.app),
-                base_url="http://t",
-                headers=tenant.api_headers,
-            ) as client,
-        ):
+        async with tenant_client(database, tenant) as client:
             assert (await subscribe_active(client, "+19148441010")).status_code == 202
             for _ in range(3):
                 assert (await eligibility(client, "+19148441010"))[MARKETING_TEXT]
