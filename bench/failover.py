@@ -11,6 +11,7 @@ import asyncio
 import itertools
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -142,7 +143,7 @@ async def run_failover(
         "worker",
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=(data_dir / "worker.log").open("wb"),
         cwd=ROOT,
     )
     report = FailoverReport()
@@ -259,10 +260,13 @@ async def run_failover(
                 break
             await asyncio.sleep(0.2)
     finally:
-        worker.send_signal(signal.SIGTERM)
+        if worker.returncode is None:
+            worker.send_signal(signal.SIGTERM)
         try:
             await asyncio.wait_for(worker.wait(), timeout=15)
         except TimeoutError:
             worker.kill()
+        # Kept beside the worker's log, for a reader of a failed run.
+        shutil.copy(server.log.name, data_dir / "server.log")
         await asyncio.to_thread(server.stop)
     return report

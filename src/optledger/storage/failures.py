@@ -36,11 +36,18 @@ def is_lost_race(exc: BaseException) -> bool:
 
 
 def is_connection_lost(exc: BaseException) -> bool:
+    """The connection is gone or unusable: reconnect (to whichever host is primary now).
+
+    A server killed mid-statement can leave asyncpg's side of a pooled connection
+    half-way through an operation (`InternalClientError`); that connection is
+    dropped like a closed one.
+    """
     return isinstance(
         exc,
         asyncpg.ConnectionDoesNotExistError
         | asyncpg.CannotConnectNowError
         | asyncpg.InterfaceError
+        | asyncpg.InternalClientError
         | asyncpg.AdminShutdownError
         | asyncpg.exceptions.TargetServerAttributeNotMatched
         | ConnectionError
