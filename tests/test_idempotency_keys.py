@@ -113,3 +113,21 @@ async def test_answers_past_their_lifetime_are_forgotten_by_the_worker(
         "/v1/subscriptions", json=subscribe_body("+19148440165"), headers=keyed("old")
     )
     assert other.status_code == 202
+
+
+async def test_a_request_no_route_serves_leaves_its_key_unused(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    body = subscribe_body(PHONE, singleOptIn=True)
+    wrong_method = await client.put("/v1/subscriptions", json=body, headers=keyed("route"))
+    assert wrong_method.status_code == 405
+    unknown_path = await client.post("/v1/subscription", json=body, headers=keyed("route"))
+    assert unknown_path.status_code == 404
+    # Neither answer was kept under the key: the right request with it runs, once.
+    created = await client.post("/v1/subscriptions", json=body, headers=keyed("route"))
+    assert created.status_code == 202, created.text
+    replayed = await client.post("/v1/subscriptions", json=body, headers=keyed("route"))
+    assert replayed.headers["idempotent-replayed"] == "true"
+    assert len(await events(tenant.database, tenant.company_id, "subscription_created")) == 1
+    # A key is still checked on the routes there are; routing comes first.
+    assert (await client.put("/v1/subscriptions", headers=keyed("x" * 256))).status_code == 405

@@ -5,7 +5,8 @@ kept for a day. A retry with the same key and the same request gets that answer
 (status, content type and body) without running again, so no second event,
 message or webhook. The same key with a different request is 422; a retry while
 the first still runs waits for its answer. Answers that a retry should not repeat
-(5xx, 401, 403, 429) are not kept: the key is freed and a retry runs anew.
+(5xx, 401, 403, 429) are not kept: the key is freed and a retry runs anew. A
+request that no route serves (404, 405) never touches its key.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from optledger.dialects.errors import error_response, unavailable_response
+from optledger.dialects.routing import is_routed
 from optledger.storage.database import Database, DatabaseUnavailable
 from optledger.storage.repositories.idempotency import (
     ANSWER_LIFETIME,
@@ -61,7 +63,9 @@ class IdempotencyKeys:
         key = headers.get(HEADER)
         # Keys are per credential: a request without one is refused by its route
         # anyway (or, on the Twilio route, deduplicated by the provider's id).
-        if key is None or b"authorization" not in headers:
+        # A request no route serves is answered 404 or 405 by the router: its key is
+        # not recorded, so the same key on the right path or method still runs.
+        if key is None or b"authorization" not in headers or not is_routed(scope):
             await self.app(scope, receive, send)
             return
         if (
