@@ -8,7 +8,10 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from optledger.app import create_app
 from optledger.delivery import jobs
+from optledger.dialects.routing import is_routed
+from optledger.settings import Settings
 from optledger.storage.repositories.idempotency import ANSWER_LIFETIME
 from optledger.storage.types import utcnow
 from tests.conftest import Tenant
@@ -131,3 +134,13 @@ async def test_a_request_no_route_serves_leaves_its_key_unused(
     assert len(await events(tenant.database, tenant.company_id, "subscription_created")) == 1
     # A key is still checked on the routes there are; routing comes first.
     assert (await client.put("/v1/subscriptions", headers=keyed("x" * 256))).status_code == 405
+
+
+def test_every_documented_write_is_routed_before_its_key_is_read() -> None:
+    # A write the routing check missed would silently run without its key.
+    app = create_app(Settings(run_worker_in_process=False))
+    for path, operations in app.openapi()["paths"].items():
+        for method in operations.keys() & {"post", "put", "patch", "delete"}:
+            url = path.replace("{", "x").replace("}", "")
+            scope = {"type": "http", "method": method.upper(), "path": url, "root_path": ""}
+            assert is_routed({**scope, "app": app}), (method, path)
