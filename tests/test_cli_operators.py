@@ -100,7 +100,7 @@ async def test_a_token_opens_the_companies_its_operator_sees_until_revoked(
 
     assert (await status(tenant.key), await status(other.key)) == (200, 403)
     listed = run_optledger(database, "operator", "list", "--json")
-    mine = next(json.loads(line) for line in listed.stdout.splitlines() if name in line)
+    mine = next(row for row in json.loads(listed.stdout) if row["name"] == name)
     assert (mine["all_companies"], mine["companies"]) == (False, [tenant.key])
 
     every = run_optledger(database, "operator", "access", name, "--all")
@@ -111,6 +111,10 @@ async def test_a_token_opens_the_companies_its_operator_sees_until_revoked(
     tokens = run_optledger(database, "operator", "tokens", name)
     assert token["lookup_id"] in tokens.stdout
     assert token["token"] not in tokens.stdout
+    listed_tokens = json.loads(run_optledger(database, "operator", "tokens", name, "--json").stdout)
+    assert [(row["lookup_id"], row["name"]) for row in listed_tokens] == [
+        (token["lookup_id"], "laptop")
+    ]
     revoked = run_optledger(database, "operator", "revoke-token", token["lookup_id"])
     assert revoked.returncode == 0, revoked.stdout + revoked.stderr
     await asyncio.sleep(CACHE_SECONDS + 0.05)

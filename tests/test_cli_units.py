@@ -69,7 +69,7 @@ async def test_a_unit_created_by_the_cli_takes_subscriptions_at_once(
     row = next(line for line in table.stdout.splitlines() if "Spring" in line)
     assert unit["id"] in row.split()
     listed = optledger(tenant, "units", "list", "--company", tenant.key, "--json")
-    assert unit in [json.loads(line) for line in listed.stdout.splitlines()]
+    assert unit in json_of(listed)
 
 
 async def test_units_breaking_a_rule_are_refused_and_not_made(tenant: Tenant) -> None:
@@ -154,7 +154,7 @@ async def test_lists_are_made_renamed_and_archived(tenant: Tenant) -> None:
     )
     assert archived["status"] == "archived"
     listed = optledger(tenant, "lists", "list", "--company", tenant.key, "--json")
-    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    rows = json_of(listed)
     assert len(rows) == 7
     default = next(row for row in rows if row["is_default"])
     refused = optledger(tenant, "lists", "archive", default["id"], "--company", tenant.key)
@@ -195,8 +195,8 @@ async def test_companies_and_templates_are_listed(tenant: Tenant) -> None:
     again = run_optledger(tenant.database, "companies", "create", key)
     assert again.returncode == 1
     listed = run_optledger(tenant.database, "companies", "list", "--json")
-    assert {tenant.key, key} <= {json.loads(line)["key"] for line in listed.stdout.splitlines()}
+    assert {tenant.key, key} <= {row["key"] for row in json_of(listed)}
     texts = optledger(tenant, "templates", "list", "--company", tenant.key, "--json")
     assert texts.returncode == 0, texts.stderr
-    kinds = {(row["locale"], row["kind"]) for row in map(json.loads, texts.stdout.splitlines())}
+    kinds = {(row["locale"], row["kind"]) for row in json_of(texts)}
     assert ("fr-CA", "OPT_OUT_CONFIRMATION") in kinds

@@ -53,6 +53,8 @@ async def set_status(tenant: Tenant, delivery_id: int, status: str) -> None:
 
 
 async def test_list_shows_each_registration_with_its_state(tenant: Tenant) -> None:
+    # Before any registration, --json prints one empty array (never nothing).
+    assert json.loads(optledger(tenant, "list", "--company", tenant.key, "--json").stdout) == []
     first_row = await registered(tenant)
     active, disabled, paused = first_row.id, await register(tenant), await register(tenant)
     await tenant.database.run(
@@ -75,7 +77,7 @@ async def test_list_shows_each_registration_with_its_state(tenant: Tenant) -> No
 
     printed = optledger(tenant, "list", "--company", tenant.key, "--json")
     assert printed.returncode == 0, printed.stderr
-    listed = [json.loads(line) for line in printed.stdout.splitlines()]
+    listed = json.loads(printed.stdout)
     assert [item["id"] for item in listed] == [active, disabled, paused]
     first = listed[0]
     assert first["company"] == tenant.key
@@ -106,7 +108,7 @@ async def test_deliveries_shows_the_log_newest_first(
 
     printed = optledger(tenant, "deliveries", str(webhook), "--json")
     assert printed.returncode == 0, printed.stderr
-    shown = [json.loads(line) for line in printed.stdout.splitlines()]
+    shown = json.loads(printed.stdout)
     assert [item["id"] for item in shown] == [newer.id, older.id]
     assert shown[0]["event_id"] == f"evt_{newer.event_id}"
     assert (shown[0]["name"], shown[0]["status"], shown[0]["attempts"]) == (
@@ -116,7 +118,7 @@ async def test_deliveries_shows_the_log_newest_first(
     )
 
     one = optledger(tenant, "deliveries", str(webhook), "--limit", "1", "--json")
-    assert [json.loads(line)["id"] for line in one.stdout.splitlines()] == [newer.id]
+    assert [row["id"] for row in json.loads(one.stdout)] == [newer.id]
 
     table = optledger(tenant, "deliveries", str(webhook))
     assert table.returncode == 0, table.stderr

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, Route, async_playwright, expect
 
 from optledger.app import create_app
 from optledger.settings import Settings
@@ -152,3 +152,33 @@ async def test_a_refused_form_keeps_what_was_typed(page: Page, brand: Tenant) ->
     await screenshot(page, "unit-form-error")
     await page.goto("/console/credentials")
     await screenshot(page, "credentials")
+
+
+async def test_the_api_documentation_renders_from_this_server_alone(
+    page: Page, server: str
+) -> None:
+    """`/docs` and `/redoc` as a reader offline sees them: every request elsewhere is
+    refused (and noted), and the pages' policy blocks nothing of their own."""
+    elsewhere: list[str] = []
+
+    async def refuse(route: Route) -> None:
+        elsewhere.append(route.request.url)
+        await route.abort()
+
+    await page.route(lambda url: not url.startswith((server, "data:", "blob:")), refuse)
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda message: blocked.append(message.text) if "Content Security Policy" in message.text
+        else None,
+    )  # fmt: skip
+    await page.goto("/docs")
+    await expect(page.locator(".opblock").first).to_be_visible()
+    await expect(page.locator(".info .title")).to_contain_text("optledger")
+    await page.goto("/redoc")
+    await expect(page.locator("h1").first).to_contain_text("optledger")
+    await expect(page.get_by_text("Subscribers").first).to_be_visible()
+    assert elsewhere == []
+    # The policy blocks only what would load from elsewhere (ReDoc's footer logo),
+    # never a script, style or inline script of the pages.
+    assert all(re.search(r"'https://(?!127\.0\.0\.1)", text) for text in blocked), blocked

@@ -8,7 +8,10 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from optledger.app import create_app
 from optledger.delivery import jobs
+from optledger.dialects.routing import is_routed
+from optledger.settings import Settings
 from optledger.storage.repositories.idempotency import ANSWER_LIFETIME
 from optledger.storage.types import utcnow
 from tests.conftest import Tenant
@@ -113,3 +116,31 @@ async def test_answers_past_their_lifetime_are_forgotten_by_the_worker(
         "/v1/subscriptions", json=subscribe_body("+19148440165"), headers=keyed("old")
     )
     assert other.status_code == 202
+
+
+async def test_a_request_no_route_serves_leaves_its_key_unused(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> None:
+    body = subscribe_body(PHONE, singleOptIn=True)
+    wrong_method = await client.put("/v1/subscriptions", json=body, headers=keyed("route"))
+    assert wrong_method.status_code == 405
+    unknown_path = await client.post("/v1/subscription", json=body, headers=keyed("route"))
+    assert unknown_path.status_code == 404
+    # Neither answer was kept under the key: the right request with it runs, once.
+    created = await client.post("/v1/subscriptions", json=body, headers=keyed("route"))
+    assert created.status_code == 202, created.text
+    replayed = await client.post("/v1/subscriptions", json=body, headers=keyed("route"))
+    assert replayed.headers["idempotent-replayed"] == "true"
+    assert len(await events(tenant.database, tenant.company_id, "subscription_created")) == 1
+    # A key is still checked on the routes there are; routing comes first.
+    assert (await client.put("/v1/subscriptions", headers=keyed("x" * 256))).status_code == 405
+
+
+def test_every_documented_write_is_routed_before_its_key_is_read() -> None:
+    # A write the routing check missed would silently run without its key.
+    app = create_app(Settings(run_worker_in_process=False))
+    for path, operations in app.openapi()["paths"].items():
+        for method in operations.keys() & {"post", "put", "patch", "delete"}:
+            url = path.replace("{", "x").replace("}", "")
+            scope = {"type": "http", "method": method.upper(), "path": url, "root_path": ""}
+            assert is_routed({**scope, "app": app}), (method, path)

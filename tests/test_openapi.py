@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -11,6 +12,8 @@ from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
 from optledger.app import create_app
+from optledger.core.contact_points import MAX_EMAIL_LENGTH
+from optledger.core.people import MAX_IDENTIFIER_LENGTH
 from optledger.settings import Settings
 from tests.conftest import Tenant
 
@@ -186,3 +189,44 @@ async def test_a_405_allows_every_method_its_path_serves(app_client: httpx.Async
         assert response.status_code == 405, path
         allowed = {method.strip().lower() for method in response.headers["allow"].split(",")}
         assert allowed - {"head"} == set(by_method), path
+
+
+def _request_strings(document: dict[str, Any]) -> Iterator[tuple[str, int | None]]:
+    """(name, maxLength) of every string a request may send: query parameters and
+    the properties of request bodies, through their references."""
+    schemas = document["components"]["schemas"]
+
+    def strings(schema: dict[str, Any], name: str, seen: frozenset[str]) -> Iterator[Any]:
+        ref = schema.get("$ref", "").rsplit("/", 1)[-1]
+        if ref:
+            if ref not in seen:
+                yield from strings(schemas[ref], name, seen | {ref})
+            return
+        if schema.get("type") == "string":
+            yield name, schema.get("maxLength")
+        for option in schema.get("anyOf", []):
+            yield from strings(option, name, seen)
+        if "items" in schema:
+            yield from strings(schema["items"], name, seen)
+        for prop, inner in schema.get("properties", {}).items():
+            yield from strings(inner, prop, seen)
+
+    for _, _, operation in operations():
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] == "query":
+                yield from strings(parameter["schema"], parameter["name"], frozenset())
+        for media in operation.get("requestBody", {}).get("content", {}).values():
+            yield from strings(media["schema"], "", frozenset())
+
+
+def test_the_document_and_the_readme_state_the_limits_the_core_enforces() -> None:
+    sent = list(_request_strings(spec()))
+    emails = {limit for name, limit in sent if "email" in name.lower() or name == "addresses"}
+    assert emails == {MAX_EMAIL_LENGTH}
+    identifiers = {
+        limit for name, limit in sent if name in ("clientUserId", "shopifyId", "klaviyoId")
+    }
+    assert identifiers == {MAX_IDENTIFIER_LENGTH}
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    assert f"emails at most {MAX_EMAIL_LENGTH} characters" in readme
+    assert f"other identifiers at most {MAX_IDENTIFIER_LENGTH} characters" in readme

@@ -120,10 +120,10 @@ async def test_the_cli_creates_lists_and_revokes_with_a_rate_limit(tenant: Tenan
     assert created["rate_limit"] == 7
     assert created["token"].startswith("olk_")
     listed = optledger("credentials", "list", "--company", tenant.key, "--json")
-    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    rows = json.loads(listed.stdout)
     mine = next(row for row in rows if str(row["id"]) == created["id"])
     assert mine["rate_limit"] == 7
     assert not {"token", "secret_hash"} & set(mine)
     assert optledger("credentials", "revoke", created["id"]).returncode == 0
     after = optledger("credentials", "list", "--company", tenant.key, "--json").stdout
-    assert created["id"] not in [str(json.loads(line)["id"]) for line in after.splitlines()]
+    assert created["id"] not in [str(row["id"]) for row in json.loads(after)]

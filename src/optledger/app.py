@@ -20,6 +20,7 @@ from optledger.console.routes import install_console
 from optledger.core.errors import OptledgerError
 from optledger.delivery.transports.configured import configured_transports
 from optledger.delivery.worker import DeliveryPolicy, configured_webhooks, run_workers
+from optledger.dialects.api_docs import install_api_docs
 from optledger.dialects.attentive.eligibility_lane import ELIGIBILITY_LANE
 from optledger.dialects.attentive.routes import DIALECT as ATTENTIVE
 from optledger.dialects.consent_pages.routes import DIALECT as CONSENT_PAGES
@@ -146,7 +147,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 if owns_database:
                     await db.dispose()
 
-    app = FastAPI(title="optledger", version=__version__, lifespan=lifespan)
+    # FastAPI's own documentation pages load from a CDN: `install_api_docs` serves them.
+    app = FastAPI(
+        title="optledger",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
     install_error_handlers(app)
     for dialect in (ATTENTIVE, INBOUND, LEGACY, VIBES, MANAGE):
         include_dialect(app, dialect)
@@ -157,6 +166,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     # The operator's message log sits under /v1/: the Attentive shape.
     app.include_router(messages_router)
     install_openapi(app)
+    install_api_docs(app)
     # Inside the body limit: an oversized body is refused before it is hashed.
     app.add_middleware(IdempotencyKeys)
     app.add_middleware(

@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from optledger.cli_support import console, in_transaction
-from optledger.cli_units import CompanyOption, JsonOption
+from optledger.cli_support import JsonListOption, JsonOption, console, in_transaction, print_json
+from optledger.cli_units import CompanyOption
 from optledger.core.companies import create_company, get_company_by_key
 from optledger.core.template_listing import TemplateText, company_templates
 from optledger.dialects.manage.wire import CompanyDto, TemplateDto
@@ -19,11 +19,7 @@ companies_app = typer.Typer(help="Companies (tenants).", no_args_is_help=True)
 PAGE = 1000
 
 
-def _print(companies: list[CompanyRow], as_json: bool) -> None:
-    if as_json:
-        for company in companies:
-            typer.echo(CompanyDto.of(company).model_dump_json())
-        return
+def _table(companies: list[CompanyRow]) -> None:
     table = Table("key", "name", "default locale")
     for company in companies:
         table.add_row(company.key, company.name, company.default_locale)
@@ -31,7 +27,7 @@ def _print(companies: list[CompanyRow], as_json: bool) -> None:
 
 
 @companies_app.command("list")
-def list_companies(as_json: JsonOption = False) -> None:
+def list_companies(as_json: JsonListOption = False) -> None:
     """Every company, by key."""
 
     async def read(connection: Connection) -> list[CompanyRow]:
@@ -42,7 +38,11 @@ def list_companies(as_json: JsonOption = False) -> None:
             found += page
         return found
 
-    _print(in_transaction(read), as_json)
+    found = in_transaction(read)
+    if as_json:
+        print_json([CompanyDto.of(company) for company in found])
+        return
+    _table(found)
 
 
 @companies_app.command("create")
@@ -56,10 +56,14 @@ def create(
     async def apply(connection: Connection) -> CompanyRow:
         return await create_company(connection, key, name)
 
-    _print([in_transaction(apply)], as_json)
+    created = in_transaction(apply)
+    if as_json:
+        print_json(CompanyDto.of(created))
+        return
+    _table([created])
 
 
-def list_templates(company: CompanyOption, as_json: JsonOption = False) -> None:
+def list_templates(company: CompanyOption, as_json: JsonListOption = False) -> None:
     """Every text the company sends, per locale and kind, and whose each is."""
 
     async def read(connection: Connection) -> list[TemplateText]:
@@ -67,8 +71,7 @@ def list_templates(company: CompanyOption, as_json: JsonOption = False) -> None:
 
     found = in_transaction(read)
     if as_json:
-        for text in found:
-            typer.echo(TemplateDto.of(text).model_dump_json())
+        print_json([TemplateDto.of(text) for text in found])
         return
     table = Table("locale", "kind", "source", "text")
     for text in found:

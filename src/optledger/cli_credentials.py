@@ -8,7 +8,6 @@ credential routes call the same core functions (`core.company_credentials`).
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from typing import Annotated
 
@@ -16,7 +15,7 @@ import typer
 from rich.table import Table
 
 from optledger.auth.credentials import CredentialKind
-from optledger.cli_support import console, in_transaction
+from optledger.cli_support import JsonListOption, JsonOption, console, in_transaction, print_json
 from optledger.core.companies import get_company_by_key
 from optledger.core.company_credentials import (
     MintedCredential,
@@ -52,7 +51,7 @@ def create_credential(
         int | None,
         typer.Option(min=1, help="Requests per second (default: OPTLEDGER_DEFAULT_RATE_LIMIT)."),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Mint a credential for a company and print its secret, once."""
     try:
@@ -70,16 +69,14 @@ def create_credential(
     shown = {"id": str(minted.id), **minted.shown}
     limit = rate_limit or get_settings().default_rate_limit
     if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "kind": kind.value,
-                    "name": minted.name,
-                    **shown,
-                    "scopes": minted.scopes,
-                    "rate_limit": limit,
-                }
-            )
+        print_json(
+            {
+                "kind": kind.value,
+                "name": minted.name,
+                **shown,
+                "scopes": minted.scopes,
+                "rate_limit": limit,
+            }
         )
         return
     for label, value in shown.items():
@@ -92,7 +89,7 @@ def create_credential(
 def list_credentials(
     company: Annotated[str, typer.Option(help="Company key.")],
     revoked: Annotated[bool, typer.Option(help="Include revoked credentials.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON, one object a line.")] = False,
+    as_json: JsonListOption = False,
 ) -> None:
     """A company's credentials (never their secrets)."""
 
@@ -103,9 +100,7 @@ def list_credentials(
     listed = in_transaction(read)
     default = get_settings().default_rate_limit
     if as_json:
-        for item in listed:
-            fields = asdict(item) | {"rate_limit": item.rate_limit or default}
-            typer.echo(json.dumps(fields, default=str))
+        print_json([asdict(item) | {"rate_limit": item.rate_limit or default} for item in listed])
         return
     table = Table("id", "kind", "name", "lookup id", "scopes", "rate limit", "created", "revoked")
     for item in listed:

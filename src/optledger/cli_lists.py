@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from optledger.cli_support import console
-from optledger.cli_units import CompanyOption, JsonOption, in_company
+from optledger.cli_support import JsonListOption, JsonOption, console, print_json
+from optledger.cli_units import CompanyOption, in_company
 from optledger.core.catalog import load_catalog
 from optledger.core.consent import Channel, SubscriptionType
 from optledger.core.subscription_lists import archive_list, change_list, create_list
@@ -20,11 +20,7 @@ lists_app = typer.Typer(help="Subscription lists.", no_args_is_help=True)
 ListArgument = Annotated[int, typer.Argument(min=1, help="The list's id.")]
 
 
-def _print(lists: list[ListRow], as_json: bool) -> None:
-    if as_json:
-        for found in lists:
-            typer.echo(ListDto.of(found).model_dump_json())
-        return
+def _table(lists: list[ListRow]) -> None:
     table = Table("id", "name", "type", "channel", "default", "status", "description")
     for found in lists:
         table.add_row(
@@ -39,14 +35,25 @@ def _print(lists: list[ListRow], as_json: bool) -> None:
     console.print(table)
 
 
+def _print_one(found: ListRow, as_json: bool) -> None:
+    if as_json:
+        print_json(ListDto.of(found))
+        return
+    _table([found])
+
+
 @lists_app.command("list")
-def list_lists(company: CompanyOption, as_json: JsonOption = False) -> None:
+def list_lists(company: CompanyOption, as_json: JsonListOption = False) -> None:
     """The company's lists, the (type, channel) defaults and archived ones included."""
 
     async def read(connection: Connection, company_id: int) -> list[ListRow]:
         return list((await load_catalog(connection, company_id)).lists)
 
-    _print(in_company(company, read), as_json)
+    found = in_company(company, read)
+    if as_json:
+        print_json([ListDto.of(each) for each in found])
+        return
+    _table(found)
 
 
 @lists_app.command("create")
@@ -70,7 +77,7 @@ def create(
             description=description,
         )
 
-    _print([in_company(company, apply)], as_json)
+    _print_one(in_company(company, apply), as_json)
 
 
 @lists_app.command("update")
@@ -88,7 +95,7 @@ def update(
             connection, company_id, list_id, name=name, description=description
         )
 
-    _print([in_company(company, apply)], as_json)
+    _print_one(in_company(company, apply), as_json)
 
 
 @lists_app.command("archive")
@@ -98,4 +105,4 @@ def archive(list_id: ListArgument, company: CompanyOption, as_json: JsonOption =
     async def apply(connection: Connection, company_id: int) -> ListRow:
         return await archive_list(connection, company_id, list_id)
 
-    _print([in_company(company, apply)], as_json)
+    _print_one(in_company(company, apply), as_json)

@@ -7,7 +7,6 @@ once; only hashes are stored.
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Annotated
 
@@ -15,7 +14,7 @@ import typer
 from rich.table import Table
 
 from optledger.auth.passwords import generate_password
-from optledger.cli_support import console, in_transaction
+from optledger.cli_support import JsonListOption, JsonOption, console, in_transaction, print_json
 from optledger.core.errors import OptledgerError
 from optledger.core.operators.accounts import (
     OperatorView,
@@ -47,7 +46,6 @@ Companies = Annotated[
     list[str] | None,
     typer.Option("--company", help="A company key they may see (repeat); none: every company."),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def _password(from_stdin: bool) -> tuple[str, bool]:
@@ -92,22 +90,22 @@ def add(
 
 
 @operator_app.command("list")
-def list_all(as_json: JsonOption = False) -> None:
+def list_all(as_json: JsonListOption = False) -> None:
     """Every operator and the companies they see (never a password)."""
     found = in_transaction(list_operators)
     if as_json:
-        for view in found:
-            typer.echo(
-                json.dumps(
-                    {
-                        "name": view.name,
-                        "all_companies": view.all_companies,
-                        "companies": view.company_keys,
-                        "created_at": view.created_at.isoformat(),
-                        "password_changed_at": view.password_changed_at.isoformat(),
-                    }
-                )
-            )
+        print_json(
+            [
+                {
+                    "name": view.name,
+                    "all_companies": view.all_companies,
+                    "companies": view.company_keys,
+                    "created_at": view.created_at,
+                    "password_changed_at": view.password_changed_at,
+                }
+                for view in found
+            ]
+        )
         return
     table = Table("name", "sees", "added", "password changed")
     for view in found:
@@ -168,15 +166,13 @@ def token(
         lambda connection: issue_operator_token(connection, name, token_name)
     )
     if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "id": str(issued.id),
-                    "name": issued.name,
-                    "lookup_id": issued.lookup_id,
-                    "token": issued.token,
-                }
-            )
+        print_json(
+            {
+                "id": str(issued.id),
+                "name": issued.name,
+                "lookup_id": issued.lookup_id,
+                "token": issued.token,
+            }
         )
         return
     console.print(f"token (Authorization: Bearer …): {issued.token}")
@@ -184,14 +180,13 @@ def token(
 
 
 @operator_app.command("tokens")
-def tokens(name: NameArgument, as_json: JsonOption = False) -> None:
+def tokens(name: NameArgument, as_json: JsonListOption = False) -> None:
     """An operator's tokens, revoked ones included (never their secrets)."""
     found: list[TokenListing] = in_transaction(
         lambda connection: list_operator_tokens(connection, name)
     )
     if as_json:
-        for item in found:
-            typer.echo(json.dumps({**item.__dict__, "id": str(item.id)}, default=str))
+        print_json([{**item.__dict__, "id": str(item.id)} for item in found])
         return
     table = Table("id", "name", "lookup id", "created", "revoked")
     for item in found:

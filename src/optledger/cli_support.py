@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from datetime import datetime
+from typing import Annotated, Any, TypeVar
 
 import typer
+from pydantic import BaseModel
 from rich.console import Console
 
 from optledger.core.errors import OptledgerError
@@ -39,6 +42,25 @@ async def reading_database(read_url: str | None, pool_size: int) -> Database:
         pool_size=pool_size,
         read_url=read_url or settings.read_database_url,
     )
+
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+JsonListOption = Annotated[bool, typer.Option("--json", help="Print one JSON array.")]
+
+
+def _json_value(value: Any) -> Any:
+    """ISO 8601 for times, the API's objects for wire models, for `json.dumps`."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def print_json(document: Any) -> None:
+    """One JSON document on stdout: a listing is one array, so that `jq` and
+    `json.load` read it whole."""
+    typer.echo(json.dumps(document, default=_json_value))
 
 
 def in_transaction(command: Callable[[Connection], Awaitable[T]]) -> T:

@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.table import Table
 
-from optledger.cli_support import console, in_transaction
+from optledger.cli_support import JsonListOption, JsonOption, console, in_transaction, print_json
 from optledger.core.catalog import load_catalog
 from optledger.core.companies import get_company_by_key
 from optledger.core.consent import Channel, SubscriptionType
@@ -35,7 +35,6 @@ T = TypeVar("T")
 units_app = typer.Typer(help="Sign-up units: where consent is collected.", no_args_is_help=True)
 
 CompanyOption = Annotated[str, typer.Option(help="Company key.")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 UnitArgument = Annotated[int, typer.Argument(min=1, help="The unit's id (its signUpSourceId).")]
 Texts = Annotated[str | None, typer.Option(help="Text; an empty one clears it.")]
 
@@ -48,10 +47,9 @@ def _method(value: str) -> str:
 
 
 def print_units(units: list[UnitRow], as_json: bool) -> None:
-    """A table, or one JSON object a line."""
+    """A table, or one JSON array."""
     if as_json:
-        for unit in units:
-            typer.echo(UnitDto.of(unit).model_dump_json())
+        print_json([UnitDto.of(unit) for unit in units])
         return
     table = Table("id", "name", "method", "type", "channels", "locale", "keywords", "opt-in")
     table.add_column("status")
@@ -84,7 +82,7 @@ def in_company(company: str, command: Callable[[Connection, int], Awaitable[T]])
 
 
 @units_app.command("list")
-def list_units(company: CompanyOption, as_json: JsonOption = False) -> None:
+def list_units(company: CompanyOption, as_json: JsonListOption = False) -> None:
     """The company's units, archived ones included, oldest first."""
 
     async def read(connection: Connection, company_id: int) -> list[UnitRow]:
@@ -142,7 +140,7 @@ def create_unit(
 
     unit = in_company(company, create)
     if as_json:
-        typer.echo(UnitDto.of(unit).model_dump_json())
+        print_json(UnitDto.of(unit))
         return
     console.print(f"[green]sign-up unit {unit.id} created[/green] (signUpSourceId {unit.id})")
 
@@ -203,7 +201,7 @@ def update_unit(
 
     unit = in_company(company, update)
     if as_json:
-        typer.echo(UnitDto.of(unit).model_dump_json())
+        print_json(UnitDto.of(unit))
         return
     console.print(f"[green]sign-up unit {unit.id} updated[/green]")
 
@@ -220,6 +218,6 @@ def archive_unit(
 
     unit = in_company(company, archive)
     if as_json:
-        typer.echo(UnitDto.of(unit).model_dump_json())
+        print_json(UnitDto.of(unit))
         return
     console.print(f"[green]sign-up unit {unit.id} archived[/green]")

@@ -7,7 +7,6 @@ again (after a receiver's outage, say). A registration's signing key is never sh
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
@@ -16,7 +15,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from optledger.cli_support import console, in_transaction
+from optledger.cli_support import JsonListOption, console, in_transaction, print_json
 from optledger.core.companies import get_company_by_key
 from optledger.core.errors import NotFound
 from optledger.storage.repositories.webhook_deliveries import (
@@ -37,13 +36,6 @@ webhooks_app = typer.Typer(
 EVENT_PREFIX = "evt_"
 # Receivers' error texts can be long; the table shows their start, --json all of it.
 ERROR_WIDTH = 60
-
-
-def _json_value(value: Any) -> Any:
-    """ISO 8601 for times, for `json.dumps`."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def _time(moment: datetime | None) -> str:
@@ -80,7 +72,7 @@ async def _webhook(connection: Connection, webhook_id: int) -> tuple[str, Webhoo
 @webhooks_app.command("list")
 def list_webhooks(
     company: Annotated[str | None, typer.Option(help="Only this company's (its key).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON, one object a line.")] = False,
+    as_json: JsonListOption = False,
 ) -> None:
     """Every registration, with its state and failures in a row (never its signing key)."""
 
@@ -94,11 +86,7 @@ def list_webhooks(
     listed = in_transaction(read)
     now = utcnow()
     if as_json:
-        for company_key, webhook in listed:
-            fields = asdict(webhook)
-            del fields["signing_key"]
-            fields |= {"company": company_key, "state": webhook_state(webhook, now)}
-            typer.echo(json.dumps(fields, default=_json_value))
+        print_json([_webhook_json(company_key, webhook, now) for company_key, webhook in listed])
         return
     if not listed:
         console.print("no webhooks are registered" + (f" for {company}" if company else ""))
@@ -116,6 +104,12 @@ def list_webhooks(
             str(webhook.failures_in_a_row),
         )
     console.print(table)
+
+
+def _webhook_json(company_key: str, webhook: WebhookRow, now: datetime) -> dict[str, Any]:
+    fields = asdict(webhook)
+    del fields["signing_key"]
+    return fields | {"company": company_key, "state": webhook_state(webhook, now)}
 
 
 def _delivery_json(delivery: LoggedDelivery) -> dict[str, Any]:
@@ -141,7 +135,7 @@ def _short(text: str | None) -> str:
 def list_deliveries(
     webhook_id: Annotated[int, typer.Argument(help="The registration's id.")],
     limit: Annotated[int, typer.Option(min=1, help="How many, newest first.")] = 50,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON, one object a line.")] = False,
+    as_json: JsonListOption = False,
 ) -> None:
     """A registration's delivery log, newest first."""
 
@@ -151,8 +145,7 @@ def list_deliveries(
 
     company_key, webhook, found = in_transaction(read)
     if as_json:
-        for delivery in found:
-            typer.echo(json.dumps(_delivery_json(delivery), default=_json_value))
+        print_json([_delivery_json(delivery) for delivery in found])
         return
     console.print(f"webhook {webhook.id} of {company_key} ({webhook.style}): {escape(webhook.url)}")
     if not found:

@@ -5,19 +5,25 @@ kept for a day. A retry with the same key and the same request gets that answer
 (status, content type and body) without running again, so no second event,
 message or webhook. The same key with a different request is 422; a retry while
 the first still runs waits for its answer. Answers that a retry should not repeat
-(5xx, 401, 403, 429) are not kept: the key is freed and a retry runs anew.
+(5xx, 401, 403, 429) are not kept: the key is freed and a retry runs anew. A
+request that no route serves (404, 405) never touches its key. Kept answers are
+sealed (`sealed_answers`): encrypted with a key only the request's credential
+opens, since they carry secrets shown once and people's contact points.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+from dataclasses import dataclass
 from datetime import timedelta
 
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from optledger.dialects.errors import error_response, unavailable_response
+from optledger.dialects.routing import is_routed
+from optledger.dialects.sealed_answers import AnswerSeal, answer_seal
 from optledger.storage.database import Database, DatabaseUnavailable
 from optledger.storage.repositories.idempotency import (
     ANSWER_LIFETIME,
@@ -61,7 +67,9 @@ class IdempotencyKeys:
         key = headers.get(HEADER)
         # Keys are per credential: a request without one is refused by its route
         # anyway (or, on the Twilio route, deduplicated by the provider's id).
-        if key is None or b"authorization" not in headers:
+        # A request no route serves is answered 404 or 405 by the router: its key is
+        # not recorded, so the same key on the right path or method still runs.
+        if key is None or b"authorization" not in headers or not is_routed(scope):
             await self.app(scope, receive, send)
             return
         if (
@@ -82,27 +90,20 @@ class IdempotencyKeys:
         )
         database: Database = scope["app"].state.database
         try:
-            await self._answer(scope, send, database, caller, key.decode(), request_hash, body)
+            seal = await answer_seal(scope, headers[b"authorization"])
+            kept = _Keyed(database, seal, caller, key.decode(), request_hash)
+            await self._answer(scope, send, kept, body)
         except DatabaseUnavailable:
             await unavailable_response(scope)(scope, receive, send)
 
-    async def _answer(
-        self,
-        scope: Scope,
-        send: Send,
-        database: Database,
-        caller: str,
-        key: str,
-        request_hash: str,
-        body: bytes,
-    ) -> None:
+    async def _answer(self, scope: Scope, send: Send, kept: _Keyed, body: bytes) -> None:
         # Twice: a key freed while this request waited on it is reserved anew.
         for _ in range(2):
-            held = await _reserve(database, caller, key, request_hash)
+            held = await kept.reserve()
             if not isinstance(held, KeptAnswer):
-                await self._run_once(scope, send, database, held, body)
+                await self._run_once(scope, send, kept, held, body)
                 return
-            if held.request_hash != request_hash:
+            if held.request_hash != kept.request_hash:
                 await _send(
                     scope, send, error_response(
                         scope, 422, "IDEMPOTENCY_KEY_REUSED",
@@ -110,10 +111,15 @@ class IdempotencyKeys:
                     ),
                 )  # fmt: skip
                 return
-            answer = await _wait_for_answer(database, caller, key, held)
+            answer = await kept.wait_for_answer(held)
             if answer is not None and answer.status is not None:
+                opened = kept.seal.open(answer.body or b"", kept.bound_to)
+                if opened is None:
+                    # Sealed under a server secret since replaced: as good as expired.
+                    await kept.release(answer.id)
+                    continue
                 replayed = Response(
-                    answer.body or b"", status_code=answer.status, media_type=answer.content_type
+                    opened, status_code=answer.status, media_type=answer.content_type
                 )
                 replayed.headers["idempotent-replayed"] = "true"
                 await _send(scope, send, replayed)
@@ -128,7 +134,7 @@ class IdempotencyKeys:
         )  # fmt: skip
 
     async def _run_once(
-        self, scope: Scope, send: Send, database: Database, reservation: int, body: bytes
+        self, scope: Scope, send: Send, kept: _Keyed, reservation: int, body: bytes
     ) -> None:
         started: Message | None = None
         chunks: list[bytes] = []
@@ -147,57 +153,73 @@ class IdempotencyKeys:
         try:
             await self.app(scope, replay_body, capture)
         except BaseException:
-            await database.run(lambda connection: release_key(connection, reservation))
+            await kept.release(reservation)
             raise
         status = started["status"] if started is not None else 500
         if status >= 500 or status in NOT_KEPT:
-            await database.run(lambda connection: release_key(connection, reservation))
+            await kept.release(reservation)
             return
         content_type = dict(started["headers"] if started else []).get(b"content-type")
-        await database.run(
+        sealed = kept.seal.seal(b"".join(chunks), kept.bound_to)
+        await kept.database.run(
             lambda connection: keep_answer(
                 connection,
                 reservation,
                 status,
                 content_type.decode("latin-1") if content_type else None,
-                b"".join(chunks),
+                sealed,
             )
         )
 
 
-async def _reserve(
-    database: Database, caller: str, key: str, request_hash: str
-) -> int | KeptAnswer:
-    now = utcnow()
-    return await database.run(
-        lambda connection: reserve_key(
-            connection,
-            caller=caller,
-            key=key,
-            request_hash=request_hash,
-            now=now,
-            expired_before=now - ANSWER_LIFETIME,
-            abandoned_before=now - ABANDONED_AFTER,
-        )
-    )
+@dataclass(frozen=True)
+class _Keyed:
+    """One keyed request: whose it is, what it asks, and where its answer is kept."""
 
+    database: Database
+    seal: AnswerSeal
+    caller: str
+    key: str
+    request_hash: str
 
-async def _wait_for_answer(
-    database: Database, caller: str, key: str, held: KeptAnswer
-) -> KeptAnswer | None:
-    """What the key holds once its first request answered (or the wait ran out);
-    None if that request freed it."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + WAIT_SECONDS
-    answer: KeptAnswer | None = held
-    delay = 0.01
-    while answer is not None and answer.status is None and loop.time() < deadline:
-        await asyncio.sleep(delay)
-        delay = min(delay * 2, 0.25)
-        answer = await database.read(
-            lambda connection: kept_answer(connection, caller=caller, key=key)
+    @property
+    def bound_to(self) -> bytes:
+        """What a sealed answer is bound to: this key and this request."""
+        return f"{self.key}\n{self.request_hash}".encode()
+
+    async def reserve(self) -> int | KeptAnswer:
+        """A new reservation of the key, or what it already holds."""
+        now = utcnow()
+        return await self.database.run(
+            lambda connection: reserve_key(
+                connection,
+                caller=self.caller,
+                key=self.key,
+                request_hash=self.request_hash,
+                now=now,
+                expired_before=now - ANSWER_LIFETIME,
+                abandoned_before=now - ABANDONED_AFTER,
+            )
         )
-    return answer
+
+    async def release(self, reservation: int) -> None:
+        """Free the key: a retry runs anew."""
+        await self.database.run(lambda connection: release_key(connection, reservation))
+
+    async def wait_for_answer(self, held: KeptAnswer) -> KeptAnswer | None:
+        """What the key holds once its first request answered (or the wait ran out);
+        None if that request freed it."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + WAIT_SECONDS
+        answer: KeptAnswer | None = held
+        delay = 0.01
+        while answer is not None and answer.status is None and loop.time() < deadline:
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.25)
+            answer = await self.database.read(
+                lambda connection: kept_answer(connection, caller=self.caller, key=self.key)
+            )
+        return answer
 
 
 async def _send(scope: Scope, send: Send, response: Response) -> None:

@@ -19,6 +19,12 @@ def leaf_routes(routes: Sequence[BaseRoute]) -> Iterator[BaseRoute]:
             yield from leaf_routes(included.routes)
 
 
+def is_routed(scope: Scope) -> bool:
+    """Whether some route serves this request's path with its method (the router
+    would answer 404 or 405 otherwise)."""
+    return any(route.matches(scope)[0] is Match.FULL for route in leaf_routes(scope["app"].routes))
+
+
 def allowed_methods(scope: Scope) -> str:
     """`Allow` for a request's path: the methods of every route serving it.
 

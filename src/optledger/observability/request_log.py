@@ -13,10 +13,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from optledger.dialects.lanes import LaneRoute
 from optledger.dialects.request_ids import current_request_id
+from optledger.dialects.routing import leaf_routes
 from optledger.observability.metrics import observe_request
 
 log = logging.getLogger("optledger.requests")
@@ -43,15 +45,31 @@ def note_company(company_key: str) -> None:
         facts.company_key = company_key
 
 
-def route_template(scope: Scope, lanes: Sequence[LaneRoute] = ()) -> str:
-    """The template of the route that answered this request, or "unmatched"."""
+def route_template(scope: Scope, lanes: Sequence[LaneRoute] = (), root_path: str = "") -> str:
+    """The template of the route that answered this request, or "unmatched".
+
+    `root_path` is the scope's before routing (a mount moves it past its prefix).
+    """
     route = scope.get("route")
     path = getattr(route, "path", None)
     if isinstance(path, str):
         return path
     # Lanes answer before routing; each stands in for one route (a path the lane
     # stepped aside from would have been routed).
-    return next((lane.template for lane in lanes if lane.matches(scope["path"])), UNMATCHED)
+    lane = next((lane.template for lane in lanes if lane.matches(scope["path"])), None)
+    return lane or _mounted_template({**scope, "root_path": root_path})
+
+
+def _mounted_template(scope: Scope) -> str:
+    """The template of the mount (static files) serving the path, or "unmatched"."""
+    return next(
+        (
+            f"{route.path}/{{path}}"
+            for route in leaf_routes(scope["app"].routes)
+            if isinstance(route, Mount) and route.matches(scope)[0] is Match.FULL
+        ),
+        UNMATCHED,
+    )
 
 
 class ObserveRequests:
@@ -66,6 +84,7 @@ class ObserveRequests:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        root_path = scope.get("root_path", "")
         # An exception that escapes becomes the framework's 500 further out.
         status = 500
 
@@ -82,7 +101,7 @@ class ObserveRequests:
         finally:
             _current_facts.reset(token)
             seconds = time.perf_counter() - started
-            route = route_template(scope, self.lanes)
+            route = route_template(scope, self.lanes, root_path)
             observe_request(route, scope["method"], status, seconds)
             if log.isEnabledFor(logging.INFO):
                 _log_request(scope["method"], route, status, seconds, facts)

@@ -10,7 +10,12 @@ from pydantic import ConfigDict, Field
 from optledger.core.user_upsert import set_custom_attributes
 from optledger.dialects.attentive.dependencies import AttributesWriter, attentive_context
 from optledger.dialects.attentive.identity import identity_of
-from optledger.dialects.attentive.wire import ExternalIdentifiersDto, ShortText, WireModel
+from optledger.dialects.attentive.wire import (
+    EmailText,
+    ExternalIdentifiersDto,
+    ShortText,
+    WireModel,
+)
 from optledger.dialects.auth import DatabaseDep
 
 router = APIRouter(prefix="/v1/attributes", tags=["Custom Attributes"])
@@ -19,7 +24,7 @@ MAX_PROPERTIES = 200
 
 class EventUserDto(WireModel):
     phone: ShortText | None = None
-    email: ShortText | None = None
+    email: EmailText | None = None
     external_identifiers: ExternalIdentifiersDto | None = None
 
 

@@ -7,18 +7,24 @@ from pydantic import ConfigDict, Field
 
 from optledger.core.identity import IdentifierInput, Identity, link_identifiers, parse_identity
 from optledger.dialects.attentive.dependencies import IdentityWriter
-from optledger.dialects.attentive.wire import ExternalIdentifiersDto, ShortText, WireModel
+from optledger.dialects.attentive.wire import (
+    EmailText,
+    ExternalIdentifiersDto,
+    IdentifierText,
+    ShortText,
+    WireModel,
+)
 from optledger.dialects.auth import DatabaseDep
 
 router = APIRouter(prefix="/v1/identity-resolution", tags=["Identity"])
 # External ids are strings, but numeric ids (Shopify's) often arrive as numbers.
-IdText = ShortText | int
+IdText = IdentifierText | int
 
 
 class NamedIdentifierDto(WireModel):
     # The v2 User Attributes schema names it `key`, the v1 schemas `name`.
-    name: ShortText | None = None
-    key: ShortText | None = None
+    name: IdentifierText | None = None
+    key: IdentifierText | None = None
     value: IdText | None = None
 
 
@@ -28,7 +34,7 @@ class IdentifiersDto(WireModel):
     )
 
     phone: ShortText | None = None
-    email: ShortText | None = None
+    email: EmailText | None = None
     client_user_id: IdText | None = None
     shopify_id: IdText | None = None
     klaviyo_id: IdText | None = None

@@ -14,7 +14,13 @@ from optledger.core.privacy.erasure import (
     request_deletion,
 )
 from optledger.dialects.attentive.dependencies import PrivacyWriter, attentive_context
-from optledger.dialects.attentive.wire import ShortText, WireModel, wire_time
+from optledger.dialects.attentive.wire import (
+    EmailText,
+    IdentifierText,
+    ShortText,
+    WireModel,
+    wire_time,
+)
 from optledger.dialects.auth import DatabaseDep
 from optledger.storage.repositories.privacy import PrivacyRequestRow
 
@@ -32,9 +38,9 @@ class DeleteRequestBody(WireModel):
         }
     )
 
-    subject_email: ShortText | None = None
+    subject_email: EmailText | None = None
     subject_phone: ShortText | None = None
-    client_user_id: ShortText | None = None
+    client_user_id: IdentifierText | None = None
     request_msg: str | None = Field(default=None, max_length=2000)
 
 

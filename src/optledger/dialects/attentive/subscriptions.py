@@ -10,7 +10,7 @@ from pydantic import ConfigDict, Field
 
 from optledger.core import subscriptions as core
 from optledger.core.consent import SubscriptionType
-from optledger.core.contact_points import ContactPoints
+from optledger.core.contact_points import MAX_EMAIL_LENGTH, ContactPoints
 from optledger.dialects.attentive.dependencies import SubscriberWriter, attentive_context
 from optledger.dialects.attentive.wire import (
     ExternalIdentifiersDto,
@@ -110,7 +110,7 @@ class EligibilityResponse(WireModel):
 
 
 MAX_PHONE_QUERY = 32
-MAX_EMAIL_QUERY = 320
+MAX_EMAIL_QUERY = MAX_EMAIL_LENGTH
 
 
 def _query_phone(raw: str | None) -> str | None:

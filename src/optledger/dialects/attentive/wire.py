@@ -9,10 +9,24 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.alias_generators import to_camel
 
 from optledger.core.consent import Channel, SubscriptionType
-from optledger.core.people import Identifier, IdentifierKind, external_identifier
+from optledger.core.contact_points import MAX_EMAIL_LENGTH
+from optledger.core.people import (
+    MAX_IDENTIFIER_LENGTH,
+    Identifier,
+    IdentifierKind,
+    external_identifier,
+)
 from optledger.core.sign_up_units import Locale
 
 ShortText = Annotated[str, StringConstraints(max_length=320)]
+# The core trims and checks emails and identifiers against these limits; the wire
+# states them too, so that the API document says what is enforced.
+EmailText = Annotated[
+    ShortText, StringConstraints(strip_whitespace=True, max_length=MAX_EMAIL_LENGTH)
+]
+IdentifierText = Annotated[
+    ShortText, StringConstraints(strip_whitespace=True, max_length=MAX_IDENTIFIER_LENGTH)
+]
 SubscriptionTypeName = Literal["MARKETING", "TRANSACTIONAL", "CHECKOUT_ABANDONED"]
 ChannelName = Literal["TEXT", "EMAIL"]
 
@@ -34,7 +48,7 @@ class WireModel(BaseModel):
 
 class UserDto(WireModel):
     phone: ShortText | None = None
-    email: ShortText | None = None
+    email: EmailText | None = None
 
 
 class LocaleDto(WireModel):
@@ -46,14 +60,14 @@ class LocaleDto(WireModel):
 
 
 class CustomIdentifierDto(WireModel):
-    name: ShortText
-    value: ShortText | None = None
+    name: IdentifierText
+    value: IdentifierText | None = None
 
 
 class ExternalIdentifiersDto(WireModel):
-    client_user_id: ShortText | None = None
-    shopify_id: ShortText | None = None
-    klaviyo_id: ShortText | None = None
+    client_user_id: IdentifierText | None = None
+    shopify_id: IdentifierText | None = None
+    klaviyo_id: IdentifierText | None = None
     custom_identifiers: list[CustomIdentifierDto] | None = Field(default=None, max_length=50)
 
     def to_core(self) -> list[Identifier]:

@@ -9,13 +9,18 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, StringConstraints
 
 from optledger.core.consent_links import MAX_ADDRESSES, MintedLink, mint_unsubscribe_links
+from optledger.core.contact_points import MAX_EMAIL_LENGTH
 from optledger.dialects.auth import DatabaseDep
 from optledger.dialects.manage.dependencies import COMPANY_RESPONSES, PREFIX, ManagedCompany
 from optledger.dialects.manage.wire import Body, Clean
 from optledger.storage.sql import Connection
 
 router = APIRouter(prefix=PREFIX, tags=["Manage unsubscribe links"], responses=COMPANY_RESPONSES)
-Address = Annotated[str, StringConstraints(min_length=3, max_length=320), Clean]
+Address = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=3, max_length=MAX_EMAIL_LENGTH),
+    Clean,
+]
 
 
 class LinksBody(Body):
