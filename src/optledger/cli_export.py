@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
 import json
 import os
 import sys
@@ -22,6 +21,7 @@ from rich.console import Console
 
 from optledger.core.errors import OptledgerError
 from optledger.core.exports import ALL_FIELDS, EVENT, RECORD, ledger, parse_since
+from optledger.core.spreadsheets import SpreadsheetWriter
 from optledger.settings import get_settings
 from optledger.storage.database import Database
 from optledger.storage.migrate import upgrade_database
@@ -56,7 +56,8 @@ async def _export(
     try:
         writer = None
         if export_format == ExportFormat.CSV:
-            writer = csv.writer(out, lineterminator="\n")
+            # Cells a spreadsheet would run as formulas get a leading "'" (see the module).
+            writer = SpreadsheetWriter(out, lineterminator="\n")
             writer.writerow(ALL_FIELDS)
         async with (
             database.connection() as connection,
