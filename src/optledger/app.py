@@ -17,6 +17,7 @@ from optledger import __version__
 from optledger.auth.cache import PrincipalCache
 from optledger.auth.rate_limits import RateLimiter
 from optledger.console.routes import install_console
+from optledger.core.contact_points import mask_contact_points
 from optledger.core.errors import OptledgerError
 from optledger.delivery.transports.configured import configured_transports
 from optledger.delivery.worker import DeliveryPolicy, configured_webhooks, run_workers
@@ -91,7 +92,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        path = mask_contact_points(request.url.path)  # Vibes paths name people by email
+        log.exception("unhandled error on %s %s", request.method, path)
         return error_response(request.scope, 500, "INTERNAL", "internal error")
 
 
