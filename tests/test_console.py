@@ -238,6 +238,27 @@ async def test_editing_and_archiving_a_unit(
     assert (await console.get("/console/units/99999999/edit")).status_code == 404
 
 
+async def test_a_name_with_a_control_character_is_refused_with_the_form_kept(
+    tenant: Tenant, console: httpx.AsyncClient, operator: str
+) -> None:
+    edit = f"/console/units/{tenant.unit_id('MARKETING')}/edit"
+    form = await console.get(edit)
+    refused = await console.post(
+        edit,
+        data={
+            "csrf": csrf_of(form),
+            "name": "Two\nlines\x00",
+            "channels": ["TEXT"],
+            "language": "en",
+            "country": "US",
+            "legal_disclosure": "Words.",
+        },
+    )
+    assert refused.status_code == 400, refused.text
+    assert "must not contain control characters" in refused.text
+    assert "Two\nlines" not in (await console.get("/console/units")).text
+
+
 async def test_credentials_show_their_secret_once(
     tenant: Tenant, console: httpx.AsyncClient, operator: str, app_client: httpx.AsyncClient
 ) -> None:

@@ -41,6 +41,7 @@ from tests.helpers import (
     messages,
     records,
     run_optledger,
+    stored_attributes,
     subscribe_active,
     subscribe_body,
     text_in,
@@ -253,6 +254,42 @@ async def test_an_import_that_cannot_run_exits_2(tenant: Tenant, tmp_path: Path)
     assert "does not exist" in done.stdout
     no_dates = write_csv(tmp_path / "no_dates.csv", [["+19148440401"]], header=["phone"])
     assert import_file(tenant, no_dates).returncode == 2
+
+
+async def test_rows_with_a_control_character_or_an_oversized_field_are_refused_alone(
+    tenant: Tenant, tmp_path: Path
+) -> None:
+    big = "x" * (200 * 1024)
+    source = write_csv(
+        tmp_path / "list.csv",
+        [
+            ["+19148440421", "", "2024-05-01", "cu\x00nul", "", ""],
+            ["+19148440422", "", "2024-05-01", "", "web\x01", ""],
+            ["+19148440423", "", "2024-05-01", "", "", "gold\x00"],
+            ["+19148440424", "", "2024-05-01", "cu\ttab", "", ""],
+            ["+19148440425", "", "2024-05-01", "", "", big],
+            ["+19148440426", "", "2024-05-01", "", "", big + "\nover two lines"],
+            ["+19148440427", "", "2024-05-01", "", "", "a note\non two lines"],
+        ],
+    )
+    done = import_file(tenant, source, "--attribute-columns", "tier")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "imported 1 rows, 0 already present, 6 refused" in done.stdout
+    refused = [(row["line"], row["reason"], row["value"]) for row in error_rows(source)]
+    assert refused == [
+        ("2", "control character", "cu\\x00nul"),
+        ("3", "control character", "web\\x01"),
+        ("4", "control character", "gold\\x00"),
+        ("5", "bad client_user_id", "cu\ttab"),
+        ("6", "field too long", "x" * 80 + "..."),
+        ("7", "field too long", "x" * 80 + "..."),
+    ]
+    [kept] = await records(tenant.database, tenant.company_id, "+19148440427")
+    attributes = await stored_attributes(tenant.database, tenant.company_id)
+    assert attributes[kept.person_id] == {"tier": "a note\non two lines"}
+    for refused_phone in range(421, 427):
+        assert await records(tenant.database, tenant.company_id, f"+19148440{refused_phone}") == []
 
 
 async def test_batches_written_at_once_keep_one_person_and_one_record_per_contact(

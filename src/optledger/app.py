@@ -24,6 +24,10 @@ from optledger.delivery.worker import DeliveryPolicy, configured_webhooks, run_w
 from optledger.dialects.attentive.eligibility_lane import ELIGIBILITY_LANE
 from optledger.dialects.attentive.routes import DIALECT as ATTENTIVE
 from optledger.dialects.consent_pages.routes import DIALECT as CONSENT_PAGES
+from optledger.dialects.control_characters import (
+    ControlCharactersInBody,
+    ControlCharactersInRequestLine,
+)
 from optledger.dialects.errors import (
     STATUS_BY_KIND,
     error_response,
@@ -154,12 +158,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_openapi(app)
     # Inside the body limit: an oversized body is refused before it is hashed.
     app.add_middleware(IdempotencyKeys)
+    # Outside the idempotency keys: a refused body is no answer to keep under a key.
+    app.add_middleware(ControlCharactersInBody)
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
         read_timeout=settings.body_read_timeout_seconds,
     )
     app.add_middleware(Lanes, routes=LANES)
+    app.add_middleware(ControlCharactersInRequestLine)
     app.add_middleware(RateLimitHeaders)
     # Outside the lanes, so that requests they answer are counted and logged too.
     app.add_middleware(ObserveRequests, lanes=LANES)

@@ -16,6 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from optledger.core.consent import Channel
 from optledger.core.errors import InvalidContactPoint, InvalidInput
 from optledger.core.people import Identifier, IdentifierKind
+from optledger.core.text import CONTROL, control_message
 
 # E.164 as a string: a plus and up to 15 digits, nothing else. `phonenumbers`
 # alone would parse "+1---914---844---0001", which the API must refuse.
@@ -39,6 +40,9 @@ def normalize_phone(raw: str, *, lenient: bool = False, default_region: str = "U
         raise InvalidContactPoint(f"phone {raw!r} must be written with ASCII digits")
     if len(text) > MAX_PHONE_INPUT_LENGTH:
         raise InvalidContactPoint(f"phone is longer than {MAX_PHONE_INPUT_LENGTH} characters")
+    if CONTROL.search(text):
+        # The lenient parse would skip them and keep the digits.
+        raise InvalidContactPoint(control_message("phone"))
     if not lenient and not _E164_FORM.match(text):
         raise InvalidContactPoint(
             f"phone {raw!r} is not in E.164 format (a '+' and digits only, e.g. +19148440001)"

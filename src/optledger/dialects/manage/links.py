@@ -11,11 +11,11 @@ from pydantic import BaseModel, Field, StringConstraints
 from optledger.core.consent_links import MAX_ADDRESSES, MintedLink, mint_unsubscribe_links
 from optledger.dialects.auth import DatabaseDep
 from optledger.dialects.manage.dependencies import COMPANY_RESPONSES, PREFIX, ManagedCompany
-from optledger.dialects.manage.wire import Body, Clean
+from optledger.dialects.manage.wire import Body
 from optledger.storage.sql import Connection
 
 router = APIRouter(prefix=PREFIX, tags=["Manage unsubscribe links"], responses=COMPANY_RESPONSES)
-Address = Annotated[str, StringConstraints(min_length=3, max_length=320), Clean]
+Address = Annotated[str, StringConstraints(min_length=3, max_length=320)]
 
 
 class LinksBody(Body):
@@ -23,7 +23,7 @@ class LinksBody(Body):
     list_id: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,18}$")] | None = Field(
         default=None, description="One of the company's email lists; default: MARKETING email."
     )
-    mailto: Annotated[str, StringConstraints(min_length=3, max_length=320), Clean] | None = Field(
+    mailto: Annotated[str, StringConstraints(min_length=3, max_length=320)] | None = Field(
         default=None, description="Also a mailto: target (default: OPTLEDGER_UNSUBSCRIBE_MAILTO)."
     )
 
