@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl
 
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from optledger.core.text import CONTROL, CONTROL_IN_FREE_TEXT, control_message
@@ -37,8 +38,13 @@ _SUSPECT_JSON = re.compile(
 _FORMS = (b"application/x-www-form-urlencoded", b"multipart/form-data")
 
 
-def _refusal(scope: Scope, where: str) -> Any:
+def _refusal(scope: Scope, where: str) -> Response:
     return error_response(scope, 400, "INVALID", control_message(where))
+
+
+def _is_form(scope: Scope) -> bool:
+    content_type: bytes = dict(scope["headers"]).get(b"content-type", b"")
+    return content_type.lower().startswith(_FORMS)
 
 
 def _in_request_line(scope: Scope) -> str | None:
@@ -122,10 +128,7 @@ class ControlCharactersInBody:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        content_type = (
-            dict(scope["headers"]).get(b"content-type", b"") if scope["type"] == "http" else b""
-        )
-        if scope["type"] != "http" or content_type.startswith(_FORMS):
+        if scope["type"] != "http" or _is_form(scope):
             await self.app(scope, receive, send)
             return
         messages: list[Message] = []
