@@ -15,11 +15,19 @@ import pytest
 from asgi_lifespan import LifespanManager
 
 from optledger.app import create_app
-from optledger.core.operators.accounts import add_operator, change_password, new_password_hash
+from optledger.console.sessions import COOKIE
+from optledger.core.operators.accounts import (
+    add_operator,
+    change_password,
+    new_password_hash,
+    remove_operator,
+    set_operator_companies,
+)
 from optledger.settings import Settings
 from optledger.storage.database import Database
+from optledger.storage.tables import Credential
 from tests.conftest import Tenant, make_tenant
-from tests.helpers import subscribe, subscribe_active
+from tests.helpers import count_rows, subscribe, subscribe_active
 
 PASSWORD = "correct horse battery staple"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -230,6 +238,27 @@ async def test_editing_and_archiving_a_unit(
     assert (await console.get("/console/units/99999999/edit")).status_code == 404
 
 
+async def test_a_name_with_a_control_character_is_refused_with_the_form_kept(
+    tenant: Tenant, console: httpx.AsyncClient, operator: str
+) -> None:
+    edit = f"/console/units/{tenant.unit_id('MARKETING')}/edit"
+    form = await console.get(edit)
+    refused = await console.post(
+        edit,
+        data={
+            "csrf": csrf_of(form),
+            "name": "Two\nlines\x00",
+            "channels": ["TEXT"],
+            "language": "en",
+            "country": "US",
+            "legal_disclosure": "Words.",
+        },
+    )
+    assert refused.status_code == 400, refused.text
+    assert "must not contain control characters" in refused.text
+    assert "Two\nlines" not in (await console.get("/console/units")).text
+
+
 async def test_credentials_show_their_secret_once(
     tenant: Tenant, console: httpx.AsyncClient, operator: str, app_client: httpx.AsyncClient
 ) -> None:
@@ -301,7 +330,7 @@ async def test_an_operator_of_several_companies_switches_between_them(
     assert f'data-unit-id="{tenant.unit_id("MARKETING")}"' not in units.text
 
 
-async def test_a_password_reset_and_sign_out_end_the_session(
+async def test_a_password_reset_ends_the_session(
     tenant: Tenant, console: httpx.AsyncClient, operator: str
 ) -> None:
     page = await console.get("/console")
@@ -310,10 +339,80 @@ async def test_a_password_reset_and_sign_out_end_the_session(
     await tenant.database.run(lambda c: change_password(c, operator, password_hash))
     assert (await console.get("/console")).status_code == 303
     await sign_in(console, operator, "another long password")
+    assert (await console.get("/console")).status_code == 200
+
+
+async def _sign_out(console: httpx.AsyncClient, tenant: Tenant, operator: str) -> None:
     page = await console.get("/console")
     signed_out = await console.post("/console/logout", data={"csrf": csrf_of(page)})
     assert signed_out.status_code == 303
+    assert signed_out.headers["location"] == "/console/login"
+
+
+async def _reset_password(console: httpx.AsyncClient, tenant: Tenant, operator: str) -> None:
+    password_hash = new_password_hash("another long password")
+    await tenant.database.run(lambda c: change_password(c, operator, password_hash))
+
+
+async def _remove(console: httpx.AsyncClient, tenant: Tenant, operator: str) -> None:
+    await tenant.database.run(lambda c: remove_operator(c, operator))
+
+
+async def _lose_the_company(console: httpx.AsyncClient, tenant: Tenant, operator: str) -> None:
+    other = await make_tenant(tenant.database, name="Kept brand")
+    await tenant.database.run(lambda c: set_operator_companies(c, operator, [other.key]))
+
+
+ENDINGS = {
+    "sign-out": _sign_out,
+    "password reset": _reset_password,
+    "operator removed": _remove,
+    "company access lost": _lose_the_company,
+}
+
+
+@pytest.mark.parametrize("ending", ENDINGS)
+async def test_a_copied_cookie_is_dead_once_the_session_ends(
+    tenant: Tenant, console: httpx.AsyncClient, operator: str, ending: str
+) -> None:
+    page = await console.get("/console/credentials")
+    assert page.status_code == 200
+    copied, csrf = console.cookies[COOKIE], csrf_of(page)
+    credentials = await count_rows(tenant.database, tenant.company_id, Credential)
+    await ENDINGS[ending](console, tenant, operator)
+    # The copy, replayed as another browser would: no page, and no credential minted.
+    console.cookies.clear()
+    console.cookies.set(COOKIE, copied)
+    for path in ("/console", "/console/credentials", "/console/units"):
+        refused = await console.get(path)
+        assert refused.status_code == 303, (path, refused.text)
+        assert refused.headers["location"].startswith("/console/login")
+    minted = await console.post(
+        "/console/credentials", data={"csrf": csrf, "kind": "api_key", "name": "stolen"}
+    )
+    assert minted.status_code == 303
+    assert minted.headers["location"].startswith("/console/login")
+    assert await count_rows(tenant.database, tenant.company_id, Credential) == credentials
+
+
+async def test_signing_in_again_after_a_sign_out_works(
+    tenant: Tenant, console: httpx.AsyncClient, operator: str
+) -> None:
+    await _sign_out(console, tenant, operator)
     assert (await console.get("/console")).status_code == 303
+    assert (await sign_in(console, operator)).status_code == 303
+    assert (await console.get("/console")).status_code == 200
+
+
+async def test_gaining_a_company_keeps_the_session(
+    tenant: Tenant, console: httpx.AsyncClient, operator: str
+) -> None:
+    other = await make_tenant(tenant.database, name="Added brand")
+    keys = [tenant.key, other.key]
+    await tenant.database.run(lambda c: set_operator_companies(c, operator, keys))
+    page = await console.get("/console")
+    assert page.status_code == 200
+    assert "Added brand" in page.text
 
 
 async def test_messages_and_webhooks_pages(

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from optledger.core.contact_points import normalize_email, normalize_phone
 from optledger.core.errors import OptledgerError
 from optledger.core.import_rows import parse_email, parse_phone
+from optledger.core.spreadsheets import read_cell, spreadsheet_cell
 from optledger.core.webhooks.registrations import WebhookSpec, WebhookStyle, register_webhook
 from optledger.storage.database import Database
 from optledger.storage.tables import Event, Person, PersonAttribute, WebhookDelivery
@@ -40,7 +41,9 @@ from tests.helpers import (
     messages,
     records,
     run_optledger,
+    stored_attributes,
     subscribe_active,
+    subscribe_body,
     text_in,
 )
 
@@ -253,6 +256,42 @@ async def test_an_import_that_cannot_run_exits_2(tenant: Tenant, tmp_path: Path)
     assert import_file(tenant, no_dates).returncode == 2
 
 
+async def test_rows_with_a_control_character_or_an_oversized_field_are_refused_alone(
+    tenant: Tenant, tmp_path: Path
+) -> None:
+    big = "x" * (200 * 1024)
+    source = write_csv(
+        tmp_path / "list.csv",
+        [
+            ["+19148440421", "", "2024-05-01", "cu\x00nul", "", ""],
+            ["+19148440422", "", "2024-05-01", "", "web\x01", ""],
+            ["+19148440423", "", "2024-05-01", "", "", "gold\x00"],
+            ["+19148440424", "", "2024-05-01", "cu\ttab", "", ""],
+            ["+19148440425", "", "2024-05-01", "", "", big],
+            ["+19148440426", "", "2024-05-01", "", "", big + "\nover two lines"],
+            ["+19148440427", "", "2024-05-01", "", "", "a note\non two lines"],
+        ],
+    )
+    done = import_file(tenant, source, "--attribute-columns", "tier")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert "imported 1 rows, 0 already present, 6 refused" in done.stdout
+    refused = [(row["line"], row["reason"], row["value"]) for row in error_rows(source)]
+    assert refused == [
+        ("2", "control character", "cu\\x00nul"),
+        ("3", "control character", "web\\x01"),
+        ("4", "control character", "gold\\x00"),
+        ("5", "bad client_user_id", "cu\ttab"),
+        ("6", "field too long", "x" * 80 + "..."),
+        ("7", "field too long", "x" * 80 + "..."),
+    ]
+    [kept] = await records(tenant.database, tenant.company_id, "+19148440427")
+    attributes = await stored_attributes(tenant.database, tenant.company_id)
+    assert attributes[kept.person_id] == {"tier": "a note\non two lines"}
+    for refused_phone in range(421, 427):
+        assert await records(tenant.database, tenant.company_id, f"+19148440{refused_phone}") == []
+
+
 async def test_batches_written_at_once_keep_one_person_and_one_record_per_contact(
     tenant: Tenant, tmp_path: Path
 ) -> None:
@@ -338,6 +377,70 @@ async def test_export_round_trip(tenant: Tenant, tmp_path: Path) -> None:
     done = run_optledger(tenant.database, "export", "--company", tenant.key, "--since", later)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [done.stdout.splitlines()[0]]  # the header alone
+
+
+FORMULAS = [
+    '=HYPERLINK("http://attacker.example/","click")',
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "\t=1+1",
+    "\r=1+1",
+    "\uff1d1+1",
+    "'already quoted",
+]
+
+
+@pytest.mark.parametrize("value", FORMULAS)
+def test_a_cell_a_spreadsheet_would_run_gets_a_leading_quote_and_comes_back(value: str) -> None:
+    cell = spreadsheet_cell(value)
+    assert cell == "'" + value
+    assert read_cell(cell) == value
+
+
+@pytest.mark.parametrize(
+    "value", ["+19148440001", "-12", "3.5", "+1.25", "ann@example.com", "plain text", "", 7, None]
+)
+def test_numbers_and_plain_text_are_written_as_they_are(value: object) -> None:
+    assert spreadsheet_cell(value) == value
+
+
+async def test_the_csv_export_runs_no_formula(
+    client: httpx.AsyncClient, tenant: Tenant, tmp_path: Path
+) -> None:
+    phones = ["+19148440611", "+19148440612"]
+    for phone, agent in zip(phones, FORMULAS[:2], strict=True):
+        answer = await client.post(
+            "/v1/subscriptions",
+            json=subscribe_body(phone, singleOptIn=True),
+            headers={"User-Agent": agent},
+        )
+        assert answer.status_code == 202, answer.text
+    exported = tmp_path / "ledger.csv"
+    done = run_optledger(
+        tenant.database, "export", "--company", tenant.key, "--output", str(exported)
+    )
+    assert done.returncode == 0, done.stderr
+    with exported.open(newline="") as handle:
+        lines = [line for line in csv.DictReader(handle) if line["kind"] == "record"]
+    assert sorted(line["contact_value"] for line in lines) == phones  # numbers stay numbers
+    assert sorted(line["user_agent"] for line in lines) == sorted("'" + a for a in FORMULAS[:2])
+    assert sorted(read_cell(line["user_agent"]) for line in lines) == sorted(FORMULAS[:2])
+    done = run_optledger(tenant.database, "export", "--company", tenant.key, "--format", "jsonl")
+    agents = [json.loads(line).get("user_agent") for line in done.stdout.splitlines()]
+    assert {agent for agent in agents if agent} == set(FORMULAS[:2])  # as they came
+
+
+async def test_the_error_report_runs_no_formula(tenant: Tenant, tmp_path: Path) -> None:
+    source = write_csv(
+        tmp_path / "list.csv",
+        [[value, "", "2024-05-01", "", "", ""] for value in FORMULAS[:4]]
+        + [["+19148440613", "", "=NOW()", "", "", ""]],
+    )
+    assert import_file(tenant, source).returncode == 1
+    refused = error_rows(source)
+    assert [row["value"] for row in refused] == ["'" + v for v in [*FORMULAS[:4], "=NOW()"]]
+    assert all(not row["detail"].startswith(("=", "+", "-", "@")) for row in refused)
 
 
 @pytest.mark.parametrize("seed", [1, 2])

@@ -249,22 +249,32 @@ async def post_twilio(
     return await client.post(url, content=urlencode(form), headers=headers)
 
 
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("STOP", "STOP"),
+        # A gateway may decode GSM's "@" (0x00) to NUL: the keyword still counts, and
+        # the text is kept with U+FFFD for each control (storable on both databases).
+        ("STOP\x00\x1b", "STOP\ufffd\ufffd"),
+    ],
+)
 async def test_twilio_post_with_a_valid_signature_applies_the_keyword(
-    app_client: httpx.AsyncClient, client: httpx.AsyncClient, tenant: Tenant
+    app_client: httpx.AsyncClient, client: httpx.AsyncClient, tenant: Tenant, text: str, kept: str
 ) -> None:
     await subscribe(client, PHONE, singleOptIn=True)
     await configure_twilio(tenant)
     app_client.headers.pop("Authorization", None)
-    response = await post_twilio(app_client, tenant.key, twilio_form("STOP"), TWILIO_TOKEN)
+    response = await post_twilio(app_client, tenant.key, twilio_form(text), TWILIO_TOKEN)
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/xml")
     assert "<Response" in response.text
     [record] = await records(tenant.database, tenant.company_id, PHONE)
     assert record.opt_out_reason == "keyword_opt_out"
     [inbound] = await inbound_messages(tenant.database, tenant.company_id)
-    assert (inbound.provider, inbound.provider_message_id) == (
+    assert (inbound.provider, inbound.provider_message_id, inbound.body) == (
         "twilio",
         twilio_form("")["MessageSid"],
+        kept,
     )
 
 

@@ -78,23 +78,26 @@ async def test_json_lines_name_each_request_and_no_contact_point(
         assert len(line["request_id"]) == 32 or line["request_id"] == "r-181"
     errors = [line for line in lines if line["logger"] == "optledger.errors"]
     assert [error["request_id"] for error in errors] == [requests[3]["request_id"], "r-181"]
-    assert "+1999*****81" in errors[0]["message"]
+    assert "phone '...' is not a valid number" in errors[0]["message"]  # the field alone
 
 
 def test_both_formats_mask_messages_arguments_and_tracebacks() -> None:
     try:
-        raise ValueError(f"cannot reach {PHONE}")
+        raise ValueError(f"cannot reach {PHONE} nor 9148445554")
     except ValueError:
         record = logging.LogRecord(
-            "optledger.test", logging.ERROR, __file__, 1, "to %s and %s", (PHONE, EMAIL), None
-        )
+            "optledger.test", logging.ERROR, __file__, 1, "to %s and %s, id=%d after %r",
+            (PHONE, EMAIL, 12345678901, KeyError("bob.leak@@example.com")), None,
+        )  # fmt: skip
         record.exc_info = sys.exc_info()
     for formatter in (MaskingTextFormatter(), JsonFormatter()):
         line = formatter.format(record)
-        assert PHONE not in line
-        assert EMAIL not in line
+        for clear in (PHONE, EMAIL, "9148445554", "bob.leak"):
+            assert clear not in line
         assert "+1914*****81" in line
         assert "l***@example.com" in line
+        assert "b***@example.com" in line
+        assert "id=12345678901 " in line  # the line's own numbers stay
     assert json.loads(JsonFormatter().format(record))["exception"].startswith("Traceback")
 
 

@@ -188,6 +188,10 @@ async def test_unknown_callback_types_are_400(
         "https://169.254.169.254/",
         "http://10.0.0.1/x",
         "https://[fd00::1]/",
+        "https://[64:ff9b::a9fe:a9fe]/",
+        "https://[2002:a00:1::]/",
+        "https://[::7f00:1]/",
+        "https://[2001::a00:1]/",
         "https://user:pass@hooks.example.com/",
         # Host names the resolver would refuse with no OSError.
         "https://hooks..example.com/",

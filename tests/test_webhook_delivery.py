@@ -32,6 +32,7 @@ from optledger.storage.types import utcnow
 from tests.conftest import TEST_SECRET, Tenant
 from tests.helpers import subscribe, subscribe_active, text_in
 from tests.test_vibes_subscriptions import list_id, persons, vibes_headers
+from tests.test_webhooks_api import IPV6_FORMS_OF_PRIVATE
 from tests.webhook_receiver import Received, Receiver, verify
 
 ALL_EVENTS = [
@@ -317,6 +318,18 @@ async def test_a_host_name_is_checked_as_it_resolves(
         await CheckedResolver(DestinationRules()).resolve("localhost.", 443)
     found = await CheckedResolver(LOOPBACK).resolve("localhost.", 443)
     assert "127.0.0.1" in {address["host"] for address in found}
+
+
+@pytest.mark.parametrize("host", [url[9:-2] for url in IPV6_FORMS_OF_PRIVATE])
+async def test_ipv6_forms_of_private_addresses_are_refused_at_connect(
+    host: str, http: WebhookClient
+) -> None:
+    # The resolver the connections go through, and the check of an address in the URL.
+    with pytest.raises(UnsafeDestination):
+        await CheckedResolver(LOOPBACK).resolve(host, 443)
+    sent = await http.send("POST", f"https://[{host}]/hook", b"{}", {})
+    assert (sent.ok, sent.retryable) == (False, False)
+    assert str(sent.error).startswith("refused")
 
 
 def start_worker(database: Database, lease_seconds: int) -> subprocess.Popen[bytes]:

@@ -17,6 +17,7 @@ from optledger import __version__
 from optledger.auth.cache import PrincipalCache
 from optledger.auth.rate_limits import RateLimiter
 from optledger.console.routes import install_console
+from optledger.core.contact_points import mask_contact_points
 from optledger.core.errors import OptledgerError
 from optledger.delivery.transports.configured import configured_transports
 from optledger.delivery.worker import DeliveryPolicy, configured_webhooks, run_workers
@@ -24,6 +25,10 @@ from optledger.dialects.api_docs import install_api_docs
 from optledger.dialects.attentive.eligibility_lane import ELIGIBILITY_LANE
 from optledger.dialects.attentive.routes import DIALECT as ATTENTIVE
 from optledger.dialects.consent_pages.routes import DIALECT as CONSENT_PAGES
+from optledger.dialects.control_characters import (
+    ControlCharactersInBody,
+    ControlCharactersInRequestLine,
+)
 from optledger.dialects.errors import (
     STATUS_BY_KIND,
     error_response,
@@ -93,7 +98,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        path = mask_contact_points(request.url.path)  # Vibes paths name people by email
+        log.exception("unhandled error on %s %s", request.method, path)
         return error_response(request.scope, 500, "INTERNAL", "internal error")
 
 
@@ -169,12 +175,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_api_docs(app)
     # Inside the body limit: an oversized body is refused before it is hashed.
     app.add_middleware(IdempotencyKeys)
+    # Outside the idempotency keys: a refused body is no answer to keep under a key.
+    app.add_middleware(ControlCharactersInBody)
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
         read_timeout=settings.body_read_timeout_seconds,
     )
     app.add_middleware(Lanes, routes=LANES)
+    app.add_middleware(ControlCharactersInRequestLine)
     app.add_middleware(RateLimitHeaders)
     # Outside the lanes, so that requests they answer are counted and logged too.
     app.add_middleware(ObserveRequests, lanes=LANES)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import csv
 import json
 import os
 import sys
@@ -23,6 +22,7 @@ from rich.console import Console
 from optledger.cli_support import ReadUrlOption, reading_database
 from optledger.core.errors import OptledgerError
 from optledger.core.exports import ALL_FIELDS, EVENT, RECORD, ledger, parse_since
+from optledger.core.spreadsheets import SpreadsheetWriter
 
 err = Console(stderr=True)
 
@@ -55,7 +55,8 @@ async def _export(
     try:
         writer = None
         if export_format == ExportFormat.CSV:
-            writer = csv.writer(out, lineterminator="\n")
+            # Cells a spreadsheet would run as formulas get a leading "'" (see the module).
+            writer = SpreadsheetWriter(out, lineterminator="\n")
             writer.writerow(ALL_FIELDS)
         async with (
             database.connection(standby=True) as connection,

@@ -26,7 +26,15 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from optledger.cli_import_support import ErrorReport, ImportPipeline, Tally, errors_path
 from optledger.cli_support import console
 from optledger.core.errors import OptledgerError
-from optledger.core.import_rows import Columns, ImportRow, Refusal, columns_of, parse_row
+from optledger.core.import_rows import (
+    MAX_FIELD_LENGTH,
+    Columns,
+    ImportRow,
+    Refusal,
+    columns_of,
+    parse_row,
+    unreadable_row,
+)
 from optledger.core.imports import ImportTarget, find_import_target
 from optledger.settings import get_settings
 from optledger.storage.database import Database, DatabaseUnavailable
@@ -41,19 +49,32 @@ err = Console(stderr=True)
 SLICE = 200
 # Batches in the database at once on PostgreSQL: each holds a backend busy.
 DEFAULT_JOBS = 2
+# Fields the reader takes whole, to refuse their row when over `MAX_FIELD_LENGTH`: a
+# field past even this is one unreadable record (the reader's own limit, bounded memory).
+READ_FIELD_LIMIT = 64 * MAX_FIELD_LENGTH
 
 
-def _records(reader: Reader) -> Iterator[tuple[int, list[str]]]:
-    """Each non-blank record with the line it starts on (quoted cells may span lines)."""
+def _records(reader: Reader) -> Iterator[tuple[int, list[str] | Refusal]]:
+    """Each non-blank record with the line it starts on (quoted cells may span lines),
+    or the refusal of one the reader could not read."""
     line = reader.line_num  # the header's
-    for cells in reader:
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            # The reader starts again on the next line: one record lost, not the file.
+            start, line = line + 1, reader.line_num
+            yield start, unreadable_row(start, str(exc))
+            continue
         start, line = line + 1, reader.line_num
         if any(cell.strip() for cell in cells):
             yield start, cells
 
 
 async def _batches(
-    records: Iterator[tuple[int, list[str]]], columns: Columns, region: str, size: int
+    records: Iterator[tuple[int, list[str] | Refusal]], columns: Columns, region: str, size: int
 ) -> AsyncIterator[tuple[list[ImportRow], list[Refusal]]]:
     """Checked rows and refusals, `size` records at a time, yielding to the event loop
     every `SLICE` rows so the batches in flight keep going."""
@@ -61,7 +82,9 @@ async def _batches(
     rows: list[ImportRow] = []
     refused: list[Refusal] = []
     for count, (line, cells) in enumerate(records, start=1):
-        checked = parse_row(columns, cells, line, region, now)
+        checked = (
+            cells if isinstance(cells, Refusal) else parse_row(columns, cells, line, region, now)
+        )
         if isinstance(checked, Refusal):
             refused.append(checked)
         else:
@@ -112,6 +135,7 @@ async def _import(
         )
         size = raw.seek(0, io.SEEK_END)
         raw.seek(0)
+        csv.field_size_limit(READ_FIELD_LIMIT)
         reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""))
         header = next(reader, None)
         if header is None:

@@ -6,18 +6,15 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import csv
 import functools
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from optledger.core.import_rows import ImportRow, Refusal
 from optledger.core.imports import BatchOutcome, ImportTarget, import_batch
+from optledger.core.spreadsheets import SpreadsheetWriter
 from optledger.storage.database import Database
-
-if TYPE_CHECKING:
-    from _csv import Writer
 
 
 @dataclass
@@ -49,7 +46,7 @@ class ErrorReport:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._handle: TextIO | None = None
-        self._writer: Writer | None = None
+        self._writer: SpreadsheetWriter | None = None
 
     def write(self, refusals: list[Refusal]) -> None:
         """Append refusals (opened on the first)."""
@@ -57,7 +54,8 @@ class ErrorReport:
             return
         if self._writer is None:
             self._handle = self.path.open("w", newline="", encoding="utf-8")
-            self._writer = csv.writer(self._handle)
+            # The values are the file's own: a formula in one must not run in a spreadsheet.
+            self._writer = SpreadsheetWriter(self._handle)
             self._writer.writerow(["line", "value", "reason", "detail"])
         self._writer.writerows(sorted(refusals))
 

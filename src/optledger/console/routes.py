@@ -21,7 +21,7 @@ from optledger.console.pages import console_error, render
 from optledger.console.sessions import new_session, session_cookies
 from optledger.console.viewer import CurrentViewer, SignInRequired, safe_next, sign_in_redirect
 from optledger.core.errors import Forbidden, RateLimited, Unauthorized
-from optledger.core.operators.sessions import password_stamp
+from optledger.core.operators.sessions import end_sessions
 from optledger.core.operators.sign_in import sign_in
 from optledger.core.subscriber_ledger import consent_by_day
 from optledger.dialects.auth import DatabaseDep
@@ -73,14 +73,16 @@ async def sign_in_post(request: Request, database: DatabaseDep) -> Response:
             session.csrf, form.get("next"), name=name, error=exc.message, status=status
         )
     response = RedirectResponse(safe_next(form.get("next")), status_code=303)
-    cookies.write(request, response, new_session(operator.name, password_stamp(operator)))
+    cookies.write(request, response, new_session(operator.name, operator.session_epoch))
     return response
 
 
 @router.post("/logout")
-async def sign_out(request: Request, viewer: CurrentViewer) -> Response:
-    """End the session."""
+async def sign_out(request: Request, viewer: CurrentViewer, database: DatabaseDep) -> Response:
+    """End the operator's sessions, this one and any copy of its cookie."""
     await read_form(request, viewer.session)
+    operator_id = viewer.operator.operator_id
+    await database.run(lambda connection: end_sessions(connection, operator_id))
     response = RedirectResponse("/console/login", status_code=303)
     viewer.cookies.clear(response)
     return response

@@ -1,5 +1,9 @@
 """The console's session cookie: signed, HttpOnly, SameSite=Strict, and a CSRF token.
 
+The cookie names the operator's session epoch, which the database keeps: sign-out
+replaces the epoch, so the cookie (and any copy of it) is dead server-side, not
+only forgotten by the browser.
+
 Before sign-in the cookie holds only a CSRF token for the sign-in form; signing in
 replaces it with a new one naming the operator (no session fixation). Every form
 carries the session's token, and a POST whose token differs is refused. The key is
@@ -33,8 +37,8 @@ class ConsoleSession:
 
     csrf: str
     name: str = ""
-    # When the operator's password last changed: a reset ends older sessions.
-    stamp: str = ""
+    # The operator's session epoch when they signed in (see `core.operators.sessions`).
+    epoch: str = ""
     company: str = ""
 
     @property
@@ -51,9 +55,9 @@ class ConsoleSession:
         return replace(self, company=key)
 
 
-def new_session(name: str = "", stamp: str = "") -> ConsoleSession:
+def new_session(name: str = "", epoch: str = "") -> ConsoleSession:
     """A session with a fresh form token."""
-    return ConsoleSession(csrf=secrets.token_urlsafe(24), name=name, stamp=stamp)
+    return ConsoleSession(csrf=secrets.token_urlsafe(24), name=name, epoch=epoch)
 
 
 class SessionCookies:

@@ -72,7 +72,7 @@ async def current_viewer(request: Request, database: DatabaseDep) -> Viewer:
         raise SignInRequired(path)
 
     async def read(connection: Connection) -> tuple[OperatorPrincipal | None, list[CompanyRow]]:
-        operator = await session_operator(connection, session.name, session.stamp)
+        operator = await session_operator(connection, session.name, session.epoch)
         if operator is None:
             return None, []
         return operator, await visible_companies(connection, operator, limit=500)

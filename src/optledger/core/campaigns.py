@@ -20,6 +20,7 @@ from optledger.core.errors import Conflict, InvalidInput, NotFound
 from optledger.core.people import Identifier, IdentifierKind
 from optledger.core.person_profiles import person_profile
 from optledger.core.subscriptions.subscribe import SubscribeCommand, subscribe
+from optledger.core.text import single_line
 from optledger.storage.repositories.companies import CompanyRow
 from optledger.storage.repositories.people import PersonRow
 from optledger.storage.repositories.records import RecordRow, records_of_unit
@@ -75,7 +76,13 @@ async def join_campaign(
         channels=[Channel.TEXT],
         method=None,
         external_identifiers=(
-            [Identifier(IdentifierKind.CLIENT_USER_ID, external_id)] if external_id else []
+            [
+                Identifier(
+                    IdentifierKind.CLIENT_USER_ID, single_line(external_id, "external_person_id")
+                )
+            ]
+            if external_id
+            else []
         ),
         person=person,
     )

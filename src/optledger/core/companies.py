@@ -6,6 +6,7 @@ import re
 
 from optledger.core.consent import Channel, SubscriptionType
 from optledger.core.errors import Conflict, InvalidInput, NotFound
+from optledger.core.text import checked_name
 from optledger.storage.repositories.companies import (
     CompanyRow,
     bump_version,
@@ -15,6 +16,9 @@ from optledger.storage.repositories.companies import (
 from optledger.storage.repositories.units import insert_lists, lists_of_company
 from optledger.storage.sql import Connection
 from optledger.storage.types import utcnow
+
+# A company is shown by its name in the console and its messages.
+MAX_NAME_LENGTH = 200
 
 _COMPANY_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{1,62}$")
 
@@ -48,9 +52,8 @@ async def create_company(connection: Connection, key: str, name: str | None = No
     validate_company_key(key)
     if await company_by_key(connection, key) is not None:
         raise Conflict(f"company {key!r} exists")
-    if name is not None and not 1 <= len(name.strip()) <= 200:
-        raise InvalidInput("a company's name has 1 to 200 characters")
-    return await ensure_company(connection, key, name.strip() if name else None)
+    named = None if name is None else checked_name(name, "a company", MAX_NAME_LENGTH)
+    return await ensure_company(connection, key, named)
 
 
 async def ensure_default_lists(connection: Connection, company_id: int) -> None:

@@ -20,6 +20,7 @@ from optledger.auth.credentials import (
 )
 from optledger.auth.scopes import ALL_SCOPES
 from optledger.core.errors import InvalidInput, NotFound
+from optledger.core.text import checked_name
 from optledger.storage.repositories.credentials import (
     CredentialListing,
     credentials_of_company,
@@ -75,12 +76,11 @@ async def mint_credential(
     """A new credential for the company; a live one of its kind with the same name
     gets this secret instead (a rotation)."""
     granted = granted_scopes(kind, scopes)
-    if name is not None and not 1 <= len(name.strip()) <= MAX_NAME_LENGTH:
-        raise InvalidInput(f"a credential's name has 1 to {MAX_NAME_LENGTH} characters")
+    named = None if name is None else checked_name(name, "a credential", MAX_NAME_LENGTH)
     if rate_limit is not None and not 1 <= rate_limit <= MAX_RATE_LIMIT:
         raise InvalidInput(f"a rate limit is 1 to {MAX_RATE_LIMIT} requests a second")
     issued = new_secret_pair(kind)
-    named = name.strip() if name else issued.lookup_id
+    named = named or issued.lookup_id
     credential_id = await store_credential(
         connection, company_id, issued, name=named, scopes=granted, rate_limit=rate_limit
     )

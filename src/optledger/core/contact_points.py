@@ -16,6 +16,7 @@ from email_validator import EmailNotValidError, validate_email
 from optledger.core.consent import Channel
 from optledger.core.errors import InvalidContactPoint, InvalidInput
 from optledger.core.people import Identifier, IdentifierKind
+from optledger.core.text import CONTROL, control_message
 
 # E.164 as a string: a plus and up to 15 digits, nothing else. `phonenumbers`
 # alone would parse "+1---914---844---0001", which the API must refuse.
@@ -39,6 +40,9 @@ def normalize_phone(raw: str, *, lenient: bool = False, default_region: str = "U
         raise InvalidContactPoint(f"phone {raw!r} must be written with ASCII digits")
     if len(text) > MAX_PHONE_INPUT_LENGTH:
         raise InvalidContactPoint(f"phone is longer than {MAX_PHONE_INPUT_LENGTH} characters")
+    if CONTROL.search(text):
+        # The lenient parse would skip them and keep the digits.
+        raise InvalidContactPoint(control_message("phone"))
     if not lenient and not _E164_FORM.match(text):
         raise InvalidContactPoint(
             f"phone {raw!r} is not in E.164 format (a '+' and digits only, e.g. +19148440001)"
@@ -66,21 +70,39 @@ def _e164(text: str, lenient_region: str | None) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-_PHONE_IN_TEXT = re.compile(r"\+[0-9]{7,15}")
-_EMAIL_IN_TEXT = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
+# What a log line must not carry in the clear, whatever the form: anything shaped like
+# an address (an `@` with text before it, `bob@@example` too); a `+` and 7 or more
+# digits, separators allowed (`+1 (914) 844-5556`); a national number's 3-3-4 shape;
+# any run of 7 or more digits. 32 hex digits are a request id, kept to be found.
+_ADDRESS_IN_TEXT = re.compile(r"([^\s@'\"<>()\[\],;:=]+)@+([^\s@'\"<>()\[\],;:]*)")
+_NUMBER_IN_TEXT = re.compile(
+    r"(?<![0-9A-Za-z])[0-9a-f]{32}(?![0-9A-Za-z])"
+    r"|\+[0-9](?:[ .()-]{0,2}[0-9]){6,}"
+    r"|(?<![0-9])\(?[0-9]{3}\)?[ .-]?[0-9]{3}[ .-][0-9]{4}(?![0-9])"
+    r"|[0-9]{7,}"
+)
+_REQUEST_ID_LENGTH = 32
+
+
+def _mask_number(found: re.Match[str]) -> str:
+    text = found[0]
+    digits = re.sub(r"[^0-9]", "", text)
+    if len(text) == _REQUEST_ID_LENGTH and not text.startswith("+") and len(digits) < len(text):
+        return text
+    if text.startswith("+"):
+        return "+" + digits[:4] + "*" * (len(digits) - 6) + digits[-2:]
+    return "*" * (len(digits) - 2) + digits[-2:]
 
 
 def mask_contact_points(text: str) -> str:
-    """`text` with phone numbers and email addresses masked, for logs.
+    """`text` with anything that may be a phone number or an email address masked, for logs.
 
-    `+19148440001` becomes `+1914******01`, `ann@example.com` `a***@example.com`:
-    enough to follow a case, not enough to reach anyone, and nothing that outlives
-    an erasure in a log file.
+    `+19148440001` becomes `+1914******01`, `9148440001` `********01`,
+    `ann@example.com` `a***@example.com`: enough to follow a case, not enough to
+    reach anyone, and nothing that outlives an erasure in a log file.
     """
-    text = _PHONE_IN_TEXT.sub(
-        lambda found: found[0][:5] + "*" * (len(found[0]) - 7) + found[0][-2:], text
-    )
-    return _EMAIL_IN_TEXT.sub(lambda found: f"{found[1]}***@{found[2]}", text)
+    text = _ADDRESS_IN_TEXT.sub(lambda found: f"{found[1][:1]}***@{found[2]}", text)
+    return _NUMBER_IN_TEXT.sub(_mask_number, text)
 
 
 def normalize_email(raw: str) -> str:

@@ -20,10 +20,16 @@ from optledger.core.consent import Channel
 from optledger.core.contact_points import normalize_email, normalize_phone
 from optledger.core.errors import InvalidInput, OptledgerError
 from optledger.core.people import IdentifierKind, external_identifier
+from optledger.core.text import CONTROL_IN_FREE_TEXT, control_message, single_line
 
 PHONE, EMAIL, OPTED_IN_AT = "phone", "email", "opted_in_at"
 CLIENT_USER_ID, SOURCE = "client_user_id", "source"
 MAX_SOURCE_LENGTH = 200
+# Python's csv module refuses a longer field by default: a row holding one is
+# refused on its own, not the file (see `cli_import`).
+MAX_FIELD_LENGTH = 128 * 1024
+# What the error report quotes of a value too long to quote whole.
+QUOTED_LENGTH = 80
 
 # Shapes whose normalised form is the text itself, so the full parse (70-80 µs a
 # value on a small machine, most of an import's time) is skipped. Exact, not
@@ -144,13 +150,35 @@ def parse_moment(text: str, now: datetime) -> datetime:
     return moment
 
 
+def unreadable_row(line: int, problem: str) -> Refusal:
+    """The refusal of a record the CSV reader could not read."""
+    return Refusal(line, "", "unreadable row", problem)
+
+
+def _unfit_cell(cells: Sequence[str], line: int) -> Refusal | None:
+    """A refusal for a row with a cell no column may hold: one too long, or one with
+    a control character (tab and line breaks aside; identifiers refuse those too)."""
+    for cell in cells:
+        if len(cell) > MAX_FIELD_LENGTH:
+            detail = f"a field is longer than {MAX_FIELD_LENGTH} characters"
+            return Refusal(line, cell[:QUOTED_LENGTH] + "...", "field too long", detail)
+        if CONTROL_IN_FREE_TEXT.search(cell):
+            # Shown escaped: the report is read by people, and NUL ends text in many tools.
+            shown = cell.encode("unicode_escape").decode("ascii")[:QUOTED_LENGTH]
+            return Refusal(line, shown, "control character", control_message("a field"))
+    return None
+
+
 def parse_row(
     columns: Columns, cells: Sequence[str], line: int, region: str, now: datetime
 ) -> ImportRow | Refusal:
-    """Check one row: its contact points, its consent time and its other identifiers.
+    """Check one row: its cells, contact points, consent time and other identifiers.
 
     Phones in national formats are read in `region` (the unit's country).
     """
+    unfit = _unfit_cell(cells, line)
+    if unfit is not None:
+        return unfit
     phone_text, email_text = _cell(cells, columns.phone), _cell(cells, columns.email)
     if not phone_text and not email_text:
         return Refusal(line, "", "no contact point", "the row has neither a phone nor an email")
@@ -165,7 +193,7 @@ def parse_row(
         opted_in_at = parse_moment(text, now)
         field, text = CLIENT_USER_ID, _cell(cells, columns.client_user_id)
         client = external_identifier(IdentifierKind.CLIENT_USER_ID, text)
-        field, text = SOURCE, _cell(cells, columns.source)
+        field, text = SOURCE, single_line(_cell(cells, columns.source), SOURCE)
         if len(text) > MAX_SOURCE_LENGTH:
             raise InvalidInput(f"source is longer than {MAX_SOURCE_LENGTH} characters")
     except OptledgerError as exc:

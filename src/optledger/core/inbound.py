@@ -32,6 +32,7 @@ from optledger.core.subscriptions.subscribe import (
 )
 from optledger.core.subscriptions.unsubscribe import UnsubscribeCommand, unsubscribe
 from optledger.core.templates import MessageKind
+from optledger.core.text import CONTROL_IN_FREE_TEXT, single_line
 from optledger.storage.repositories.companies import CompanyRow
 from optledger.storage.repositories.inbound import (
     NewInboundMessage,
@@ -87,20 +88,28 @@ async def receive_sms(
     unique provider id, and the loser's replay finds the first.
     """
     phone = normalize_phone(sms.from_number)
+    for field_name, value in (("to", sms.to_number), ("message id", sms.provider_message_id)):
+        if value:
+            single_line(value, field_name)
+    # A carrier's text may hold control characters (a gateway that decodes GSM's "@",
+    # 0x00, to NUL): the keyword is read without them, and the text is kept with each
+    # shown as U+FFFD, since PostgreSQL text holds no NUL. A STOP is never lost to one.
+    keyword = CONTROL_IN_FREE_TEXT.sub("", sms.body).strip().upper()
+    body = CONTROL_IN_FREE_TEXT.sub("\ufffd", sms.body)
     if sms.provider_message_id:
         done = await action_of_provider_message(
             connection, company.id, sms.provider, sms.provider_message_id
         )
         if done is not None:
             return InboundOutcome(InboundAction(done), duplicate=True)
-    outcome = await _apply_keyword(connection, company, phone, sms.body.strip().upper(), context)
+    outcome = await _apply_keyword(connection, company, phone, keyword, context)
     await insert_inbound_message(
         connection,
         NewInboundMessage(
             company_id=company.id,
             from_address=phone,
             to_address=sms.to_number,
-            body=sms.body,
+            body=body,
             action=outcome.action.value,
             provider=sms.provider,
             provider_message_id=sms.provider_message_id,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from optledger.core.errors import IdentifierConflict, InvalidInput, NotFound
+from optledger.core.text import single_line
 from optledger.storage.repositories import people as stored
 from optledger.storage.repositories.people import PersonRow
 from optledger.storage.sql import Connection
@@ -54,11 +55,11 @@ def external_identifier(
     """An external identifier from a request; blanks are dropped, long values refused."""
     if value is None or not value.strip():
         return None
-    value = value.strip()
+    value = single_line(value.strip(), str(kind))
     if len(value) > MAX_IDENTIFIER_LENGTH:
         raise InvalidInput(f"{kind} is longer than {MAX_IDENTIFIER_LENGTH} characters")
     if kind == IdentifierKind.CUSTOM:
-        name = name.strip()
+        name = single_line(name.strip(), "custom identifier name")
         if not name or len(name) > MAX_IDENTIFIER_LENGTH:
             raise InvalidInput(
                 f"custom identifier names must be 1 to {MAX_IDENTIFIER_LENGTH} characters"

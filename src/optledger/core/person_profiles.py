@@ -17,6 +17,7 @@ from optledger.core.context import RequestContext
 from optledger.core.errors import IdentifierConflict, InvalidInput
 from optledger.core.events import EventType, record_event
 from optledger.core.people import Identifier, IdentifierKind, find_people, resolve_person_created
+from optledger.core.text import single_line
 from optledger.storage.repositories import people as stored
 from optledger.storage.repositories.attributes import values_of_person
 from optledger.storage.repositories.people import PersonRow
@@ -44,6 +45,10 @@ class PersonChanges:
     phone: str | None = None
     external_id: str | None = None
     custom: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.external_id is not None:
+            single_line(self.external_id, "external_person_id")
 
     @property
     def identifiers(self) -> list[Identifier]:

@@ -13,6 +13,7 @@ from optledger.core.consent import Channel, SubscriptionType
 from optledger.core.errors import Conflict, InvalidInput, NotFound, SignUpUnitNotResolved
 from optledger.core.ids import parse_stored_id
 from optledger.core.keywords import KEYWORD_METHOD, unit_keywords
+from optledger.core.text import checked_name
 from optledger.storage.repositories.companies import bump_version
 from optledger.storage.repositories.units import (
     NewUnit,
@@ -103,9 +104,7 @@ def spec_of(unit: UnitRow) -> UnitSpec:
 def _checked(spec: UnitSpec, catalog: Catalog, unit_id: int | None = None) -> UnitSpec:
     """`spec` as it is stored, once it keeps every rule of a unit, also against the
     company's other units (`unit_id`: the unit being changed)."""
-    name = spec.name.strip()
-    if not name or len(name) > MAX_NAME_LENGTH:
-        raise InvalidInput(f"a sign-up unit's name has 1 to {MAX_NAME_LENGTH} characters")
+    name = checked_name(spec.name, "a sign-up unit", MAX_NAME_LENGTH)
     if spec.method not in METHODS:
         raise InvalidInput(f"sign-up unit method must be one of {', '.join(METHODS)}")
     channels = list(dict.fromkeys(Channel(channel) for channel in spec.channels))

@@ -12,6 +12,7 @@ from optledger.core.catalog import load_catalog
 from optledger.core.consent import Channel, SubscriptionType
 from optledger.core.errors import Conflict, InvalidInput
 from optledger.core.subscriptions.of_person import subscription_list
+from optledger.core.text import checked_name
 from optledger.storage.repositories.companies import bump_version
 from optledger.storage.repositories.console import list_sizes
 from optledger.storage.repositories.units import (
@@ -30,9 +31,7 @@ MAX_DESCRIPTION_LENGTH = 2000
 
 
 def _name_and_description(name: str, description: str) -> tuple[str, str]:
-    name = name.strip()
-    if not name or len(name) > MAX_NAME_LENGTH:
-        raise InvalidInput(f"a list's name has 1 to {MAX_NAME_LENGTH} characters")
+    name = checked_name(name, "a list", MAX_NAME_LENGTH)
     if len(description) > MAX_DESCRIPTION_LENGTH:
         raise InvalidInput(f"a list's description has at most {MAX_DESCRIPTION_LENGTH} characters")
     return name, description.strip()

@@ -14,6 +14,7 @@ from optledger.core.consent_links import (
     link_signer,
     list_unsubscribe_headers,
 )
+from optledger.core.contact_points import mask_contact_points
 from optledger.core.context import RequestContext
 from optledger.core.events import EventType, new_event, record_events
 from optledger.delivery.engine import Attempted, Outcome, Verdict
@@ -117,7 +118,8 @@ class MessageJobs:
                     "message %d is dead after %d attempts: %s",
                     message.id,
                     message.attempts,
-                    attempted.error,
+                    # An SMTP server's refusal names the recipient.
+                    mask_contact_points(attempted.error or ""),
                 )
             events.append(
                 new_event(

@@ -11,9 +11,9 @@ from fastapi import APIRouter, FastAPI
 from starlette.responses import JSONResponse, Response
 from starlette.types import Scope
 
-from optledger.core.contact_points import mask_contact_points
 from optledger.core.errors import ErrorKind
 from optledger.dialects.request_ids import current_request_id
+from optledger.observability.logs import error_for_log
 
 log = logging.getLogger("optledger.errors")
 
@@ -41,7 +41,7 @@ def attentive_error(status: int, code: str, message: str) -> Response:
         current_request_id.get(),
         status,
         code,
-        mask_contact_points(message),
+        error_for_log(message),
     )
     return JSONResponse({"error": {"id": error_id, "message": message}}, status_code=status)
 
@@ -54,7 +54,7 @@ def log_page_error(status: int, code: str, message: str) -> None:
         current_request_id.get(),
         status,
         code,
-        mask_contact_points(message),
+        error_for_log(message),
     )
 
 

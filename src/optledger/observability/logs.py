@@ -1,7 +1,12 @@
 """Log lines as text or as one JSON object per line, with contact points masked.
 
-Both formats mask phone numbers and email addresses in the whole line (message,
-fields and tracebacks): a log file must not outlive an erasure with them in it.
+Both formats mask whatever may be a phone number or an email address in what a
+line says (message, its arguments, fields and tracebacks), as
+`core.contact_points.mask_contact_points` describes: a log file must not outlive
+an erasure with them in it. Numbers the line's own format puts in (error ids,
+status codes, latencies) are left as they are. Error messages are logged without
+the values they quote (`error_for_log`): they name the field at fault, and the
+caller's answer alone repeats the value.
 """
 
 from __future__ import annotations
@@ -9,6 +14,8 @@ from __future__ import annotations
 import json
 import logging
 import logging.config
+import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -22,10 +29,61 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 REQUEST_FIELDS = ("request_id", "company_key", "route", "method", "status", "latency_ms")
 
 
+# A value an error message quotes, as Python writes a string (`phone '…' is not …`);
+# an apostrophe inside a word (`a list's name`) starts none.
+_QUOTED = re.compile(r"""(?<![0-9A-Za-z])(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")(?![0-9A-Za-z])""")
+# Only text with an "@", a "+" or 7 digits in a row can hold what the masker masks:
+# most lines have none and skip its expressions, a cost on every request.
+_SUSPECT = re.compile(r"[@+]|[0-9]{7}|[0-9]{3}[ .-][0-9]{4}")
+
+
+def error_for_log(message: str) -> str:
+    """An error message as logged: the values it quotes left out, so that it names
+    the field and not what was sent, and anything else like a contact point masked."""
+    return mask_contact_points(_QUOTED.sub("'...'", message))
+
+
 def _masked(text: str) -> str:
-    # Every phone number masked starts with "+" and every address has an "@": most
-    # lines have neither and skip the regular expressions, a cost on every request.
-    return mask_contact_points(text) if "+" in text or "@" in text else text
+    return mask_contact_points(text) if _SUSPECT.search(text) else text
+
+
+class _MaskedValue:
+    """An argument of a log call that is neither text nor a number (an exception,
+    say): written through the masker, whether by `%s` or `%r`."""
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+    def __str__(self) -> str:
+        return _masked(str(self.value))
+
+    def __repr__(self) -> str:
+        return _masked(repr(self.value))
+
+
+def _masked_arg(value: object) -> object:
+    if isinstance(value, int | float):
+        return value  # a number the line's format writes (`%d`): an id, a status, a time
+    if isinstance(value, str):
+        return _masked(value)
+    return _MaskedValue(value)
+
+
+def masked_record(record: logging.LogRecord, formatter: logging.Formatter) -> logging.LogRecord:
+    """A copy of `record` whose message, arguments and traceback are masked."""
+    masked = logging.makeLogRecord(record.__dict__)
+    masked.msg = _masked(str(record.msg))
+    if isinstance(record.args, Mapping):
+        masked.args = {name: _masked_arg(value) for name, value in record.args.items()}
+    elif record.args:
+        masked.args = tuple(_masked_arg(value) for value in record.args)
+    if record.exc_info and not record.exc_text:
+        masked.exc_text = formatter.formatException(record.exc_info)
+    if masked.exc_text:
+        masked.exc_text = _masked(masked.exc_text)
+    if masked.stack_info:
+        masked.stack_info = _masked(masked.stack_info)
+    return masked
 
 
 class MaskingTextFormatter(logging.Formatter):
@@ -36,7 +94,7 @@ class MaskingTextFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         """The formatted line with contact points masked."""
-        return _masked(super().format(record))
+        return super().format(masked_record(record, self))
 
 
 class JsonFormatter(logging.Formatter):
@@ -44,11 +102,12 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         """The record as a JSON object, masked."""
+        record = masked_record(record, self)
         line: dict[str, Any] = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": _masked(record.getMessage()),
+            "message": record.getMessage(),
         }
         for name in REQUEST_FIELDS:
             value = getattr(record, name, None)
@@ -57,8 +116,8 @@ class JsonFormatter(logging.Formatter):
         # Lines written while a request is served name it, like its request line.
         if "request_id" not in line and (request_id := current_request_id.get()) is not None:
             line["request_id"] = request_id
-        if record.exc_info:
-            line["exception"] = _masked(self.formatException(record.exc_info))
+        if record.exc_text:
+            line["exception"] = record.exc_text
         return json.dumps(line, ensure_ascii=False)
 
 

@@ -23,6 +23,7 @@ from enum import StrEnum
 from typing import Any
 
 from optledger.core.errors import InvalidAttribute
+from optledger.core.text import CONTROL, control_message
 
 Scalar = str | int | float | bool
 
@@ -55,6 +56,8 @@ def check_name(name: str) -> str:
     """An attribute name: case-sensitive, 1 to `MAX_NAME_LENGTH` characters, not blank."""
     if not name.strip() or len(name) > MAX_NAME_LENGTH:
         raise InvalidAttribute(f"attribute names must be 1 to {MAX_NAME_LENGTH} characters")
+    if CONTROL.search(name):
+        raise InvalidAttribute(control_message("an attribute name"))
     return name
 
 

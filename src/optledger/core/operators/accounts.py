@@ -7,6 +7,7 @@ purpose, and is done before the unit of work, not while it holds the database.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,12 +18,14 @@ from optledger.core.errors import Conflict, InvalidInput, NotFound
 from optledger.storage.repositories.operators import (
     OperatorRow,
     all_operators,
+    company_ids_of,
     company_keys_by_operator,
     delete_operator,
     insert_operator,
     operator_named,
     set_companies,
     set_password_hash,
+    set_session_epoch,
 )
 from optledger.storage.sql import Connection
 from optledger.storage.types import utcnow
@@ -52,6 +55,11 @@ def operator_name(raw: str) -> str:
     return name
 
 
+def new_session_epoch() -> str:
+    """A fresh session epoch: console sessions naming any other one are over."""
+    return secrets.token_urlsafe(24)
+
+
 def new_password_hash(password: str) -> str:
     """The hash of a password an operator may choose (slow: call it outside a unit of work)."""
     return hash_password(check_new_password(password))
@@ -79,7 +87,7 @@ async def add_operator(
     stored_name = operator_name(name)
     company_ids = await _company_ids(connection, company_keys or [])
     operator_id = await insert_operator(
-        connection, stored_name, password_hash, company_keys is None, utcnow()
+        connection, stored_name, password_hash, company_keys is None, utcnow(), new_session_epoch()
     )
     if operator_id is None:
         raise Conflict(f"an operator is already called {stored_name!r}")
@@ -108,9 +116,10 @@ async def remove_operator(connection: Connection, name: str) -> None:
 
 
 async def change_password(connection: Connection, name: str, password_hash: str) -> None:
-    """Give an operator a new password (hashed by `new_password_hash`)."""
+    """Give an operator a new password (hashed by `new_password_hash`); their console
+    sessions end."""
     found = await get_operator(connection, name)
-    await set_password_hash(connection, found.id, password_hash, utcnow())
+    await set_password_hash(connection, found.id, password_hash, utcnow(), new_session_epoch())
 
 
 async def set_operator_companies(
@@ -118,8 +127,16 @@ async def set_operator_companies(
 ) -> None:
     """Let an operator see every company (None) or exactly the companies listed.
 
-    Running servers apply it within the credential cache time, as with revocations.
+    Running servers apply it to tokens within the credential cache time, as with
+    revocations. An operator who loses a company loses their console sessions too:
+    a cookie copied while they saw it opens nothing afterwards.
     """
     found = await get_operator(connection, name)
     company_ids = await _company_ids(connection, company_keys or [])
+    seen_before = await company_ids_of(connection, found)
+    loses = (found.all_companies and company_keys is not None) or bool(
+        seen_before - set(company_ids)
+    )
     await set_companies(connection, found.id, company_keys is None, company_ids)
+    if loses:
+        await set_session_epoch(connection, found.id, new_session_epoch())

@@ -11,8 +11,9 @@ import hmac
 from dataclasses import dataclass
 
 from optledger.auth.credentials import hash_secret, new_lookup_and_secret, split_token
-from optledger.core.errors import Forbidden, InvalidInput, NotFound, Unauthorized
+from optledger.core.errors import Forbidden, NotFound, Unauthorized
 from optledger.core.operators.accounts import get_operator
+from optledger.core.text import checked_name
 from optledger.storage.repositories.companies import CompanyRow, companies_page, company_by_key
 from optledger.storage.repositories.operators import (
     TokenListing,
@@ -64,9 +65,7 @@ async def issue_operator_token(
     """A new token for the operator called `operator`; its secret is known only now."""
     found = await get_operator(connection, operator)
     lookup_id, secret = new_lookup_and_secret(TOKEN_PREFIX)
-    named = (name or lookup_id).strip()
-    if not 1 <= len(named) <= MAX_NAME_LENGTH:
-        raise InvalidInput(f"a token's name has 1 to {MAX_NAME_LENGTH} characters")
+    named = checked_name(name or lookup_id, "a token", MAX_NAME_LENGTH)
     token_id = await insert_token(
         connection, found.id, named, lookup_id, hash_secret(secret), utcnow()
     )

@@ -4,6 +4,14 @@ A company chooses the URL, and the worker requests it from inside the operator's
 network, so a URL naming a private, loopback, link-local or reserved address is
 refused (server-side request forgery). DNS can change after registration, so the
 worker checks the resolved addresses again as it connects for a delivery.
+
+Only globally routed unicast addresses are public here, judged by IANA's
+special-purpose address registries rather than by `ipaddress.is_global` (which, on
+the Pythons supported, calls NAT64, 6to4 and IPv4-compatible addresses global). An
+IPv6 address that carries an IPv4 one is judged by the IPv4 address where a
+translator would really reach it (IPv4-mapped, NAT64's well-known prefix), and
+refused outright where the form is deprecated or local (6to4, Teredo,
+IPv4-compatible, local-use NAT64).
 """
 
 from __future__ import annotations
@@ -25,6 +33,35 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 # A host name, once IDNA-encoded: letters, digits, '-' and '_' in dotted labels.
 HOST_NAME = re.compile(r"[a-z0-9_-]{1,63}(\.[a-z0-9_-]{1,63})*")
+
+_v4 = ipaddress.IPv4Network
+_v6 = ipaddress.IPv6Network
+# IANA's IPv4 special-purpose registry, whole: even its globally reachable entries
+# are anycast services (PCP, TURN, AS112, AMT), never a webhook receiver.
+SPECIAL_IPV4 = tuple(
+    _v4(network)
+    for network in (
+        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+        "172.16.0.0/12", "192.0.0.0/24", "192.0.2.0/24", "192.31.196.0/24", "192.52.193.0/24",
+        "192.88.99.0/24", "192.168.0.0/16", "192.175.48.0/24", "198.18.0.0/15",
+        "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+    )
+)  # fmt: skip
+# Global unicast is only ever allocated from 2000::/3: everything outside it (the
+# unspecified and loopback addresses, IPv4-compatible ::/96, SIIT's ::ffff:0:0:0/96,
+# local-use NAT64 64:ff9b:1::/48, discard 100::/64, unique-local, link-local,
+# site-local, multicast) is refused by that alone.
+GLOBAL_UNICAST_IPV6 = _v6("2000::/3")
+# The registry's entries inside 2000::/3: IETF protocol assignments 2001::/23
+# (Teredo 2001::/32, benchmarking, ORCHID, anycast services), documentation
+# 2001:db8::/32 and 3fff::/20, 6to4 2002::/16, AS112 2620:4f:8000::/48.
+SPECIAL_IPV6 = tuple(
+    _v6(network)
+    for network in ("2001::/23", "2001:db8::/32", "2002::/16", "2620:4f:8000::/48", "3fff::/20")
+)
+# NAT64's well-known prefix (RFC 6052): a DNS64 resolver answers with it for
+# IPv4-only hosts, and the translator reaches the IPv4 address in the last 32 bits.
+NAT64_IPV6 = _v6("64:ff9b::/96")
 
 
 class UnsafeDestination(InvalidInput):
@@ -49,13 +86,25 @@ class DestinationRules:
 
     def allows(self, address: IPAddress) -> bool:
         """Whether a resolved address may be requested."""
+        # A dual-stack socket connects to an IPv4-mapped address as to the IPv4 one.
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
             address = address.ipv4_mapped
         if any(address in network for network in self.allowed_networks):
             return True
         if address.is_loopback:
             return self.allow_http_loopback
-        return address.is_global and not address.is_multicast
+        return is_public(address)
+
+
+def is_public(address: IPAddress) -> bool:
+    """Whether an address is globally routed unicast, outside every special-purpose range."""
+    if isinstance(address, ipaddress.IPv4Address):
+        return not any(address in network for network in SPECIAL_IPV4)
+    if address in NAT64_IPV6:
+        return is_public(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return address in GLOBAL_UNICAST_IPV6 and not any(
+        address in network for network in SPECIAL_IPV6
+    )
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ import logging
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import JSONResponse, Response
 
-from optledger.core.contact_points import mask_contact_points
 from optledger.dialects.request_ids import current_request_id
+from optledger.observability.logs import error_for_log
 
 log = logging.getLogger("optledger.errors")
 
@@ -38,7 +38,7 @@ def manage_error(status: int, code: str, message: str) -> Response:
         request_id,
         status,
         code,
-        mask_contact_points(message),
+        error_for_log(message),
     )
     body = {"error": {"code": code, "message": message, "request_id": request_id}}
     response = JSONResponse(body, status_code=status)

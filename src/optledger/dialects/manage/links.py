@@ -12,14 +12,12 @@ from optledger.core.consent_links import MAX_ADDRESSES, MintedLink, mint_unsubsc
 from optledger.core.contact_points import MAX_EMAIL_LENGTH
 from optledger.dialects.auth import DatabaseDep
 from optledger.dialects.manage.dependencies import COMPANY_RESPONSES, PREFIX, ManagedCompany
-from optledger.dialects.manage.wire import Body, Clean
+from optledger.dialects.manage.wire import Body
 from optledger.storage.sql import Connection
 
 router = APIRouter(prefix=PREFIX, tags=["Manage unsubscribe links"], responses=COMPANY_RESPONSES)
 Address = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=3, max_length=MAX_EMAIL_LENGTH),
-    Clean,
+    str, StringConstraints(strip_whitespace=True, min_length=3, max_length=MAX_EMAIL_LENGTH)
 ]
 
 
@@ -28,7 +26,7 @@ class LinksBody(Body):
     list_id: Annotated[str, StringConstraints(pattern=r"^[0-9]{1,18}$")] | None = Field(
         default=None, description="One of the company's email lists; default: MARKETING email."
     )
-    mailto: Annotated[str, StringConstraints(min_length=3, max_length=320), Clean] | None = Field(
+    mailto: Annotated[str, StringConstraints(min_length=3, max_length=320)] | None = Field(
         default=None, description="Also a mailto: target (default: OPTLEDGER_UNSUBSCRIBE_MAILTO)."
     )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from optledger.auth.scopes import Scope
 from optledger.core.template_listing import TemplateText
@@ -14,28 +14,14 @@ from optledger.storage.repositories.companies import CompanyRow
 from optledger.storage.repositories.credentials import CredentialListing
 from optledger.storage.repositories.units import ListRow, UnitRow
 
-
-def _storable(text: str) -> str:
-    # PostgreSQL text holds neither NUL nor a lone surrogate (JSON can escape both):
-    # refused here as bad input, never a 500 there.
-    if "\x00" in text:
-        raise ValueError("text must not contain NUL characters")
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        raise ValueError("text must be valid Unicode") from None
-    return text
-
-
-Clean = AfterValidator(_storable)
 TypeName = Literal["MARKETING", "TRANSACTIONAL", "CHECKOUT_ABANDONED"]
 ChannelName = Literal["TEXT", "EMAIL"]
 MethodName = Literal["API", "KEYWORD", "FORM", "IMPORT"]
 CredentialKindName = Literal["api_key", "legacy_token", "basic"]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200), Clean]
-Text = Annotated[str, StringConstraints(max_length=1600), Clean]
-Description = Annotated[str, StringConstraints(max_length=2000), Clean]
-Keyword = Annotated[str, StringConstraints(min_length=1, max_length=30), Clean]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Text = Annotated[str, StringConstraints(max_length=1600)]
+Description = Annotated[str, StringConstraints(max_length=2000)]
+Keyword = Annotated[str, StringConstraints(min_length=1, max_length=30)]
 Channels = Annotated[list[ChannelName], Field(min_length=1, max_length=2)]
 Keywords = Annotated[list[Keyword], Field(max_length=20)]
 
@@ -195,7 +181,7 @@ class TemplatesDto(BaseModel):
 
 
 class TemplateBody(Body):
-    text: Annotated[str, StringConstraints(min_length=1, max_length=1600), Clean] = Field(
+    text: Annotated[str, StringConstraints(min_length=1, max_length=1600)] = Field(
         description="Placeholders: {company} and {disclosure}."
     )
 
@@ -235,7 +221,7 @@ class MintedCredentialDto(CredentialDto):
 
 class NewCredential(Body):
     kind: CredentialKindName
-    name: Annotated[str, StringConstraints(min_length=1, max_length=100), Clean] | None = Field(
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = Field(
         default=None, description="Reusing a live credential's name gives it a new secret."
     )
     # Not strict: JSON names the scopes by value.

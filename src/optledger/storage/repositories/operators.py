@@ -8,21 +8,29 @@ from datetime import datetime
 
 from optledger.storage.sql import Connection, Query, Row, as_time
 
-_OPERATOR_COLUMNS = "id, name, password_hash, all_companies, created_at, password_changed_at"
+_OPERATOR_COLUMNS = (
+    "id, name, password_hash, all_companies, created_at, password_changed_at, session_epoch"
+)
 
 OPERATOR_NAMED = Query(f"SELECT {_OPERATOR_COLUMNS} FROM operators WHERE name = :name")
 ALL_OPERATORS = Query(f"SELECT {_OPERATOR_COLUMNS} FROM operators ORDER BY name")
 INSERT_OPERATOR = Query(
     """
-    INSERT INTO operators (name, password_hash, all_companies, created_at, password_changed_at)
-    VALUES (:name, :password_hash, :all_companies, :now, :now)
+    INSERT INTO operators
+        (name, password_hash, all_companies, created_at, password_changed_at, session_epoch)
+    VALUES (:name, :password_hash, :all_companies, :now, :now, :epoch)
     ON CONFLICT (name) DO NOTHING
     RETURNING id
     """
 )
 SET_PASSWORD = Query(
-    "UPDATE operators SET password_hash = :password_hash, password_changed_at = :now WHERE id = :id"
+    """
+    UPDATE operators SET password_hash = :password_hash, password_changed_at = :now,
+        session_epoch = :epoch
+    WHERE id = :id
+    """
 )
+SET_SESSION_EPOCH = Query("UPDATE operators SET session_epoch = :epoch WHERE id = :id")
 SET_ALL_COMPANIES = Query("UPDATE operators SET all_companies = :all_companies WHERE id = :id")
 OPERATOR_COMPANY_KEYS = Query(
     """
@@ -41,7 +49,7 @@ DELETE_OPERATOR = Query("DELETE FROM operators WHERE id = :id")
 TOKEN_WITH_OPERATOR = Query(
     """
     SELECT t.id AS token_id, t.secret_hash, o.id, o.name, o.password_hash, o.all_companies,
-           o.created_at, o.password_changed_at
+           o.created_at, o.password_changed_at, o.session_epoch
     FROM operator_tokens t JOIN operators o ON o.id = t.operator_id
     WHERE t.lookup_id = :lookup_id AND t.revoked_at IS NULL
     """
@@ -77,6 +85,7 @@ class OperatorRow:
     all_companies: bool
     created_at: datetime
     password_changed_at: datetime
+    session_epoch: str
 
 
 @dataclass(frozen=True)
@@ -108,6 +117,7 @@ def _operator(row: Row) -> OperatorRow:
         all_companies=bool(row["all_companies"]),
         created_at=as_time(row["created_at"]),  # type: ignore[arg-type]
         password_changed_at=as_time(row["password_changed_at"]),  # type: ignore[arg-type]
+        session_epoch=row["session_epoch"],
     )
 
 
@@ -131,7 +141,12 @@ async def company_keys_by_operator(connection: Connection) -> dict[int, list[str
 
 
 async def insert_operator(
-    connection: Connection, name: str, password_hash: str, all_companies: bool, now: datetime
+    connection: Connection,
+    name: str,
+    password_hash: str,
+    all_companies: bool,
+    now: datetime,
+    epoch: str,
 ) -> int | None:
     """Create an operator; None if the name is taken."""
     params = {
@@ -139,18 +154,23 @@ async def insert_operator(
         "password_hash": password_hash,
         "all_companies": all_companies,
         "now": now,
+        "epoch": epoch,
     }
     created = await connection.fetchval(INSERT_OPERATOR, params)
     return None if created is None else int(created)
 
 
 async def set_password_hash(
-    connection: Connection, operator_id: int, password_hash: str, now: datetime
+    connection: Connection, operator_id: int, password_hash: str, now: datetime, epoch: str
 ) -> None:
-    """Replace an operator's password hash."""
-    await connection.execute(
-        SET_PASSWORD, {"id": operator_id, "password_hash": password_hash, "now": now}
-    )
+    """Replace an operator's password hash, and their session epoch with `epoch`."""
+    params = {"id": operator_id, "password_hash": password_hash, "now": now, "epoch": epoch}
+    await connection.execute(SET_PASSWORD, params)
+
+
+async def set_session_epoch(connection: Connection, operator_id: int, epoch: str) -> None:
+    """Replace an operator's session epoch (ending the sessions that name the old one)."""
+    await connection.execute(SET_SESSION_EPOCH, {"id": operator_id, "epoch": epoch})
 
 
 async def set_companies(

@@ -30,6 +30,9 @@ class Operator(Base):
     all_companies: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Random, named by each console session cookie; a new one ends every session
+    # (sign-out, a new password, fewer companies): the cookies alone are stateless.
+    session_epoch: Mapped[str] = mapped_column(String(64))
 
 
 class OperatorCompany(Base):
