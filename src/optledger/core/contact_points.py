@@ -76,20 +76,18 @@ def _e164(text: str, lenient_region: str | None) -> str | None:
 # any run of 7 or more digits. 32 hex digits are a request id, kept to be found.
 _ADDRESS_IN_TEXT = re.compile(r"([^\s@'\"<>()\[\],;:=]+)@+([^\s@'\"<>()\[\],;:]*)")
 _NUMBER_IN_TEXT = re.compile(
-    r"(?<![0-9A-Za-z])[0-9a-f]{32}(?![0-9A-Za-z])"
-    r"|\+[0-9](?:[ .()-]{0,2}[0-9]){6,}"
+    r"(?P<request_id>(?<![0-9A-Za-z])[0-9a-f]{32}(?![0-9A-Za-z]))"
+    r"|(?P<international>\+[0-9](?:[ .()-]{0,2}[0-9]){6,})"
     r"|(?<![0-9])\(?[0-9]{3}\)?[ .-]?[0-9]{3}[ .-][0-9]{4}(?![0-9])"
     r"|[0-9]{7,}"
 )
-_REQUEST_ID_LENGTH = 32
 
 
 def _mask_number(found: re.Match[str]) -> str:
-    text = found[0]
-    digits = re.sub(r"[^0-9]", "", text)
-    if len(text) == _REQUEST_ID_LENGTH and not text.startswith("+") and len(digits) < len(text):
-        return text
-    if text.startswith("+"):
+    if found["request_id"] and not found[0].isdigit():
+        return found[0]
+    digits = re.sub(r"[^0-9]", "", found[0])
+    if found["international"]:
         return "+" + digits[:4] + "*" * (len(digits) - 6) + digits[-2:]
     return "*" * (len(digits) - 2) + digits[-2:]
 

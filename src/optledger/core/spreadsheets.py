@@ -33,11 +33,6 @@ def spreadsheet_cell(value: Any) -> Any:
     return value
 
 
-def read_cell(cell: str) -> str:
-    """The value a cell written by `spreadsheet_cell` holds."""
-    return cell[1:] if cell.startswith(TEXT_MARK) else cell
-
-
 class SpreadsheetWriter:
     """A `csv.writer` whose every cell goes through `spreadsheet_cell`."""
 
