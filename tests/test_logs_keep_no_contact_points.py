@@ -13,6 +13,7 @@ from optledger.core.contact_points import mask_contact_points
 from optledger.delivery.transports.base import Outgoing
 from optledger.delivery.transports.log import LogTransport
 from optledger.observability.logs import JsonFormatter, MaskingTextFormatter, error_for_log
+from optledger.observability.request_log import _Facts, _log_request
 from tests.conftest import Tenant
 from tests.helpers import subscribe
 from tests.operator_helpers import make_operator
@@ -213,3 +214,14 @@ async def test_no_manage_route_logs_a_token_or_a_minted_secret(
     assert len(shown) >= 2
     for secret in [*shown, "not-the-secret"]:
         assert secret not in logged
+
+
+def test_a_company_key_with_a_run_of_digits_is_logged_as_it_is(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Company keys are identifiers the product checked, not contact points."""
+    with caplog.at_level(logging.INFO, logger="optledger.requests"):
+        _log_request("GET", "/v1/me", 200, 0.001, _Facts(company_key="co-0976877c47fa"))
+    record = caplog.records[-1]
+    assert "company=co-0976877c47fa" in MaskingTextFormatter().format(record)
+    assert json.loads(JsonFormatter().format(record))["company_key"] == "co-0976877c47fa"

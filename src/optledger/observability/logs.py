@@ -61,7 +61,20 @@ class _MaskedValue:
         return _masked(repr(self.value))
 
 
+class Identifier(str):
+    """Text the product checked is an identifier (a company key: a-z, 0-9, - and _),
+    never a person's contact point: logged as it is, whatever digits it holds."""
+
+    __slots__ = ()
+
+
+# Request fields the product itself checked or made: never masked.
+_IDENTIFIER_FIELDS = frozenset({"company_key", "route", "method"})
+
+
 def _masked_arg(value: object) -> object:
+    if isinstance(value, Identifier):
+        return value
     if isinstance(value, int | float):
         return value  # a number the line's format writes (`%d`): an id, a status, a time
     if isinstance(value, str):
@@ -112,7 +125,8 @@ class JsonFormatter(logging.Formatter):
         for name in REQUEST_FIELDS:
             value = getattr(record, name, None)
             if value is not None:
-                line[name] = _masked(value) if isinstance(value, str) else value
+                masks = isinstance(value, str) and name not in _IDENTIFIER_FIELDS
+                line[name] = _masked(value) if masks else value
         # Lines written while a request is served name it, like its request line.
         if "request_id" not in line and (request_id := current_request_id.get()) is not None:
             line["request_id"] = request_id

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from optledger.dialects.lanes import LaneRoute
 from optledger.dialects.request_ids import current_request_id
 from optledger.dialects.routing import leaf_routes
+from optledger.observability.logs import Identifier
 from optledger.observability.metrics import observe_request
 
 log = logging.getLogger("optledger.requests")
@@ -110,7 +111,7 @@ class ObserveRequests:
 def _log_request(method: str, route: str, status: int, seconds: float, facts: _Facts) -> None:
     request_id = current_request_id.get()
     latency_ms = round(seconds * 1000, 2)
-    company = f" company={facts.company_key}" if facts.company_key else ""
+    company = Identifier(f" company={facts.company_key}" if facts.company_key else "")
     log.info(
         "%s %s %d %.2fms request=%s%s",
         method,
