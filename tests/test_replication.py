@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
@@ -18,7 +19,7 @@ import pytest
 from bench.common import free_port
 
 from optledger.observability.metrics import STANDBY_READS
-from optledger.storage.database import Database
+from optledger.storage.database import OUTBOX_CHANNEL, Database
 from optledger.storage.migrate import upgrade_database
 from tests.conftest import Tenant, make_tenant, tenant_client
 from tests.helpers import eligibility, subscribe_active, text_in
@@ -178,6 +179,8 @@ async def test_a_promotion_is_survived_without_a_restart(
         assert (await subscribe_active(client, phone)).status_code == 202
         await attentive_unsubscribe(client, tenant, phone)
     assert (await client.get("/readyz")).json()["database"]["role"] == "primary"
+    heard = asyncio.Event()
+    stop_listening = await tenant.database.listen(OUTBOX_CHANNEL, heard.set)
 
     script(str(POSTGRES), "kill", str(pair.primary_dir))
     # No primary: writes are 503 with Retry-After, never 500.
@@ -193,6 +196,18 @@ async def test_a_promotion_is_survived_without_a_restart(
     assert response.status_code == 202, response.text
     ready = await client.get("/readyz")
     assert ready.json()["database"]["role"] == "primary"
+
+    # LISTEN followed the primary: a NOTIFY on the promoted standby is heard.
+    try:
+        deadline = time.monotonic() + 15
+        heard.clear()
+        while not heard.is_set():
+            assert time.monotonic() < deadline, "the listener never reconnected"
+            await fetchval(pair.standby_url, f"SELECT pg_notify('{OUTBOX_CHANNEL}', '')")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(heard.wait(), 0.5)
+    finally:
+        await stop_listening()
 
     # Every opt-out acknowledged before the crash is on the promoted standby.
     ended = await fetchval(

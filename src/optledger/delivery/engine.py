@@ -27,7 +27,7 @@ from enum import StrEnum
 from typing import Generic, Protocol, TypeVar
 
 from optledger.observability.metrics import count_deliveries
-from optledger.storage.database import Database
+from optledger.storage.database import Database, DatabaseUnavailable
 from optledger.storage.sql import Connection
 from optledger.storage.types import utcnow
 
@@ -275,6 +275,9 @@ async def pump(
         finally:
             slots.give(len(claimed) - performed)
 
+    # While the database is away (a restart, a failover) claims fail every poll: say so
+    # once, and once again when they succeed, not with a traceback each time.
+    unavailable = False
     while not stop.is_set():
         if slots.free < enough_room:
             slots.changed.clear()
@@ -282,9 +285,20 @@ async def pump(
             continue
         try:
             claimed = await claim(database, kind, policy, min(policy.batch_size, slots.free))
+        except DatabaseUnavailable as exc:
+            if not unavailable:
+                log.warning(
+                    "claiming %s: the database is unavailable (%s); retrying", kind.name, exc
+                )
+            unavailable = True
+            claimed = []
         except Exception:
             log.exception("claiming %s failed; retrying", kind.name)
             claimed = []
+        else:
+            if unavailable:
+                log.warning("claiming %s again: the database is back", kind.name)
+            unavailable = False
         if not claimed:
             await _first_of(stop, written, seconds=policy.poll_seconds)
             written.clear()

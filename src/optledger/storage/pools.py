@@ -25,7 +25,9 @@ async def create_postgres_pool(address: PostgresAddress, size: int) -> asyncpg.P
     try:
         return await asyncpg.create_pool(
             address.dsn,
-            min_size=1,
+            # No floor kept: during a failover asyncpg would log a traceback each
+            # time it failed to restore one; connections open as units of work need them.
+            min_size=0,
             max_size=size,
             reset=_reset_connection,
             timeout=address.connect_timeout,
