@@ -253,8 +253,9 @@ async def run_failover(
         report.lost_opt_outs = len(opted_out) - await _ended_on_primary(
             cluster.write_url, list(opted_out)
         )
-        # Opt-outs queue confirmation texts: the worker sent some made after the kill.
-        for _ in range(50):
+        # Opt-outs queue confirmation texts: the worker sends some made after the kill
+        # (within 20 s; it polls every 0.2 s once the primary is back).
+        for _ in range(100):
             if await _messages_sent_after(cluster.write_url, killed_wall):
                 report.worker_resumed = True
                 break

@@ -39,3 +39,4 @@ async def test_the_leader_node_dies_under_load(cluster: Cluster, tmp_path: Path)
     assert report.lost_opt_outs == 0
     assert report.reads > 0
     assert report.eligible_after_opt_out == 0
+    assert report.worker_resumed
