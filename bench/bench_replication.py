@@ -177,7 +177,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="optledger-bench-") as folder:
         workdir = Path(folder)
         print_table(
-            "Replication: standby reads, opt-out latency", standby_figures(args.seconds, workdir)
+            "Replication: fresh database, standby reads, opt-out latency",
+            standby_figures(args.seconds, workdir),
         )
         if not args.skip_failover:
             print_table("Failover (Patroni, synchronous_mode)", failover_figures(workdir))
