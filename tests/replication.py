@@ -82,12 +82,20 @@ class StandbyPair:
             apply_delay,
         )
 
-    async def make_synchronous(self) -> None:
-        """Commits on the primary wait for the standby from now on."""
+    async def set_synchronous_names(self, names: str) -> None:
+        """Set the primary's `synchronous_standby_names` and reload it."""
         connection = await asyncpg.connect(parse_postgres_url(self.primary_url).dsn)
         try:
-            await connection.execute("ALTER SYSTEM SET synchronous_standby_names = 'standby1'")
+            await connection.execute(f"ALTER SYSTEM SET synchronous_standby_names = '{names}'")
             await connection.execute("SELECT pg_reload_conf()")
+        finally:
+            await connection.close()
+
+    async def make_synchronous(self) -> None:
+        """Commits on the primary wait for the standby from now on."""
+        await self.set_synchronous_names("standby1")
+        connection = await asyncpg.connect(parse_postgres_url(self.primary_url).dsn)
+        try:
             for _ in range(200):
                 state = await connection.fetchval(
                     "SELECT sync_state FROM pg_stat_replication WHERE application_name = 'standby1'"

@@ -57,6 +57,11 @@ def standby_reads() -> float:
     return value
 
 
+def primary_reads() -> float:
+    value: float = STANDBY_READS.labels("primary")._value.get()
+    return value
+
+
 async def eligible_on_standby(client: httpx.AsyncClient, phone: str) -> bool:
     """Whether the standby says `phone` may get marketing texts (a subscriber the standby
     does not know yet is 404: not eligible either)."""
@@ -167,6 +172,27 @@ async def test_a_failing_standby_falls_back_to_the_primary(pair: StandbyPair) ->
             assert ready.json()["database"] == {"role": "primary", "reads": "unavailable"}
     finally:
         await database.dispose()
+
+
+async def test_a_standby_out_of_the_synchronous_set_is_not_read(
+    pair: StandbyPair, served: tuple[httpx.AsyncClient, Tenant]
+) -> None:
+    """Opt-outs do not wait for an asynchronous standby: its answers could be stale."""
+    client, _tenant = served
+    assert (await subscribe_active(client, "+19148441020")).status_code == 202
+    await pair.set_synchronous_names("")
+    try:
+        await asyncio.sleep(1.2)  # the process asks the primary once a second
+        before = (standby_reads(), primary_reads())
+        assert (await eligibility(client, "+19148441020"))[MARKETING_TEXT]
+        assert (standby_reads(), primary_reads()) == (before[0], before[1] + 1)
+        assert (await client.get("/readyz")).json()["database"]["reads"] == "primary"
+    finally:
+        await pair.make_synchronous()
+    await asyncio.sleep(1.2)
+    before_standby = standby_reads()
+    await eligibility(client, "+19148441020")
+    assert standby_reads() == before_standby + 1
 
 
 async def test_a_promotion_is_survived_without_a_restart(

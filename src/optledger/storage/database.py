@@ -32,8 +32,8 @@ from optledger.storage.failures import (
 )
 from optledger.storage.listener import NotificationListener
 from optledger.storage.pools import create_postgres_pool
-from optledger.storage.sql import Connection, PostgresConnection, SqliteConnection
-from optledger.storage.standby import StandbyReads
+from optledger.storage.sql import Connection, PostgresConnection, Query, SqliteConnection
+from optledger.storage.standby import Replication, StandbyReads
 from optledger.storage.urls import (
     PostgresAddress,
     create_engine,
@@ -59,6 +59,15 @@ MAX_ATTEMPTS = 8
 SQLITE_LOCK_WAIT_SECONDS = 30.0
 
 
+# The standbys connected to the primary, and which of them stream synchronously (one
+# still catching up, or taking a base backup, is not).
+REPLICATION = Query(
+    """SELECT count(*) AS standbys,
+        count(*) FILTER (WHERE state = 'streaming' AND sync_state IN ('sync', 'quorum'))
+            AS synchronous,
+        count(*) FILTER (WHERE sync_state IS NULL) AS hidden
+    FROM pg_stat_replication"""
+)
 # Commits an opt-out with: acknowledged only once the synchronous standbys have
 # applied it, so no standby still answers "eligible" (one round trip with COMMIT).
 COMMIT_APPLIED_ON_STANDBYS = "SET LOCAL synchronous_commit TO remote_apply; COMMIT"
@@ -161,7 +170,7 @@ class Database:
             self._address = parse_postgres_url(url)
             if read_url:
                 self.standby = StandbyReads(
-                    parse_postgres_url(read_url, role="read"), pool_size, url
+                    parse_postgres_url(read_url, role="read"), pool_size, url, self._replication
                 )
 
     @property
@@ -169,6 +178,11 @@ class Database:
         """Where the primary is (PostgreSQL only)."""
         assert self._address is not None, "SQLite has no server address"
         return self._address
+
+    async def _replication(self) -> Replication:
+        row = await self.read(lambda connection: connection.fetchrow(REPLICATION))
+        assert row is not None
+        return Replication(row["standbys"], row["synchronous"], row["hidden"])
 
     async def _postgres_pool(self) -> asyncpg.Pool:
         if self._pool is None:
@@ -235,10 +249,15 @@ class Database:
         if self._sqlite is not None:
             yield self._sqlite_reader()
             return
-        if standby and self.standby is not None and (pool := await self.standby.pool()):
-            async with pool.acquire() as raw:
-                yield PostgresConnection(raw, self.url)
-            return
+        if standby and self.standby is not None:
+            acquired = await self.standby.acquire()
+            if acquired is not None:
+                pool, raw = acquired
+                try:
+                    yield PostgresConnection(raw, self.standby.scope)
+                finally:
+                    await pool.release(raw)
+                return
         pool = self._pool or await self._postgres_pool()
         async with pool.acquire() as raw:
             yield PostgresConnection(raw, self.url)

@@ -40,7 +40,8 @@ def is_connection_lost(exc: BaseException) -> bool:
 
     A server killed mid-statement can leave asyncpg's side of a pooled connection
     half-way through an operation (`InternalClientError`); that connection is
-    dropped like a closed one.
+    dropped like a closed one. A server that shut down or crashed (57P01-57P03) or
+    closed an idle session (57P05) ends the connection the same way (class 08).
     """
     return isinstance(
         exc,
@@ -48,7 +49,10 @@ def is_connection_lost(exc: BaseException) -> bool:
         | asyncpg.CannotConnectNowError
         | asyncpg.InterfaceError
         | asyncpg.InternalClientError
+        | asyncpg.PostgresConnectionError
         | asyncpg.AdminShutdownError
+        | asyncpg.CrashShutdownError
+        | asyncpg.IdleSessionTimeoutError
         | asyncpg.exceptions.TargetServerAttributeNotMatched
         | ConnectionError
         | OSError

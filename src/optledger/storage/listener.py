@@ -37,22 +37,34 @@ class NotificationListener:
         self._connection: asyncpg.Connection | None = None
 
     async def start(self) -> None:
-        """Listen now (raises if the database cannot be reached), then keep listening."""
-        lost = await self._connect()
+        """Listen now if the database answers, and keep listening (connecting again
+        and again while it does not: a process started during an outage listens once
+        it is over)."""
+        try:
+            lost = await self._connect()
+        except Exception as exc:
+            log.warning("cannot listen on %s yet: %r; retrying", self.channel, exc)
+            lost = asyncio.Event()
+            lost.set()
         self._task = asyncio.create_task(self._keep_listening(lost))
 
     async def _connect(self) -> asyncio.Event:
         connection = await self.address.connect()
-        lost = asyncio.Event()
-        connection.add_termination_listener(lambda _connection: lost.set())
-        await connection.add_listener(self.channel, lambda *_args: self.callback())
+        try:
+            lost = asyncio.Event()
+            connection.add_termination_listener(lambda _connection: lost.set())
+            await connection.add_listener(self.channel, lambda *_args: self.callback())
+        except BaseException:
+            connection.terminate()
+            raise
         self._connection = connection
         return lost
 
     async def _keep_listening(self, lost: asyncio.Event) -> None:
         while True:
             await self._until_lost(lost)
-            log.warning("lost the connection listening on %s; reconnecting", self.channel)
+            if self._connection is not None:
+                log.warning("lost the connection listening on %s; reconnecting", self.channel)
             attempt = 0
             while True:
                 await asyncio.sleep(RECONNECT_SECONDS[min(attempt, len(RECONNECT_SECONDS) - 1)])

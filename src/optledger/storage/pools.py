@@ -24,13 +24,12 @@ async def create_postgres_pool(address: PostgresAddress, size: int) -> asyncpg.P
     """A pool of connections to the host of `address` that fits its session attributes."""
     try:
         return await asyncpg.create_pool(
-            address.dsn,
+            connect=address.connect,
             # No floor kept: during a failover asyncpg would log a traceback each
             # time it failed to restore one; connections open as units of work need them.
             min_size=0,
             max_size=size,
             reset=_reset_connection,
-            timeout=address.connect_timeout,
         )
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
         raise DatabaseUnavailable(f"{address.describe}: {exc}") from exc

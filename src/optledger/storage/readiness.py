@@ -22,8 +22,8 @@ class Readiness:
 
     `role` is the role of the database writes go to: `primary`, or `embedded` for
     SQLite. `read_role` is where reads that may use a standby go now: `standby`,
-    `primary` (the read URL found only a primary), `unavailable`, or None without a
-    read URL.
+    `primary` (the read URL found only a primary, or not every standby is synchronous),
+    `unavailable`, or None without a read URL.
     """
 
     problem: str | None
@@ -53,6 +53,8 @@ def _expected_revision() -> str:
 async def _read_role(database: Database) -> str | None:
     if database.standby is None:
         return None
+    if not await database.standby.synchronous():
+        return "primary"
     pool = await database.standby.pool()
     if pool is None:
         return "unavailable"

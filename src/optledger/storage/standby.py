@@ -1,5 +1,12 @@
 """Reads that decide nothing, served by a standby when one answers.
 
+Only while every standby streaming from the primary is synchronous: opt-outs wait
+for synchronous standbys to apply them (`remote_apply`), not for the others, so a
+standby outside the synchronous set (a replica added asynchronously, or one that
+Patroni took out of it while it reconnects and catches up) could still answer
+"eligible" after an opt-out. The primary's `pg_stat_replication` says which are
+synchronous; it is asked at most every `SYNC_CHECK_SECONDS`.
+
 A standby that fails (down, not accepting connections, a query cancelled by a
 recovery conflict) is skipped for `RETRY_STANDBY_AFTER_SECONDS`, and the read goes
 to the primary meanwhile: callers see the primary's answer, never the standby's
@@ -12,6 +19,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 import asyncpg
@@ -27,6 +35,22 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 RETRY_STANDBY_AFTER_SECONDS = 5.0
+SYNC_CHECK_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class Replication:
+    """What the primary says of the standbys connected to it."""
+
+    standbys: int
+    synchronous: int
+    # Rows whose state this database user may not see (it needs pg_monitor).
+    hidden: int
+
+    @property
+    def all_synchronous(self) -> bool:
+        """Whether standby reads can trust every standby to have applied each opt-out."""
+        return self.standbys > 0 and self.synchronous == self.standbys
 
 
 def _standby_failed(exc: BaseException) -> bool:
@@ -46,11 +70,22 @@ def _standby_failed(exc: BaseException) -> bool:
 class StandbyReads:
     """A pool to the read URL's hosts, and when to stop trying it for a while."""
 
-    def __init__(self, address: PostgresAddress, pool_size: int, scope: str) -> None:
+    def __init__(
+        self,
+        address: PostgresAddress,
+        pool_size: int,
+        scope: str,
+        replication: Callable[[], Awaitable[Replication]],
+    ) -> None:
         self.address = address
+        self.replication = replication
+        self._synchronous = False
+        self._checked_at = -SYNC_CHECK_SECONDS
+        self._warned_hidden = False
         self.pool_size = pool_size
-        # The same scope as the primary: per-process caches hold the same database.
-        self.scope = scope
+        # A scope of its own: a lagging standby's rows (a company's catalog, say) never
+        # replace the primary's in the per-process caches.
+        self.scope = f"{scope}#standby"
         self._pool: asyncpg.Pool | None = None
         self._lock = asyncio.Lock()
         self._skip_until = 0.0
@@ -66,9 +101,26 @@ class StandbyReads:
         if self._pool is not None:
             await self._pool.expire_connections()
 
+    async def synchronous(self) -> bool:
+        """Whether every standby of the primary is synchronous (asked now and then)."""
+        if time.monotonic() - self._checked_at >= SYNC_CHECK_SECONDS:
+            self._checked_at = time.monotonic()
+            try:
+                found = await self.replication()
+            except DatabaseUnavailable:
+                found = Replication(0, 0, 0)
+            if found.hidden and not self._warned_hidden:
+                self._warned_hidden = True
+                log.warning(
+                    "standby reads stay on the primary: this database user cannot see which "
+                    "standbys are synchronous (grant it pg_monitor)"
+                )
+            self._synchronous = found.all_synchronous
+        return self._synchronous
+
     async def pool(self) -> asyncpg.Pool | None:
-        """The standby pool, or None while it is being skipped."""
-        if time.monotonic() < self._skip_until:
+        """The standby pool, or None while it is being skipped or may be stale."""
+        if time.monotonic() < self._skip_until or not await self.synchronous():
             return None
         if self._pool is None:
             async with self._lock:
@@ -79,6 +131,19 @@ class StandbyReads:
                         await self._skip_for_a_while(exc)
                         return None
         return self._pool
+
+    async def acquire(self) -> tuple[asyncpg.Pool, asyncpg.Connection] | None:
+        """A standby connection held for a long read, or None to use the primary."""
+        pool = await self.pool()
+        if pool is None:
+            return None
+        try:
+            return pool, await pool.acquire()
+        except Exception as exc:
+            if not _standby_failed(exc):
+                raise
+            await self._skip_for_a_while(exc)
+            return None
 
     async def try_read(self, query: Callable[[Connection], Awaitable[T]]) -> tuple[bool, T | None]:
         """(True, result) when a standby answered; (False, None) to read the primary."""

@@ -35,24 +35,62 @@ class InvalidDatabaseUrl(ValueError):
     """The URL is neither a SQLite file nor a PostgreSQL URL this release can use."""
 
 
+# What a host that cannot serve this URL fails with: try the next one.
+_NEXT_HOST = (
+    OSError,
+    TimeoutError,
+    asyncpg.exceptions.TargetServerAttributeNotMatched,
+    asyncpg.PostgresConnectionError,
+    asyncpg.CannotConnectNowError,
+)
+
+
 @dataclass(frozen=True)
 class PostgresAddress:
-    """Where and how to connect to PostgreSQL: a DSN asyncpg takes as it is."""
+    """Where and how to connect to PostgreSQL: hosts tried in order, as libpq does."""
 
-    dsn: str
+    userinfo: str
     hosts: tuple[str, ...]
     database: str
     target_session_attrs: str
     connect_timeout: float
+    options: tuple[tuple[str, str], ...] = ()
+
+    def dsn_for(self, hosts: tuple[str, ...], attrs: str) -> str:
+        """The DSN asyncpg takes for `hosts` and session attributes `attrs`."""
+        netloc = f"{self.userinfo}@{','.join(hosts)}" if self.userinfo else ",".join(hosts)
+        query = urllib.parse.urlencode([*self.options, ("target_session_attrs", attrs)])
+        return urllib.parse.urlunsplit(("postgresql", netloc, "/" + self.database, query, ""))
+
+    @property
+    def dsn(self) -> str:
+        """The DSN of every host, as the URL named them."""
+        return self.dsn_for(self.hosts, self.target_session_attrs)
 
     @property
     def describe(self) -> str:
         """The hosts and database, without credentials (for logs and errors)."""
         return f"{','.join(self.hosts)}/{self.database} ({self.target_session_attrs})"
 
-    async def connect(self) -> asyncpg.Connection:
-        """One connection to a host that fits the target session attributes."""
-        return await asyncpg.connect(self.dsn, timeout=self.connect_timeout)
+    async def connect(self, *_pool_args: object, **_pool_kwargs: object) -> asyncpg.Connection:
+        """One connection to the first host that fits the target session attributes.
+
+        Each host gets `connect_timeout` of its own: asyncpg's timeout covers the whole
+        list, so one dead host that drops packets would use it all and the next host
+        would never be tried. `prefer-standby` tries every host as a standby first.
+        """
+        passes = ["standby", "any"] if self.target_session_attrs == "prefer-standby" else []
+        last: BaseException | None = None
+        for attrs in passes or [self.target_session_attrs]:
+            for host in self.hosts:
+                try:
+                    return await asyncpg.connect(
+                        self.dsn_for((host,), attrs), timeout=self.connect_timeout
+                    )
+                except _NEXT_HOST as exc:
+                    last = exc
+        assert last is not None
+        raise last
 
 
 def is_sqlite_url(url: str) -> bool:
@@ -90,17 +128,12 @@ def parse_postgres_url(url: str, role: Role = "primary") -> PostgresAddress:
         timeout = float(query.pop("connect_timeout", DEFAULT_CONNECT_TIMEOUT_SECONDS))
     except ValueError:
         raise InvalidDatabaseUrl("connect_timeout must be a number of seconds") from None
-    netloc = parts.netloc
-    hosts_part = netloc.rsplit("@", 1)[-1]
+    userinfo, _, hosts_part = parts.netloc.rpartition("@")
     hosts = tuple(host for host in hosts_part.split(",") if host)
     if not hosts:
         raise InvalidDatabaseUrl("a PostgreSQL URL names at least one host")
     database = parts.path.lstrip("/") or "postgres"
-    query["target_session_attrs"] = attrs
-    dsn = urllib.parse.urlunsplit(
-        ("postgresql", netloc, "/" + database, urllib.parse.urlencode(query), "")
-    )
-    return PostgresAddress(dsn, hosts, database, attrs, timeout)
+    return PostgresAddress(userinfo, hosts, database, attrs, timeout, tuple(query.items()))
 
 
 def create_engine(url: str) -> AsyncEngine:
