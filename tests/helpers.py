@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
 from typing import Any
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
 from optledger.auth.credentials import CredentialKind, new_secret_pair, store_credential
+from optledger.settings import Settings
 from optledger.storage.database import Database
 from optledger.storage.tables import (
     AttributeDefinition,
@@ -233,4 +236,80 @@ def run_optledger(database: Database, *args: str) -> subprocess.CompletedProcess
         capture_output=True,
         text=True,
         timeout=60,
+    )
+
+
+def basic(username: str, password: str) -> dict[str, str]:
+    encoded = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {encoded}"}
+
+
+def vibes_headers(tenant: Any) -> dict[str, str]:
+    return basic(tenant.boot.basic.lookup_id, tenant.boot.basic.secret)
+
+
+def persons(tenant: Any) -> str:
+    return f"/companies/{tenant.key}/mobiledb/persons"
+
+
+async def list_id(app_client: httpx.AsyncClient, tenant: Any, sub_type: str, channel: str) -> str:
+    response = await app_client.get(
+        f"/companies/{tenant.key}/mobiledb/subscription_lists", headers=vibes_headers(tenant)
+    )
+    assert response.status_code == 200, response.text
+    wanted = f"Default {sub_type} list on {channel}"
+    return next(item["id"] for item in response.json() if item["description"] == wanted)
+
+
+async def scrape(client: httpx.AsyncClient) -> str:
+    response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    return response.text
+
+
+def sample(text: str, name: str, **labels: str) -> float:
+    """The value of one sample, 0 when the series does not exist yet."""
+    for family in text_string_to_metric_families(text):
+        for found in family.samples:
+            if found.name == name and found.labels == labels:
+                return found.value
+    return 0.0
+
+
+def requests_of(text: str, route: str, method: str, status: str) -> float:
+    return sample(text, "optledger_http_requests_total", route=route, method=method, status=status)
+
+
+# URLs whose IPv6 host embeds or maps to a non-global IPv4 address, or lies in a
+# special-purpose range: refused as webhook and callback destinations.
+IPV6_FORMS_OF_PRIVATE = [
+    "https://[64:ff9b::7f00:1]/",  # NAT64 of 127.0.0.1
+    "https://[64:ff9b::a9fe:a9fe]/",  # NAT64 of the metadata address 169.254.169.254
+    "https://[64:ff9b::a00:1]/",  # NAT64 of 10.0.0.1
+    "https://[64:ff9b:1::a00:1]/",  # local-use NAT64
+    "https://[2002:7f00:1::]/",  # 6to4 of 127.0.0.1
+    "https://[2002:a9fe:a9fe::1]/",  # 6to4 of the metadata address
+    "https://[2002:808:808::1]/",  # 6to4, deprecated, even of a public address
+    "https://[::7f00:1]/",  # IPv4-compatible 127.0.0.1
+    "https://[::a9fe:a9fe]/",  # IPv4-compatible metadata address
+    "https://[::ffff:a9fe:a9fe]/",  # IPv4-mapped metadata address
+    "https://[::ffff:0:a00:1]/",  # IPv4-translated (SIIT) 10.0.0.1
+    "https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/",  # Teredo
+    "https://[2001:2::1]/",  # benchmarking
+    "https://[2001:db8::1]/",  # documentation
+    "https://[3fff::1]/",  # documentation
+    "https://[100::1]/",  # discard-only
+    "https://[fec0::1]/",  # site-local
+    "https://[ff02::1]/",  # multicast
+    "https://[::]/",
+]
+
+
+def settings_reaching_documentation_network(secret_key: str) -> Settings:
+    """Settings that let webhook URLs on 192.0.2.0/24 in: they need no DNS."""
+    return Settings(
+        secret_key=secret_key,
+        run_worker_in_process=False,
+        webhook_allowed_networks="192.0.2.0/24",  # type: ignore[arg-type]
     )

@@ -7,7 +7,7 @@ import re
 
 import httpx
 
-from tests.test_metrics import requests_of, scrape
+from tests.helpers import requests_of, scrape
 
 PAGES = ("/docs", "/redoc")
 # Every URL a page names: its scripts, styles, icon and the document.

@@ -19,11 +19,10 @@ import pytest
 
 from optledger.storage.tables import Event, Person, SubscriptionRecord
 from tests.conftest import Tenant
-from tests.helpers import count_rows, stored_attributes, stored_identifiers
+from tests.helpers import count_rows, stored_attributes, stored_identifiers, vibes_headers
+from tests.manage_requests import REQUESTS as MANAGE_REQUESTS
+from tests.manage_requests import objects_of as manage_objects_of
 from tests.operator_helpers import make_operator
-from tests.test_manage_api import REQUESTS as MANAGE_REQUESTS
-from tests.test_manage_api import objects_of as manage_objects_of
-from tests.test_vibes_subscriptions import vibes_headers
 
 PHONE = "+19148440701"
 HOOK = "https://hooks.example.com/hook"

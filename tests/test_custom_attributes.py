@@ -16,8 +16,13 @@ from optledger.cli import app
 from optledger.core.attributes import AttributeType, define_attribute
 from optledger.storage.tables import AttributeDefinition, Person, PersonAttribute
 from tests.conftest import Tenant
-from tests.helpers import attribute_types, count_rows, stored_attributes, upsert_user
-from tests.test_auth import key_with_scopes
+from tests.helpers import (
+    attribute_types,
+    count_rows,
+    key_with_scopes,
+    stored_attributes,
+    upsert_user,
+)
 from tests.test_cli import data_dir  # noqa: F401 - fixture
 
 PHONE = "+19148440001"

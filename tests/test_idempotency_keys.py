@@ -15,8 +15,7 @@ from optledger.settings import Settings
 from optledger.storage.repositories.idempotency import ANSWER_LIFETIME
 from optledger.storage.types import utcnow
 from tests.conftest import Tenant
-from tests.helpers import events, messages, subscribe_active, subscribe_body
-from tests.test_vibes_subscriptions import vibes_headers
+from tests.helpers import events, messages, subscribe_active, subscribe_body, vibes_headers
 
 PHONE = "+19148440161"
 

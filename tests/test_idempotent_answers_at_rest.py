@@ -12,21 +12,22 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from optledger.settings import Settings
 from optledger.storage.database import Database
 from optledger.storage.migrate import upgrade_database
 from optledger.storage.provision import create_postgres_database
 from optledger.storage.tables import IdempotentAnswer
 from optledger.storage.types import utcnow
-from tests import test_tenant_matrix
-from tests.conftest import Tenant, postgres_admin_url
+from tests.conftest import TEST_SECRET, Tenant, postgres_admin_url
+from tests.helpers import settings_reaching_documentation_network, vibes_headers
 from tests.operator_helpers import make_operator
-from tests.test_vibes_subscriptions import vibes_headers
 
 ADDRESS = "kept.secret@example.com"
 
 
-# Webhook URLs on a documentation network, let in by the tenant matrix's settings.
-settings = test_tenant_matrix.settings
+@pytest.fixture
+def settings() -> Settings:
+    return settings_reaching_documentation_network(TEST_SECRET)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,14 @@ import pytest
 from optledger.auth.scopes import Scope
 from optledger.storage.tables import Person, PersonAttribute, PersonIdentifier
 from tests.conftest import Tenant
-from tests.helpers import count_rows, stored_identifiers, subscribe, subscribe_body, upsert_user
-from tests.test_auth import key_with_scopes
+from tests.helpers import (
+    count_rows,
+    key_with_scopes,
+    stored_identifiers,
+    subscribe,
+    subscribe_body,
+    upsert_user,
+)
 
 PHONE = "+19148440001"
 OTHER_PHONE = "+442071838750"

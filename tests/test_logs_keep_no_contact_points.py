@@ -15,14 +15,13 @@ from optledger.delivery.transports.log import LogTransport
 from optledger.observability.logs import JsonFormatter, MaskingTextFormatter, error_for_log
 from optledger.observability.request_log import _Facts, _log_request
 from tests.conftest import Tenant
-from tests.helpers import subscribe
+from tests.helpers import subscribe, vibes_headers
+from tests.manage_requests import REQUESTS as MANAGE_REQUESTS
+from tests.manage_requests import objects_of as manage_objects_of
 from tests.operator_helpers import make_operator
-from tests.test_manage_api import REQUESTS as MANAGE_REQUESTS
-from tests.test_manage_api import objects_of as manage_objects_of
 from tests.test_tenant_matrix import PHONE as MATRIX_PHONE
 from tests.test_tenant_matrix import REQUESTS
 from tests.test_vibes_isolation_matrix import VIBES_ROUTES, vibes_url
-from tests.test_vibes_subscriptions import vibes_headers
 
 PHONE = "+19148440131"
 

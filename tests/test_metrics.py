@@ -9,41 +9,19 @@ from pathlib import Path
 
 import httpx
 from asgi_lifespan import LifespanManager
-from prometheus_client.parser import text_string_to_metric_families
 
 from optledger.app import LANES, create_app
 from optledger.observability.metrics import MULTIPROC_DIR, multiprocess_metrics
 from optledger.settings import Settings
 from optledger.storage.database import Database
 from tests.conftest import TEST_SECRET, Outbox, Tenant
-from tests.helpers import subscribe, subscribe_active
+from tests.helpers import requests_of, sample, scrape, subscribe, subscribe_active, vibes_headers
 from tests.sink import HttpSink
 from tests.test_delivery import queue_one
-from tests.test_vibes_subscriptions import vibes_headers
 
 PHONE = "+19148440171"
 EMAIL = "metrics.reader@example.com"
 VIBES_ROUTE = "/companies/{company_key}/mobiledb/persons/{person_key}/subscriptions"
-
-
-async def scrape(client: httpx.AsyncClient) -> str:
-    response = await client.get("/metrics")
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/plain")
-    return response.text
-
-
-def sample(text: str, name: str, **labels: str) -> float:
-    """The value of one sample, 0 when the series does not exist yet."""
-    for family in text_string_to_metric_families(text):
-        for found in family.samples:
-            if found.name == name and found.labels == labels:
-                return found.value
-    return 0.0
-
-
-def requests_of(text: str, route: str, method: str, status: str) -> float:
-    return sample(text, "optledger_http_requests_total", route=route, method=method, status=status)
 
 
 async def test_requests_are_counted_by_route_template_with_no_contact_point(

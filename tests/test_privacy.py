@@ -21,8 +21,15 @@ from optledger.storage.tables import (
     Suppression,
 )
 from tests.conftest import Tenant, make_tenant
-from tests.helpers import count_rows, events, records, subscribe, text_in, upsert_user
-from tests.test_auth import key_with_scopes
+from tests.helpers import (
+    count_rows,
+    events,
+    key_with_scopes,
+    records,
+    subscribe,
+    text_in,
+    upsert_user,
+)
 
 PHONE = "+19148440001"
 EMAIL = "ann@example.com"

@@ -16,8 +16,7 @@ from optledger.auth.credentials import (
 )
 from optledger.auth.rate_limits import RateLimiter
 from tests.conftest import Tenant
-from tests.helpers import run_optledger, subscribe_body
-from tests.test_vibes_subscriptions import basic
+from tests.helpers import basic, run_optledger, subscribe_body
 
 PHONE = "+19148440151"
 

@@ -9,7 +9,6 @@ with `synchronous_commit = remote_apply` keeps these tests green.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -22,7 +21,7 @@ from optledger.observability.metrics import STANDBY_READS
 from optledger.storage.database import OUTBOX_CHANNEL, Database
 from optledger.storage.migrate import upgrade_database
 from tests.conftest import Tenant, make_tenant, tenant_client
-from tests.helpers import eligibility, subscribe_active, text_in
+from tests.helpers import eligibility, subscribe_active, text_in, vibes_headers
 from tests.replication import POSTGRES, ROOT, StandbyPair, fetchval, script, with_attrs
 
 pytestmark = [pytest.mark.postgres, pytest.mark.replication]
@@ -83,11 +82,6 @@ async def until_eligible(client: httpx.AsyncClient, phone: str) -> None:
     while not await eligible_on_standby(client, phone):
         assert time.monotonic() < deadline, "the subscription never reached the standby"
         await asyncio.sleep(0.1)
-
-
-def vibes_headers(tenant: Tenant) -> dict[str, str]:
-    pair = f"{tenant.boot.basic.lookup_id}:{tenant.boot.basic.secret}".encode()
-    return {"Authorization": f"Basic {base64.b64encode(pair).decode()}"}
 
 
 async def attentive_unsubscribe(client: httpx.AsyncClient, tenant: Tenant, phone: str) -> None:

@@ -14,7 +14,13 @@ from optledger.settings import Settings
 from optledger.storage.database import Database
 from optledger.storage.tables import Event, Person, SubscriptionRecord, WebhookDelivery
 from tests.conftest import TEST_SECRET, Tenant, make_tenant
-from tests.helpers import count_rows, eligibility, key_with_scopes, subscribe_active
+from tests.helpers import (
+    count_rows,
+    eligibility,
+    key_with_scopes,
+    settings_reaching_documentation_network,
+    subscribe_active,
+)
 from tests.test_openapi import documented
 
 PHONE = "+19148440171"
@@ -93,12 +99,7 @@ ROUTES = sorted(
 
 @pytest.fixture
 def settings() -> Settings:
-    # Webhook URLs on a documentation network need no DNS; the settings let them in.
-    return Settings(
-        secret_key=TEST_SECRET,
-        run_worker_in_process=False,
-        webhook_allowed_networks="192.0.2.0/24",  # type: ignore[arg-type]
-    )
+    return settings_reaching_documentation_network(TEST_SECRET)
 
 
 def test_the_matrix_covers_every_route() -> None:

@@ -9,6 +9,7 @@ from optledger.storage.tables import AttributeDefinition, Person, SubscriptionRe
 from tests.conftest import Tenant, make_tenant
 from tests.helpers import (
     count_rows,
+    key_with_scopes,
     messages,
     records,
     stored_attributes,
@@ -16,7 +17,6 @@ from tests.helpers import (
     subscribe,
     upsert_user,
 )
-from tests.test_auth import key_with_scopes
 
 PHONE = "+19148440001"
 EMAIL = "ann@example.com"

@@ -24,7 +24,7 @@ from optledger.storage.database import Database
 from optledger.storage.repositories.webhooks import delete_webhook, webhooks_of
 from optledger.storage.tables import WebhookDelivery
 from tests.conftest import TEST_SECRET, Tenant, make_tenant
-from tests.test_vibes_subscriptions import vibes_headers
+from tests.helpers import vibes_headers
 from tests.webhook_receiver import Receiver
 
 # An address the settings allow although it is reserved: registering it needs no DNS.

@@ -9,9 +9,8 @@ from optledger.core.consent import Channel, SubscriptionType
 from optledger.core.sign_up_units import Locale, UnitSpec, create_sign_up_unit
 from optledger.storage.database import Database
 from tests.conftest import Outbox, Tenant, make_tenant
-from tests.helpers import events, records, text_in
+from tests.helpers import events, records, text_in, vibes_headers
 from tests.sink import HttpSink
-from tests.test_vibes_subscriptions import vibes_headers
 
 PHONE = "+19148440111"
 

@@ -10,9 +10,8 @@ import pytest
 from optledger.storage.database import Database
 from optledger.storage.tables import Event, Person, SubscriptionRecord
 from tests.conftest import Tenant, make_tenant
-from tests.helpers import count_rows, subscribe_active
+from tests.helpers import count_rows, subscribe_active, vibes_headers
 from tests.test_openapi import documented
-from tests.test_vibes_subscriptions import vibes_headers
 
 VIBES_ROUTES = sorted(
     (method, path) for method, path in documented() if path.startswith("/companies/")

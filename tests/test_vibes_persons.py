@@ -7,8 +7,7 @@ import pytest
 
 from optledger.storage.database import Database
 from tests.conftest import Tenant, make_tenant
-from tests.helpers import subscribe_active
-from tests.test_vibes_subscriptions import basic, vibes_headers
+from tests.helpers import basic, subscribe_active, vibes_headers
 
 PHONE = "+19148440101"
 OTHER_PHONE = "+19148440102"

@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
-import base64
-
 import httpx
 import pytest
 
 from optledger.storage.database import Database
 from tests.conftest import Tenant, make_tenant
-from tests.helpers import eligibility, subscribe_active, text_in
+from tests.helpers import (
+    basic,
+    eligibility,
+    list_id,
+    persons,
+    subscribe_active,
+    text_in,
+    vibes_headers,
+)
 
 PHONE = "+19148440091"
 EXTERNAL = "crm-91"
-
-
-def basic(username: str, password: str) -> dict[str, str]:
-    encoded = base64.b64encode(f"{username}:{password}".encode()).decode()
-    return {"Authorization": f"Basic {encoded}"}
-
-
-def vibes_headers(tenant: Tenant) -> dict[str, str]:
-    return basic(tenant.boot.basic.lookup_id, tenant.boot.basic.secret)
-
-
-def persons(tenant: Tenant) -> str:
-    return f"/companies/{tenant.key}/mobiledb/persons"
 
 
 async def subscribe_with_external_id(
@@ -34,17 +27,6 @@ async def subscribe_with_external_id(
     await subscribe_active(
         client, PHONE, sub_type=sub_type, externalIdentifiers={"clientUserId": EXTERNAL}
     )
-
-
-async def list_id(
-    app_client: httpx.AsyncClient, tenant: Tenant, sub_type: str, channel: str
-) -> str:
-    response = await app_client.get(
-        f"/companies/{tenant.key}/mobiledb/subscription_lists", headers=vibes_headers(tenant)
-    )
-    assert response.status_code == 200, response.text
-    wanted = f"Default {sub_type} list on {channel}"
-    return next(item["id"] for item in response.json() if item["description"] == wanted)
 
 
 async def test_every_record_of_a_person_oldest_first_and_active_only(

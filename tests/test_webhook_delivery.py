@@ -30,9 +30,15 @@ from optledger.settings import Settings
 from optledger.storage.database import Database
 from optledger.storage.types import utcnow
 from tests.conftest import TEST_SECRET, Tenant
-from tests.helpers import subscribe, subscribe_active, text_in
-from tests.test_vibes_subscriptions import list_id, persons, vibes_headers
-from tests.test_webhooks_api import IPV6_FORMS_OF_PRIVATE
+from tests.helpers import (
+    IPV6_FORMS_OF_PRIVATE,
+    list_id,
+    persons,
+    subscribe,
+    subscribe_active,
+    text_in,
+    vibes_headers,
+)
 from tests.webhook_receiver import Received, Receiver, verify
 
 ALL_EVENTS = [

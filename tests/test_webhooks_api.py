@@ -14,7 +14,7 @@ from optledger.app import create_app
 from optledger.settings import Settings
 from optledger.storage.database import Database
 from tests.conftest import TEST_SECRET, Tenant, make_tenant
-from tests.helpers import key_with_scopes
+from tests.helpers import IPV6_FORMS_OF_PRIVATE, key_with_scopes
 from tests.webhook_receiver import Receiver
 
 HOOK = "https://192.0.2.10/consent"
@@ -108,29 +108,6 @@ async def test_urls_into_private_networks_are_refused(client: httpx.AsyncClient,
 
 # IPv6 forms that carry or stand for a non-public IPv4 address, and the other
 # special-purpose IPv6 ranges: each is refused, whatever `is_global` says of it.
-IPV6_FORMS_OF_PRIVATE = [
-    "https://[64:ff9b::7f00:1]/",  # NAT64 of 127.0.0.1
-    "https://[64:ff9b::a9fe:a9fe]/",  # NAT64 of the metadata address 169.254.169.254
-    "https://[64:ff9b::a00:1]/",  # NAT64 of 10.0.0.1
-    "https://[64:ff9b:1::a00:1]/",  # local-use NAT64
-    "https://[2002:7f00:1::]/",  # 6to4 of 127.0.0.1
-    "https://[2002:a9fe:a9fe::1]/",  # 6to4 of the metadata address
-    "https://[2002:808:808::1]/",  # 6to4, deprecated, even of a public address
-    "https://[::7f00:1]/",  # IPv4-compatible 127.0.0.1
-    "https://[::a9fe:a9fe]/",  # IPv4-compatible metadata address
-    "https://[::ffff:a9fe:a9fe]/",  # IPv4-mapped metadata address
-    "https://[::ffff:0:a00:1]/",  # IPv4-translated (SIIT) 10.0.0.1
-    "https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/",  # Teredo
-    "https://[2001:2::1]/",  # benchmarking
-    "https://[2001:db8::1]/",  # documentation
-    "https://[3fff::1]/",  # documentation
-    "https://[100::1]/",  # discard-only
-    "https://[fec0::1]/",  # site-local
-    "https://[ff02::1]/",  # multicast
-    "https://[::]/",
-]
-
-
 @pytest.mark.parametrize("url", IPV6_FORMS_OF_PRIVATE)
 async def test_ipv6_forms_of_private_addresses_are_refused(
     client: httpx.AsyncClient, url: str
