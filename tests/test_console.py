@@ -415,6 +415,13 @@ async def test_gaining_a_company_keeps_the_session(
     assert "Added brand" in page.text
 
 
+async def test_gaining_every_company_keeps_the_session(
+    tenant: Tenant, console: httpx.AsyncClient, operator: str
+) -> None:
+    await tenant.database.run(lambda c: set_operator_companies(c, operator, None))
+    assert (await console.get("/console")).status_code == 200
+
+
 async def test_messages_and_webhooks_pages(
     tenant: Tenant, console: httpx.AsyncClient, operator: str, app_client: httpx.AsyncClient
 ) -> None:

@@ -21,7 +21,7 @@ from optledger.console.pages import console_error, render
 from optledger.console.sessions import new_session, session_cookies
 from optledger.console.viewer import CurrentViewer, SignInRequired, safe_next, sign_in_redirect
 from optledger.core.errors import Forbidden, RateLimited, Unauthorized
-from optledger.core.operators.sessions import end_sessions
+from optledger.core.operators.accounts import end_sessions
 from optledger.core.operators.sign_in import sign_in
 from optledger.core.subscriber_ledger import consent_by_day
 from optledger.dialects.auth import DatabaseDep

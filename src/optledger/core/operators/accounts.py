@@ -60,6 +60,11 @@ def new_session_epoch() -> str:
     return secrets.token_urlsafe(24)
 
 
+async def end_sessions(connection: Connection, operator_id: int) -> None:
+    """End every console session of the operator (signing out ends them all)."""
+    await set_session_epoch(connection, operator_id, new_session_epoch())
+
+
 def new_password_hash(password: str) -> str:
     """The hash of a password an operator may choose (slow: call it outside a unit of work)."""
     return hash_password(check_new_password(password))
@@ -134,9 +139,10 @@ async def set_operator_companies(
     found = await get_operator(connection, name)
     company_ids = await _company_ids(connection, company_keys or [])
     seen_before = await company_ids_of(connection, found)
-    loses = (found.all_companies and company_keys is not None) or bool(
-        seen_before - set(company_ids)
+    # Only a list can take something away: every company (None) loses nothing.
+    loses = company_keys is not None and (
+        found.all_companies or bool(seen_before - set(company_ids))
     )
     await set_companies(connection, found.id, company_keys is None, company_ids)
     if loses:
-        await set_session_epoch(connection, found.id, new_session_epoch())
+        await end_sessions(connection, found.id)

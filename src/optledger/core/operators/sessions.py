@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import hmac
 
-from optledger.core.operators.accounts import new_session_epoch
 from optledger.core.operators.tokens import OperatorPrincipal
 from optledger.storage.repositories.operators import (
     company_ids_of,
     operator_named,
-    set_session_epoch,
 )
 from optledger.storage.sql import Connection
 
@@ -38,8 +36,3 @@ async def session_operator(
         all_companies=operator.all_companies,
         company_ids=await company_ids_of(connection, operator),
     )
-
-
-async def end_sessions(connection: Connection, operator_id: int) -> None:
-    """End every console session of the operator (signing out ends them all)."""
-    await set_session_epoch(connection, operator_id, new_session_epoch())
