@@ -61,19 +61,16 @@ class _MaskedValue:
         return _masked(repr(self.value))
 
 
-class Identifier(str):
-    """Text the product checked is an identifier (a company key: a-z, 0-9, - and _),
-    never a person's contact point: logged as it is, whatever digits it holds."""
+class Unmasked(str):
+    """Text the product made or checked and that names no person (a route template, a
+    company key of a-z, 0-9, - and _): logged as it is, whatever digits it holds, as
+    an argument of the message or as a request field."""
 
     __slots__ = ()
 
 
-# Request fields the product itself checked or made: never masked.
-_IDENTIFIER_FIELDS = frozenset({"company_key", "route", "method"})
-
-
 def _masked_arg(value: object) -> object:
-    if isinstance(value, Identifier):
+    if isinstance(value, Unmasked):
         return value
     if isinstance(value, int | float):
         return value  # a number the line's format writes (`%d`): an id, a status, a time
@@ -125,7 +122,7 @@ class JsonFormatter(logging.Formatter):
         for name in REQUEST_FIELDS:
             value = getattr(record, name, None)
             if value is not None:
-                masks = isinstance(value, str) and name not in _IDENTIFIER_FIELDS
+                masks = isinstance(value, str) and not isinstance(value, Unmasked)
                 line[name] = _masked(value) if masks else value
         # Lines written while a request is served name it, like its request line.
         if "request_id" not in line and (request_id := current_request_id.get()) is not None:

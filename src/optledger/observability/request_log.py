@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from optledger.dialects.lanes import LaneRoute
 from optledger.dialects.request_ids import current_request_id
 from optledger.dialects.routing import leaf_routes
-from optledger.observability.logs import Identifier
+from optledger.observability.logs import Unmasked
 from optledger.observability.metrics import observe_request
 
 log = logging.getLogger("optledger.requests")
@@ -111,19 +111,21 @@ class ObserveRequests:
 def _log_request(method: str, route: str, status: int, seconds: float, facts: _Facts) -> None:
     request_id = current_request_id.get()
     latency_ms = round(seconds * 1000, 2)
-    company = Identifier(f" company={facts.company_key}" if facts.company_key else "")
+    # The route is a template and the key a checked identifier: neither names anyone.
+    template, company_key = Unmasked(route), facts.company_key
+    key = Unmasked(company_key) if company_key else None
     log.info(
         "%s %s %d %.2fms request=%s%s",
         method,
-        route,
+        template,
         status,
         latency_ms,
         request_id,
-        company,
+        Unmasked(f" company={company_key}" if company_key else ""),
         extra={
             "request_id": request_id,
-            "company_key": facts.company_key,
-            "route": route,
+            "company_key": key,
+            "route": template,
             "method": method,
             "status": status,
             "latency_ms": latency_ms,
