@@ -113,9 +113,10 @@ class IdempotencyKeys:
                 return
             answer = await kept.wait_for_answer(held)
             if answer is not None and answer.status is not None:
-                opened = kept.seal.open(answer.body or b"", kept.bound_to)
+                opened = kept.open(answer)
                 if opened is None:
-                    # Sealed under a server secret since replaced: as good as expired.
+                    # Not sealed by this release (kept by an older process during a
+                    # rolling upgrade) or altered: as good as expired.
                     await kept.release(answer.id)
                     continue
                 replayed = Response(
@@ -160,15 +161,11 @@ class IdempotencyKeys:
             await kept.release(reservation)
             return
         content_type = dict(started["headers"] if started else []).get(b"content-type")
-        sealed = kept.seal.seal(b"".join(chunks), kept.bound_to)
-        await kept.database.run(
-            lambda connection: keep_answer(
-                connection,
-                reservation,
-                status,
-                content_type.decode("latin-1") if content_type else None,
-                sealed,
-            )
+        await kept.keep(
+            reservation,
+            status,
+            content_type.decode("latin-1") if content_type else None,
+            b"".join(chunks),
         )
 
 
@@ -202,9 +199,25 @@ class _Keyed:
             )
         )
 
+    def open(self, answer: KeptAnswer) -> bytes | None:
+        """The kept answer's body, or None when it does not open under this key."""
+        return self.seal.open(answer.body or b"", self.bound_to)
+
+    async def keep(
+        self, reservation: int, status: int, content_type: str | None, body: bytes
+    ) -> None:
+        """Keep the answer, sealed, for retries to get."""
+        sealed = self.seal.seal(body, self.bound_to)
+        await self.database.run(
+            lambda connection: keep_answer(connection, reservation, status, content_type, sealed),
+            one_write=True,
+        )
+
     async def release(self, reservation: int) -> None:
         """Free the key: a retry runs anew."""
-        await self.database.run(lambda connection: release_key(connection, reservation))
+        await self.database.run(
+            lambda connection: release_key(connection, reservation), one_write=True
+        )
 
     async def wait_for_answer(self, held: KeptAnswer) -> KeptAnswer | None:
         """What the key holds once its first request answered (or the wait ran out);

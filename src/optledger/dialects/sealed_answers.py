@@ -47,7 +47,7 @@ class AnswerSeal:
 
     def open(self, sealed: bytes, bound_to: bytes) -> bytes | None:
         """The body `seal` was given, or None when this seal cannot read it: kept
-        before answers were sealed, under another server secret, or altered."""
+        before answers were sealed (an older process during an upgrade), or altered."""
         if not sealed.startswith(_FORMAT) or len(sealed) < 1 + _NONCE_BYTES + _TAG_BYTES:
             return None
         nonce, ciphertext = sealed[1 : 1 + _NONCE_BYTES], sealed[1 + _NONCE_BYTES :]
