@@ -21,8 +21,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import Response
 
-from optledger.storage.database import Database
-from optledger.storage.repositories.server_secrets import shared_secret
+from optledger.core.server_secrets import installation_secret
 
 COOKIE = "optledger_console"
 PATH = "/console"
@@ -105,7 +104,6 @@ async def session_cookies(request: Request) -> SessionCookies:
     state = request.app.state
     cookies: SessionCookies | None = getattr(state, "console_cookies", None)
     if cookies is None:
-        database: Database = state.database
-        secret = await database.run(lambda connection: shared_secret(connection, SECRET_NAME))
+        secret = await installation_secret(state.database, SECRET_NAME)
         cookies = state.console_cookies = SessionCookies(secret)
     return cookies

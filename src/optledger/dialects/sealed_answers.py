@@ -21,8 +21,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from starlette.types import Scope
 
-from optledger.storage.database import Database
-from optledger.storage.repositories.server_secrets import shared_secret
+from optledger.core.server_secrets import installation_secret
 
 SECRET_NAME = "idempotent_answers"
 # The first byte of a sealed answer names how it was sealed.
@@ -58,11 +57,6 @@ class AnswerSeal:
 
 
 async def answer_seal(scope: Scope, authorization: bytes) -> AnswerSeal:
-    """The seal of a request's credential; the server secret is read once a process."""
-    state = scope["app"].state
-    secret: str | None = getattr(state, "idempotent_answers_secret", None)
-    if secret is None:
-        database: Database = state.database
-        secret = await database.run(lambda connection: shared_secret(connection, SECRET_NAME))
-        state.idempotent_answers_secret = secret
+    """The seal of a request's credential (the server secret is read once a process)."""
+    secret = await installation_secret(scope["app"].state.database, SECRET_NAME)
     return AnswerSeal(secret, authorization)
