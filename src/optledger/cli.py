@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 from typing import Annotated
@@ -22,7 +21,7 @@ from optledger.cli_export import export_ledger
 from optledger.cli_import import import_list
 from optledger.cli_lists import lists_app
 from optledger.cli_operators import operator_app
-from optledger.cli_support import console, in_transaction
+from optledger.cli_support import JsonOption, console, in_transaction, open_database, print_json
 from optledger.cli_units import units_app
 from optledger.cli_webhooks import webhooks_app
 from optledger.core.companies import get_company_by_key
@@ -145,7 +144,7 @@ def _bootstrap_json(result: BootstrapResult) -> dict[str, object]:
 def bootstrap(
     company: Annotated[str, typer.Option(help="Company key (url-safe).")] = "demo",
     name: Annotated[str | None, typer.Option(help="Display name for a new company.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Create (or find again) a company with its lists, API units and credentials."""
     settings = get_settings()
@@ -175,7 +174,7 @@ def bootstrap(
         console.print(f"[red]error:[/red] {exc.message}")
         raise typer.Exit(1) from None
     if as_json:
-        typer.echo(json.dumps(data))
+        print_json(data)
         return
     console.print(f"[bold]company[/bold] {data['company_key']}")
     console.print(f"[bold]API key[/bold] (Authorization: Bearer …) {data['api_key']}")
@@ -214,11 +213,9 @@ def worker(
         prometheus_client.start_http_server(metrics_port, addr="127.0.0.1")
 
     async def run() -> None:
-        if settings.is_sqlite:
-            await upgrade_database(settings.resolved_database_url)
         # One connection per message loop; the webhook loop claims while its earlier
         # batches record; heartbeats and sweeps need one now and then.
-        database = Database(settings.resolved_database_url, pool_size=concurrency + 4)
+        database = await open_database(pool_size=concurrency + 4)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):

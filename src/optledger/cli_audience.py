@@ -21,7 +21,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
-from optledger.cli_support import ReadUrlOption, reading_database
+from optledger.cli_support import ReadUrlOption, open_database
 from optledger.core.companies import get_company_by_key
 from optledger.core.consent import Channel, SubscriptionType
 from optledger.core.contact_points import parse_contact_value
@@ -82,7 +82,7 @@ async def _filter(
     out: TextIO,
     read_url: str | None,
 ) -> Tally:
-    database = await reading_database(read_url, pool_size=2)
+    database = await open_database(read_url=read_url, pool_size=2)
     tally = Tally()
     try:
         found = await database.read(

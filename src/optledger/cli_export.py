@@ -19,7 +19,7 @@ from typing import Annotated, Any, TextIO
 import typer
 from rich.console import Console
 
-from optledger.cli_support import ReadUrlOption, reading_database
+from optledger.cli_support import ReadUrlOption, open_database
 from optledger.core.errors import OptledgerError
 from optledger.core.exports import ALL_FIELDS, EVENT, RECORD, ledger, parse_since
 from optledger.core.spreadsheets import SpreadsheetWriter
@@ -50,7 +50,7 @@ async def _export(
     read_url: str | None,
 ) -> tuple[int, int]:
     moment = parse_since(since) if since is not None else None
-    database = await reading_database(read_url, pool_size=1)
+    database = await open_database(read_url=read_url, pool_size=1)
     counts = {RECORD: 0, EVENT: 0}
     try:
         writer = None

@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from optledger.cli_import_support import ErrorReport, ImportPipeline, Tally, errors_path
-from optledger.cli_support import console
+from optledger.cli_support import console, open_database
 from optledger.core.errors import OptledgerError
 from optledger.core.import_rows import (
     MAX_FIELD_LENGTH,
@@ -37,8 +37,7 @@ from optledger.core.import_rows import (
 )
 from optledger.core.imports import ImportTarget, find_import_target
 from optledger.settings import get_settings
-from optledger.storage.database import Database, DatabaseUnavailable
-from optledger.storage.migrate import upgrade_database
+from optledger.storage.database import DatabaseUnavailable
 from optledger.storage.types import utcnow
 
 if TYPE_CHECKING:
@@ -121,12 +120,9 @@ async def _import(
     report: ErrorReport,
     tally: Tally,
 ) -> None:
-    settings = get_settings()
-    if settings.is_sqlite:
-        await upgrade_database(settings.resolved_database_url)
     # SQLite has one writer: a second batch would only wait for the first.
-    depth = 1 if settings.is_sqlite else jobs or DEFAULT_JOBS
-    database = Database(settings.resolved_database_url, pool_size=depth + 1)
+    depth = 1 if get_settings().is_sqlite else jobs or DEFAULT_JOBS
+    database = await open_database(pool_size=depth + 1)
     started = time.perf_counter()
     pipeline: ImportPipeline | None = None
     try:

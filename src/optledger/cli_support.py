@@ -31,9 +31,10 @@ ReadUrlOption = Annotated[
 ]
 
 
-async def reading_database(read_url: str | None, pool_size: int) -> Database:
-    """The database for a command that only reads, its reads on standbys when a read
-    URL is given (here or in the settings)."""
+async def open_database(pool_size: int = 20, read_url: str | None = None) -> Database:
+    """The configured database, the embedded SQLite one brought up to date first (as
+    `serve` does); reads that may use a standby go to `read_url`, else to
+    `OPTLEDGER_READ_DATABASE_URL` when it is set."""
     settings = get_settings()
     if settings.is_sqlite:
         await upgrade_database(settings.resolved_database_url)
@@ -64,16 +65,10 @@ def print_json(document: Any) -> None:
 
 
 def in_transaction(command: Callable[[Connection], Awaitable[T]]) -> T:
-    """Run one core command in a write transaction; domain errors end the process.
-
-    The embedded SQLite database is brought up to date first, as `serve` does.
-    """
-    settings = get_settings()
+    """Run one core command in a write transaction; domain errors end the process."""
 
     async def run() -> T:
-        if settings.is_sqlite:
-            await upgrade_database(settings.resolved_database_url)
-        database = Database(settings.resolved_database_url)
+        database = await open_database()
         try:
             return await database.run(command)
         finally:
