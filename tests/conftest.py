@@ -11,6 +11,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -49,6 +50,13 @@ def postgres_admin_url() -> str:
             pytest.fail(f"{POSTGRES_ENV} must be set in CI: PostgreSQL tests may not be skipped")
         pytest.skip(f"{POSTGRES_ENV} is not set")
     return url
+
+
+async def empty_database_url(kind: str, folder: Path) -> str:
+    """The URL of a new, empty database of `kind` (sqlite or postgres), unmigrated."""
+    if kind == "sqlite":
+        return f"sqlite+aiosqlite:///{folder / 'empty.db'}"
+    return await create_postgres_database(postgres_admin_url(), prefix="optledger_empty")
 
 
 @pytest.fixture(scope="session")

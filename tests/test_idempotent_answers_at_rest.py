@@ -15,10 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from optledger.settings import Settings
 from optledger.storage.database import Database
 from optledger.storage.migrate import upgrade_database
-from optledger.storage.provision import create_postgres_database
 from optledger.storage.tables import IdempotentAnswer
 from optledger.storage.types import utcnow
-from tests.conftest import TEST_SECRET, Tenant, postgres_admin_url
+from tests.conftest import TEST_SECRET, Tenant, empty_database_url
 from tests.helpers import settings_reaching_documentation_network, vibes_headers
 from tests.operator_helpers import make_operator
 
@@ -164,10 +163,7 @@ async def test_an_answer_that_cannot_be_opened_is_not_replayed(
 async def test_upgrading_forgets_answers_kept_in_plain(
     engine: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    if engine == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('upgrade') / 'optledger.db'}"
-    else:
-        url = await create_postgres_database(postgres_admin_url(), prefix="optledger_upgrade")
+    url = await empty_database_url(engine, tmp_path_factory.mktemp("upgrade"))
     await upgrade_database(url, "0010")
     database = Database(url)
     try:

@@ -11,8 +11,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from optledger.storage.database import Database
 from optledger.storage.migrate import schema_drift, upgrade_database
-from optledger.storage.provision import create_postgres_database
-from tests.conftest import postgres_admin_url
+from tests.conftest import empty_database_url
 
 
 async def test_migrated_schema_matches_the_tables(database: Database) -> None:
@@ -21,10 +20,7 @@ async def test_migrated_schema_matches_the_tables(database: Database) -> None:
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgres"])
 async def test_operators_of_an_older_release_get_an_epoch_each(kind: str, tmp_path: Path) -> None:
-    if kind == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
-    else:
-        url = await create_postgres_database(postgres_admin_url(), prefix="optledger_migration")
+    url = await empty_database_url(kind, tmp_path)
     await upgrade_database(url, "0010")
     engine = create_async_engine(url)
     try:
