@@ -25,30 +25,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-import asyncpg
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.replication import StandbyPair, fetchval
 
 from bench.bench_core import analyze, subscribed_numbers
 from bench.common import ROOT, Server, bench_env, bootstrap, free_port, print_table
 from bench.failover import Cluster, run_failover
 from bench.wrk import WrkResult, run_wrk
-from optledger.storage.urls import parse_postgres_url
-
-POSTGRES = ROOT / "scripts" / "postgres"
-
-
-def script(*args: str) -> str:
-    return subprocess.run(args, capture_output=True, text=True, check=True).stdout.strip()
-
-
-async def sql(url: str, statement: str) -> object:
-    connection = await asyncpg.connect(parse_postgres_url(url, role="primary").dsn)
-    try:
-        return await connection.fetchval(statement)
-    finally:
-        await connection.close()
 
 
 def row(name: str, result: WrkResult, note: str = "") -> dict[str, str]:
@@ -70,19 +56,14 @@ def reads_served(server_url: str) -> dict[str, float]:
 
 def standby_figures(seconds: float, workdir: Path) -> list[dict[str, str]]:
     """Fresh against analysed, standby reads against primary reads, opt-out latency."""
-    root = ROOT / ".pgbench-replica"
-    shutil.rmtree(root, ignore_errors=True)
-    primary_port, standby_port = free_port(), free_port()
-    primary = script(str(POSTGRES), "start", str(root / "primary"), str(primary_port))
+    pair = StandbyPair(ROOT / ".pgbench-replica", free_port(), free_port())
+    pair.start(apply_delay="0")
     rows: list[dict[str, str]] = []
     try:
-        url = primary.rsplit("/", 1)[0] + "/bench_replica"
-        asyncio.run(sql(primary, "CREATE DATABASE bench_replica"))
-        standby = script(
-            str(POSTGRES), "standby", str(primary_port), str(root / "standby"),
-            str(standby_port), "standby1",
-        )  # fmt: skip
-        standby_db = standby.rsplit("/", 1)[0] + "/bench_replica?target_session_attrs=standby"
+        asyncio.run(fetchval(pair.primary_url, "CREATE DATABASE bench_replica"))
+        url = pair.primary_url.rsplit("/", 1)[0] + "/bench_replica"
+        standby_db = pair.standby_url.rsplit("/", 1)[0] + "/bench_replica"
+        standby_db += "?target_session_attrs=standby"
         # Rate limits would answer 429 long before the database is the limit.
         env = bench_env(url, workdir, OPTLEDGER_DEFAULT_RATE_LIMIT="1000000")
         subprocess.run(
@@ -111,8 +92,7 @@ def standby_figures(seconds: float, workdir: Path) -> list[dict[str, str]]:
         ]
 
         # Reads on the standby: the same kind of process with a read URL.
-        asyncio.run(sql(primary, "ALTER SYSTEM SET synchronous_standby_names = 'standby1'"))
-        asyncio.run(sql(primary, "SELECT pg_reload_conf()"))
+        asyncio.run(pair.make_synchronous())
         server = Server({**env, "OPTLEDGER_READ_DATABASE_URL": standby_db})
         server.start()
         try:
@@ -128,8 +108,7 @@ def standby_figures(seconds: float, workdir: Path) -> list[dict[str, str]]:
         rows.append(row("unsubscribe, synchronous standby", remote_apply, "remote_apply"))
 
         # The same opt-outs with no synchronous standby: remote_apply waits for nobody.
-        asyncio.run(sql(primary, "ALTER SYSTEM SET synchronous_standby_names = ''"))
-        asyncio.run(sql(primary, "SELECT pg_reload_conf()"))
+        asyncio.run(pair.set_synchronous_names(""))
         server = Server(env)
         server.start()
         try:
@@ -141,9 +120,8 @@ def standby_figures(seconds: float, workdir: Path) -> list[dict[str, str]]:
             server.stop()
         rows.append(row("unsubscribe, no synchronous standby", local, "baseline"))
     finally:
-        for folder in ("standby", "primary"):
-            subprocess.run([str(POSTGRES), "stop", str(root / folder)], check=False)
-        shutil.rmtree(root, ignore_errors=True)
+        pair.stop()
+        shutil.rmtree(pair.root, ignore_errors=True)
     return rows
 
 

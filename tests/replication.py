@@ -1,5 +1,5 @@
-"""Replicated PostgreSQL for the tests: a primary and a synchronous hot standby made
-with `pg_basebackup` (`scripts/postgres`), and the Patroni cluster (`scripts/ha-cluster`)."""
+"""Replicated PostgreSQL: a primary and a hot standby made with `pg_basebackup`
+(`scripts/postgres`), for the replication tests and `bench/bench_replication.py`."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from optledger.storage.urls import parse_postgres_url
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES = ROOT / "scripts" / "postgres"
-HA_CLUSTER = ROOT / "scripts" / "ha-cluster"
 
 
 def script(*args: str) -> str:
