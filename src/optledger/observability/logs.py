@@ -32,19 +32,12 @@ REQUEST_FIELDS = ("request_id", "company_key", "route", "method", "status", "lat
 # A value an error message quotes, as Python writes a string (`phone '…' is not …`);
 # an apostrophe inside a word (`a list's name`) starts none.
 _QUOTED = re.compile(r"""(?<![0-9A-Za-z])(?:'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")(?![0-9A-Za-z])""")
-# Only text with an "@", a "+" or 7 digits in a row can hold what the masker masks:
-# most lines have none and skip its expressions, a cost on every request.
-_SUSPECT = re.compile(r"[@+]|[0-9]{7}|[0-9]{3}[ .-][0-9]{4}")
 
 
 def error_for_log(message: str) -> str:
     """An error message as logged: the values it quotes left out, so that it names
     the field and not what was sent, and anything else like a contact point masked."""
     return mask_contact_points(_QUOTED.sub("'...'", message))
-
-
-def _masked(text: str) -> str:
-    return mask_contact_points(text) if _SUSPECT.search(text) else text
 
 
 class _MaskedValue:
@@ -55,10 +48,10 @@ class _MaskedValue:
         self.value = value
 
     def __str__(self) -> str:
-        return _masked(str(self.value))
+        return mask_contact_points(str(self.value))
 
     def __repr__(self) -> str:
-        return _masked(repr(self.value))
+        return mask_contact_points(repr(self.value))
 
 
 class Unmasked(str):
@@ -75,14 +68,14 @@ def _masked_arg(value: object) -> object:
     if isinstance(value, int | float):
         return value  # a number the line's format writes (`%d`): an id, a status, a time
     if isinstance(value, str):
-        return _masked(value)
+        return mask_contact_points(value)
     return _MaskedValue(value)
 
 
 def masked_record(record: logging.LogRecord, formatter: logging.Formatter) -> logging.LogRecord:
     """A copy of `record` whose message, arguments and traceback are masked."""
     masked = logging.makeLogRecord(record.__dict__)
-    masked.msg = _masked(str(record.msg))
+    masked.msg = mask_contact_points(str(record.msg))
     if isinstance(record.args, Mapping):
         masked.args = {name: _masked_arg(value) for name, value in record.args.items()}
     elif record.args:
@@ -90,9 +83,9 @@ def masked_record(record: logging.LogRecord, formatter: logging.Formatter) -> lo
     if record.exc_info and not record.exc_text:
         masked.exc_text = formatter.formatException(record.exc_info)
     if masked.exc_text:
-        masked.exc_text = _masked(masked.exc_text)
+        masked.exc_text = mask_contact_points(masked.exc_text)
     if masked.stack_info:
-        masked.stack_info = _masked(masked.stack_info)
+        masked.stack_info = mask_contact_points(masked.stack_info)
     return masked
 
 
@@ -123,7 +116,7 @@ class JsonFormatter(logging.Formatter):
             value = getattr(record, name, None)
             if value is not None:
                 masks = isinstance(value, str) and not isinstance(value, Unmasked)
-                line[name] = _masked(value) if masks else value
+                line[name] = mask_contact_points(value) if masks else value
         # Lines written while a request is served name it, like its request line.
         if "request_id" not in line and (request_id := current_request_id.get()) is not None:
             line["request_id"] = request_id
