@@ -12,7 +12,7 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
-from optledger.auth.credentials import CredentialKind, new_secret_pair, store_credential
+from optledger.core.auth.credentials import CredentialKind, new_secret_pair, store_credential
 from optledger.settings import Settings
 from optledger.storage.database import Database
 from optledger.storage.tables import (

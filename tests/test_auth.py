@@ -8,7 +8,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from optledger.auth.scopes import Scope
+from optledger.core.auth.scopes import Scope
 from optledger.storage.tables import Credential, SubscriptionRecord
 from tests.conftest import Tenant, make_tenant
 from tests.helpers import count_rows, key_with_scopes, subscribe_body

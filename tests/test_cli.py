@@ -13,7 +13,7 @@ from asgi_lifespan import LifespanManager
 from typer.testing import CliRunner
 
 from optledger.app import create_app
-from optledger.cli import app
+from optledger.cli.main import app
 from optledger.settings import Settings, get_settings
 from optledger.storage.provision import create_postgres_database
 from tests.conftest import postgres_admin_url

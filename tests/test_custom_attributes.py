@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from optledger.auth.scopes import Scope
-from optledger.cli import app
+from optledger.cli.main import app
 from optledger.core.attributes import AttributeType, define_attribute
+from optledger.core.auth.scopes import Scope
 from optledger.storage.tables import AttributeDefinition, Person, PersonAttribute
 from tests.conftest import Tenant
 from tests.helpers import (

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from optledger.auth.scopes import Scope
+from optledger.core.auth.scopes import Scope
 from optledger.storage.tables import Person, PersonAttribute, PersonIdentifier
 from tests.conftest import Tenant
 from tests.helpers import (

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from optledger.auth.cache import PrincipalCache
-from optledger.auth.credentials import CredentialKind, Principal
+from optledger.core.auth.credentials import CredentialKind, Principal
 from optledger.storage.tables import Company
+from optledger.web.principal_cache import PrincipalCache
 
 
 def principal() -> Principal:

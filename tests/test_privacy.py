@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
-from optledger.auth.scopes import Scope
+from optledger.core.auth.scopes import Scope
 from optledger.storage.tables import (
     ConfirmationBlock,
     Event,

@@ -8,13 +8,13 @@ import subprocess
 import httpx
 import pytest
 
-from optledger.auth.credentials import (
+from optledger.core.auth.credentials import (
     CredentialKind,
     IssuedCredential,
     new_secret_pair,
     store_credential,
 )
-from optledger.auth.rate_limits import RateLimiter
+from optledger.web.rate_limits import RateLimiter
 from tests.conftest import Tenant
 from tests.helpers import basic, run_optledger, subscribe_body
 

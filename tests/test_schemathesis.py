@@ -33,10 +33,10 @@ from optledger.app import create_app
 from optledger.bootstrap import bootstrap_company
 from optledger.core.companies import ensure_company, get_company_by_key
 from optledger.core.company_settings import TWILIO_AUTH_TOKEN, set_company_setting
-from optledger.dialects.idempotency import MAX_KEY_LENGTH
 from optledger.settings import Settings
 from optledger.storage.database import Database
 from optledger.storage.sql import Connection
+from optledger.web.idempotency import MAX_KEY_LENGTH
 from tests.conftest import TEST_SECRET, Tenant
 from tests.operator_helpers import TestOperator, make_operator
 

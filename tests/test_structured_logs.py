@@ -14,7 +14,8 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from optledger import cli
+from optledger.cli import app as cli_app
+from optledger.cli import server
 from optledger.observability.logs import JsonFormatter, MaskingTextFormatter
 from optledger.settings import get_settings
 from tests.conftest import Tenant
@@ -105,13 +106,13 @@ def test_serve_hands_the_log_format_to_every_server_process(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     started: dict[str, Any] = {}
-    monkeypatch.setattr(cli.uvicorn, "run", lambda *args, **kwargs: started.update(kwargs))
+    monkeypatch.setattr(server.uvicorn, "run", lambda *args, **kwargs: started.update(kwargs))
     # Set here so that they are put back as they were: `serve` sets them for its processes.
     monkeypatch.setenv("OPTLEDGER_LOG_FORMAT", "text")
     monkeypatch.setenv("OPTLEDGER_SERVER_PROCESSES", "1")
     get_settings.cache_clear()
     try:
-        result = CliRunner().invoke(cli.app, ["serve", "--log-format", "json"])
+        result = CliRunner().invoke(cli_app, ["serve", "--log-format", "json"])
         assert result.exit_code == 0, result.output
     finally:
         get_settings.cache_clear()

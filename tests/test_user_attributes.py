@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from optledger.auth.scopes import Scope
+from optledger.core.auth.scopes import Scope
 from optledger.storage.tables import AttributeDefinition, Person, SubscriptionRecord
 from tests.conftest import Tenant, make_tenant
 from tests.helpers import (

@@ -1,5 +1,5 @@
 """`python -m optledger` runs the CLI."""
 
-from optledger.cli import app
+from optledger.cli.main import app
 
 app()

@@ -14,41 +14,22 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
 from optledger import __version__
-from optledger.auth.cache import PrincipalCache
-from optledger.auth.rate_limits import RateLimiter
 from optledger.console.routes import install_console
 from optledger.core.contact_points import mask_contact_points
 from optledger.core.errors import OptledgerError
 from optledger.delivery.transports.configured import configured_transports
 from optledger.delivery.worker import DeliveryPolicy, configured_webhooks, run_workers
-from optledger.dialects.api_docs import install_api_docs
 from optledger.dialects.attentive.eligibility_lane import ELIGIBILITY_LANE
+from optledger.dialects.attentive.messages import router as messages_router
 from optledger.dialects.attentive.routes import DIALECT as ATTENTIVE
 from optledger.dialects.consent_pages.routes import DIALECT as CONSENT_PAGES
-from optledger.dialects.control_characters import (
-    ControlCharactersInBody,
-    ControlCharactersInRequestLine,
-)
-from optledger.dialects.errors import (
-    STATUS_BY_KIND,
-    error_response,
-    include_dialect,
-    unavailable_response,
-)
-from optledger.dialects.idempotency import IdempotencyKeys
 from optledger.dialects.inbound.routes import DIALECT as INBOUND
-from optledger.dialects.lanes import Lanes
 from optledger.dialects.legacy.routes import DIALECT as LEGACY
-from optledger.dialects.limits import BodySizeLimit
 from optledger.dialects.manage.routes import DIALECT as MANAGE
-from optledger.dialects.openapi import install_openapi
-from optledger.dialects.operator.messages import router as messages_router
-from optledger.dialects.rate_limits import RateLimitHeaders
-from optledger.dialects.request_ids import RequestIds
-from optledger.dialects.routing import allowed_methods
 from optledger.dialects.vibes.lookup_lane import SUBSCRIPTIONS_LANE
 from optledger.dialects.vibes.routes import DIALECT as VIBES
 from optledger.observability.heartbeats import watch_for_workers
+from optledger.observability.request_ids import RequestIds
 from optledger.observability.request_log import ObserveRequests
 from optledger.observability.scrape import metrics_response
 from optledger.settings import Settings, get_settings
@@ -56,6 +37,25 @@ from optledger.storage.database import Database, DatabaseUnavailable
 from optledger.storage.first_analysis import analyse_while_fresh
 from optledger.storage.migrate import upgrade_database
 from optledger.storage.readiness import readiness
+from optledger.web.api_docs import install_api_docs
+from optledger.web.control_characters import (
+    ControlCharactersInBody,
+    ControlCharactersInRequestLine,
+)
+from optledger.web.errors import (
+    STATUS_BY_KIND,
+    error_response,
+    include_dialect,
+    unavailable_response,
+)
+from optledger.web.idempotency import IdempotencyKeys
+from optledger.web.lanes import Lanes
+from optledger.web.limits import BodySizeLimit
+from optledger.web.openapi import install_openapi
+from optledger.web.principal_cache import PrincipalCache
+from optledger.web.rate_limit_headers import RateLimitHeaders
+from optledger.web.rate_limits import RateLimiter
+from optledger.web.routing import allowed_methods
 
 log = logging.getLogger(__name__)
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from optledger.auth.credentials import (
+from optledger.core.auth.credentials import (
     CredentialKind,
     IssuedCredential,
     new_secret_pair,
     store_credential,
 )
-from optledger.auth.scopes import ALL_SCOPES
+from optledger.core.auth.scopes import ALL_SCOPES
 from optledger.core.catalog import load_catalog
 from optledger.core.companies import ensure_company
 from optledger.core.consent import Channel, SubscriptionType

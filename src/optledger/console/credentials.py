@@ -12,18 +12,18 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from starlette.responses import RedirectResponse, Response
 
-from optledger.auth.credentials import CredentialKind
-from optledger.auth.scopes import ALL_SCOPES
 from optledger.console.forms import Form, read_form
 from optledger.console.pages import done_notice, render
 from optledger.console.viewer import CurrentViewer
+from optledger.core.auth.credentials import CredentialKind
+from optledger.core.auth.scopes import ALL_SCOPES
 from optledger.core.company_credentials import (
     list_credentials,
     mint_credential,
     revoke_company_credential,
 )
 from optledger.core.errors import InvalidInput
-from optledger.dialects.auth import DatabaseDep
+from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(prefix="/credentials", include_in_schema=False)
 CredentialId = Annotated[int, Path(ge=1, le=2**62)]

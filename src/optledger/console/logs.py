@@ -17,10 +17,10 @@ from optledger.core.webhooks.registrations import (
     get_webhook,
     list_webhooks,
 )
-from optledger.dialects.auth import DatabaseDep
 from optledger.storage.repositories.webhook_deliveries import LoggedDelivery
 from optledger.storage.repositories.webhooks import WebhookRow
 from optledger.storage.sql import Connection
+from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(include_in_schema=False)
 PAGE = 100

@@ -12,8 +12,8 @@ from typing import Any
 
 from starlette.responses import Response
 
-from optledger.dialects.errors import log_page_error
-from optledger.dialects.html_pages import HtmlPages
+from optledger.web.errors import log_page_error
+from optledger.web.html_pages import HtmlPages
 
 PAGE_HEADERS = {
     "Cache-Control": "no-store",

@@ -24,8 +24,8 @@ from optledger.core.errors import Forbidden, RateLimited, Unauthorized
 from optledger.core.operators.accounts import end_sessions
 from optledger.core.operators.sign_in import sign_in
 from optledger.core.subscriber_ledger import consent_by_day
-from optledger.dialects.auth import DatabaseDep
-from optledger.dialects.errors import Dialect, include_dialect
+from optledger.web.authentication import DatabaseDep
+from optledger.web.errors import Dialect, include_dialect
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 MAX_NAME = 100

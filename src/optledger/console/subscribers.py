@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from optledger.console.pages import render
 from optledger.console.viewer import CurrentViewer
 from optledger.core.subscriber_ledger import MAX_QUERY_LENGTH, find_subscribers, subscriber_ledger
-from optledger.dialects.auth import DatabaseDep
+from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(prefix="/subscribers", include_in_schema=False)
 PersonKey = Annotated[str, Path(min_length=1, max_length=64)]

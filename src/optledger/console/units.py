@@ -27,8 +27,8 @@ from optledger.core.sign_up_units import (
     get_sign_up_unit,
     update_sign_up_unit,
 )
-from optledger.dialects.auth import DatabaseDep
 from optledger.storage.repositories.units import UnitRow
+from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(prefix="/units", include_in_schema=False)
 UnitId = Annotated[int, Path(ge=1, le=2**62)]

@@ -13,9 +13,9 @@ from optledger.console.sessions import ConsoleSession, SessionCookies, session_c
 from optledger.core.errors import NotFound
 from optledger.core.operators.sessions import session_operator
 from optledger.core.operators.tokens import OperatorPrincipal, visible_companies
-from optledger.dialects.auth import DatabaseDep
 from optledger.storage.repositories.companies import CompanyRow
 from optledger.storage.sql import Connection
+from optledger.web.authentication import DatabaseDep
 
 SIGN_IN = "/console/login"
 

@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from optledger.auth.credentials import (
+from optledger.core.auth.credentials import (
     CredentialKind,
     IssuedCredential,
     new_secret_pair,
     store_credential,
 )
-from optledger.auth.scopes import ALL_SCOPES
+from optledger.core.auth.scopes import ALL_SCOPES
 from optledger.core.errors import InvalidInput, NotFound
 from optledger.core.text import checked_name
 from optledger.storage.repositories.credentials import (

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from optledger.core.contact_points import normalize_address
-from optledger.storage.repositories.deliveries import LoggedMessage
-from optledger.storage.repositories.deliveries import messages_to as stored_messages_to
-from optledger.storage.repositories.deliveries import recent_messages as stored_recent_messages
+from optledger.storage.repositories.message_deliveries import LoggedMessage
+from optledger.storage.repositories.message_deliveries import messages_to as stored_messages_to
+from optledger.storage.repositories.message_deliveries import (
+    recent_messages as stored_recent_messages,
+)
 from optledger.storage.sql import Connection
 
 

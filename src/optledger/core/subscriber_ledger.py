@@ -18,7 +18,7 @@ from optledger.core.people import CONTACT_KINDS, IdentifierKind
 from optledger.storage.repositories import console as stored
 from optledger.storage.repositories import people
 from optledger.storage.repositories.attributes import values_of_person
-from optledger.storage.repositories.deliveries import LoggedMessage, messages_to_any
+from optledger.storage.repositories.message_deliveries import LoggedMessage, messages_to_any
 from optledger.storage.repositories.people import PersonRow, StoredIdentifier
 from optledger.storage.sql import Connection
 

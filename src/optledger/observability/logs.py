@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from optledger.core.contact_points import mask_contact_points
-from optledger.dialects.request_ids import current_request_id
+from optledger.observability.request_ids import current_request_id
 
 LogFormat = Literal["text", "json"]
 

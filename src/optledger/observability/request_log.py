@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from optledger.dialects.lanes import LaneRoute
-from optledger.dialects.request_ids import current_request_id
-from optledger.dialects.routing import leaf_routes
 from optledger.observability.logs import Unmasked
 from optledger.observability.metrics import observe_request
+from optledger.observability.request_ids import current_request_id
+from optledger.web.lanes import LaneRoute
+from optledger.web.routing import leaf_routes
 
 log = logging.getLogger("optledger.requests")
 

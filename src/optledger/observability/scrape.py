@@ -20,12 +20,12 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.requests import Request
 from starlette.responses import Response
 
-from optledger.dialects.errors import error_response
 from optledger.observability.heartbeats import worker_alive
 from optledger.observability.metrics import is_multiprocess
 from optledger.storage.database import Database
 from optledger.storage.repositories.heartbeats import DeliveryState, delivery_state
 from optledger.storage.types import utcnow
+from optledger.web.errors import error_response
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from optledger.auth.passwords import check_new_password, hash_password
+from optledger.core.auth.passwords import check_new_password, hash_password
 from optledger.core.companies import get_company_by_key
 from optledger.core.errors import Conflict, InvalidInput, NotFound
 from optledger.storage.repositories.operators import (

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from optledger.auth.passwords import verify_password
+from optledger.core.auth.passwords import verify_password
 from optledger.core.errors import RateLimited, Unauthorized
 from optledger.storage.database import Database
 from optledger.storage.repositories.operators import OperatorRow, operator_named

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 
-from optledger.auth.credentials import hash_secret, new_lookup_and_secret, split_token
+from optledger.core.auth.credentials import hash_secret, new_lookup_and_secret, split_token
 from optledger.core.errors import Forbidden, NotFound, Unauthorized
 from optledger.core.operators.accounts import get_operator
 from optledger.core.text import checked_name

@@ -16,7 +16,7 @@ from optledger.dialects.attentive.wire import (
     ShortText,
     WireModel,
 )
-from optledger.dialects.auth import DatabaseDep
+from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(prefix="/v1/attributes", tags=["Custom Attributes"])
 MAX_PROPERTIES = 200

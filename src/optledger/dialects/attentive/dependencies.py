@@ -10,10 +10,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from optledger.auth.credentials import CredentialKind, Principal
-from optledger.auth.scopes import Scope
+from optledger.core.auth.credentials import CredentialKind, Principal
+from optledger.core.auth.scopes import Scope
 from optledger.core.context import RequestContext
-from optledger.dialects.auth import BearerPrincipal, request_context
+from optledger.web.authentication import BearerPrincipal, request_context
 
 SOURCE = "attentive"
 

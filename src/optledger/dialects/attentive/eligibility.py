@@ -17,7 +17,7 @@ from pydantic import ConfigDict, Field
 from optledger.core.subscriptions import check_eligibility_of_batch
 from optledger.dialects.attentive.dependencies import SubscriberWriter
 from optledger.dialects.attentive.wire import UserDto, WireModel
-from optledger.dialects.auth import DatabaseDep
+from optledger.web.authentication import DatabaseDep
 
 MAX_BATCH = 1000
 

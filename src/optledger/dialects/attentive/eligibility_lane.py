@@ -6,16 +6,16 @@ from urllib.parse import parse_qsl
 
 from starlette.responses import Response
 
-from optledger.auth.credentials import CredentialKind, split_token
-from optledger.auth.scopes import Scope as AuthScope
+from optledger.core.auth.credentials import CredentialKind, split_token
+from optledger.core.auth.scopes import Scope as AuthScope
 from optledger.core.errors import Unauthorized
 from optledger.dialects.attentive.subscriptions import (
     MAX_EMAIL_QUERY,
     MAX_PHONE_QUERY,
     eligibility_answer,
 )
-from optledger.dialects.lanes import LaneRequest, LaneRoute
-from optledger.dialects.rate_limits import admit
+from optledger.web.lanes import LaneRequest, LaneRoute
+from optledger.web.rate_limit_headers import admit
 
 PATH = "/v1/subscriptions"
 

@@ -14,7 +14,7 @@ from optledger.dialects.attentive.wire import (
     ShortText,
     WireModel,
 )
-from optledger.dialects.auth import DatabaseDep
+from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(prefix="/v1/identity-resolution", tags=["Identity"])
 # External ids are strings, but numeric ids (Shopify's) often arrive as numbers.

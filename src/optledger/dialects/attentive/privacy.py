@@ -21,8 +21,8 @@ from optledger.dialects.attentive.wire import (
     WireModel,
     wire_time,
 )
-from optledger.dialects.auth import DatabaseDep
 from optledger.storage.repositories.privacy import PrivacyRequestRow
+from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(prefix="/v1/privacy", tags=["Privacy Request"])
 # No separate read scope exists: reading a request needs the scope that made it.

@@ -12,7 +12,7 @@ from optledger.dialects.attentive import (
     user_attributes,
     webhooks,
 )
-from optledger.dialects.errors import Dialect, attentive_error
+from optledger.web.errors import Dialect, attentive_error
 
 router = APIRouter()
 router.include_router(eligibility.router)

@@ -21,8 +21,8 @@ from optledger.dialects.attentive.wire import (
     UserDto,
     WireModel,
 )
-from optledger.dialects.auth import DatabaseDep
 from optledger.storage.database import Database
+from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(prefix="/v1/subscriptions", tags=["Subscribers"])
 

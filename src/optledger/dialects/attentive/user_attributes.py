@@ -12,9 +12,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import AliasChoices, ConfigDict, Field
 
-from optledger.auth.scopes import Scope
 from optledger.core.attributes import AttributeChanges
 from optledger.core.attributes.standard import standard_name
+from optledger.core.auth.scopes import Scope
 from optledger.core.consent import Channel, SubscriptionType
 from optledger.core.errors import Forbidden
 from optledger.core.user_upsert import SubscriptionRequest, UpsertUserCommand, upsert_user
@@ -27,7 +27,7 @@ from optledger.dialects.attentive.wire import (
     SubscriptionTypeName,
     WireModel,
 )
-from optledger.dialects.auth import DatabaseDep
+from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(prefix="/v2/user", tags=["User Properties"])
 MAX_ATTRIBUTES = 200

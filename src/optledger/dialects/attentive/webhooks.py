@@ -25,9 +25,9 @@ from optledger.core.webhooks.registrations import (
 )
 from optledger.dialects.attentive.dependencies import WebhooksWriter
 from optledger.dialects.attentive.wire import WireModel, wire_time
-from optledger.dialects.auth import DatabaseDep
 from optledger.storage.repositories.webhook_deliveries import LoggedDelivery
 from optledger.storage.repositories.webhooks import WebhookRow
+from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(prefix="/v1/webhooks", tags=["Webhooks"])
 STYLE = WebhookStyle.ATTENTIVE

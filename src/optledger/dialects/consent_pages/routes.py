@@ -28,10 +28,10 @@ from optledger.core.subscriptions.email_links import (
     look_at_unsubscribe_link,
     unsubscribe_from_link,
 )
-from optledger.dialects.auth import DatabaseDep
 from optledger.dialects.consent_pages.pages import html_error, notice, page
-from optledger.dialects.errors import Dialect
 from optledger.settings import Settings
+from optledger.web.authentication import DatabaseDep
+from optledger.web.errors import Dialect
 
 router = APIRouter(include_in_schema=False)
 

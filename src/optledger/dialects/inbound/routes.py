@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from optledger.dialects.errors import Dialect, attentive_error
 from optledger.dialects.inbound import sms, twilio
+from optledger.web.errors import Dialect, attentive_error
 
 router = APIRouter()
 router.include_router(sms.router)

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from optledger.core.inbound import InboundSms, receive_sms
-from optledger.dialects.auth import DatabaseDep
 from optledger.dialects.inbound.dependencies import CompanyKey, InboundWriter, inbound_context
+from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(prefix="/inbound", tags=["Inbound SMS"])
 

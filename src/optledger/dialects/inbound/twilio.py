@@ -18,11 +18,11 @@ from optledger.core.companies import get_company_by_key
 from optledger.core.company_settings import TWILIO_AUTH_TOKEN, company_setting
 from optledger.core.errors import Forbidden, InvalidInput, NotFound
 from optledger.core.inbound import InboundSms, receive_sms
-from optledger.dialects.auth import DatabaseDep
 from optledger.dialects.inbound.dependencies import CompanyKey, inbound_context
 from optledger.settings import Settings
 from optledger.storage.repositories.companies import CompanyRow
 from optledger.storage.sql import Connection
+from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(prefix="/inbound", tags=["Inbound SMS"])
 _TEXT = {"type": "string"}

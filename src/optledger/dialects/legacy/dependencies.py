@@ -10,9 +10,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from optledger.auth.credentials import CredentialKind, Principal
+from optledger.core.auth.credentials import CredentialKind, Principal
 from optledger.core.context import RequestContext
-from optledger.dialects.auth import BearerPrincipal, request_context
+from optledger.web.authentication import BearerPrincipal, request_context
 
 SOURCE = "legacy"
 

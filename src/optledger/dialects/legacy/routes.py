@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from optledger.dialects.errors import Dialect, attentive_error
 from optledger.dialects.legacy import unsubscribe
+from optledger.web.errors import Dialect, attentive_error
 
 router = APIRouter()
 router.include_router(unsubscribe.router)

@@ -12,8 +12,8 @@ from optledger.core.consent import UnsubscribeStatus
 from optledger.core.contact_points import ContactPoints, normalize_phone
 from optledger.core.errors import Conflict, InvalidInput, NotFound
 from optledger.core.subscriptions import UnsubscribeCommand, unsubscribe
-from optledger.dialects.auth import DatabaseDep
 from optledger.dialects.legacy.dependencies import LegacyPrincipal, legacy_context
+from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(prefix="/1/subscribers", tags=["Legacy"])
 

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query
 
 from optledger.core.companies import create_company
 from optledger.core.operators.tokens import require_every_company, visible_companies
-from optledger.dialects.auth import DatabaseDep
 from optledger.dialects.manage.dependencies import (
     COMPANY_RESPONSES,
     PREFIX,
@@ -18,6 +17,7 @@ from optledger.dialects.manage.dependencies import (
 from optledger.dialects.manage.wire import CompaniesDto, CompanyDto, NewCompany, OperatorDto
 from optledger.storage.repositories.companies import CompanyRow
 from optledger.storage.sql import Connection
+from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(prefix=PREFIX, tags=["Manage companies"])
 

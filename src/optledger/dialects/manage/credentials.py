@@ -9,14 +9,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 
-from optledger.auth.credentials import CredentialKind
+from optledger.core.auth.credentials import CredentialKind
 from optledger.core.company_credentials import (
     MintedCredential,
     list_credentials,
     mint_credential,
     revoke_company_credential,
 )
-from optledger.dialects.auth import DatabaseDep
 from optledger.dialects.manage.dependencies import COMPANY_RESPONSES, PREFIX, ManagedCompany
 from optledger.dialects.manage.wire import (
     CredentialDto,
@@ -26,6 +25,7 @@ from optledger.dialects.manage.wire import (
 )
 from optledger.storage.repositories.credentials import CredentialListing
 from optledger.storage.sql import Connection
+from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(
     prefix=f"{PREFIX}/companies/{{company_key}}/credentials",

@@ -21,10 +21,10 @@ from optledger.core.operators.tokens import (
     authenticate_operator,
     operator_company,
 )
-from optledger.dialects.auth import DatabaseDep
-from optledger.dialects.rate_limits import take_request
 from optledger.observability.request_log import note_company
 from optledger.storage.repositories.companies import CompanyRow
+from optledger.web.authentication import DatabaseDep
+from optledger.web.rate_limit_headers import take_request
 
 PREFIX = "/manage/v1"
 SCHEME = "operatorToken"

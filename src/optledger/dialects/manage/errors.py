@@ -7,8 +7,8 @@ import logging
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import JSONResponse, Response
 
-from optledger.dialects.request_ids import current_request_id
 from optledger.observability.logs import error_for_log
+from optledger.observability.request_ids import current_request_id
 
 log = logging.getLogger("optledger.errors")
 

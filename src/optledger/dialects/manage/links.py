@@ -10,10 +10,10 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from optledger.core.consent_links import MAX_ADDRESSES, MintedLink, mint_unsubscribe_links
 from optledger.core.contact_points import MAX_EMAIL_LENGTH
-from optledger.dialects.auth import DatabaseDep
 from optledger.dialects.manage.dependencies import COMPANY_RESPONSES, PREFIX, ManagedCompany
 from optledger.dialects.manage.wire import Body
 from optledger.storage.sql import Connection
+from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(prefix=PREFIX, tags=["Manage unsubscribe links"], responses=COMPANY_RESPONSES)
 Address = Annotated[

@@ -10,11 +10,11 @@ from optledger.core.catalog import load_catalog
 from optledger.core.consent import Channel, SubscriptionType
 from optledger.core.subscription_lists import archive_list, change_list, create_list
 from optledger.core.subscriptions.of_person import subscription_list
-from optledger.dialects.auth import DatabaseDep
 from optledger.dialects.manage.dependencies import COMPANY_RESPONSES, PREFIX, ManagedCompany
 from optledger.dialects.manage.wire import ListDto, ListPatch, ListsDto, NewList
 from optledger.storage.repositories.units import ListRow
 from optledger.storage.sql import Connection
+from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(
     prefix=f"{PREFIX}/companies/{{company_key}}/lists",

@@ -2,10 +2,10 @@
 
 from fastapi import APIRouter, Depends
 
-from optledger.dialects.errors import Dialect
 from optledger.dialects.manage import companies, credentials, links, lists, templates, units
 from optledger.dialects.manage.dependencies import only_known_query
 from optledger.dialects.manage.errors import manage_error
+from optledger.web.errors import Dialect
 
 # Every route refuses query parameters it does not take.
 router = APIRouter(

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Path
 from optledger.core.companies import get_company_by_key
 from optledger.core.template_listing import TemplateText, company_templates
 from optledger.core.templates import MessageKind, set_company_template
-from optledger.dialects.auth import DatabaseDep
 from optledger.dialects.manage.dependencies import COMPANY_RESPONSES, PREFIX, ManagedCompany
 from optledger.dialects.manage.wire import TemplateBody, TemplateDto, TemplatesDto
 from optledger.storage.sql import Connection
+from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(
     prefix=f"{PREFIX}/companies/{{company_key}}/templates",

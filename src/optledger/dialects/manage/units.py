@@ -20,11 +20,11 @@ from optledger.core.sign_up_units import (
     get_sign_up_unit,
     update_sign_up_unit,
 )
-from optledger.dialects.auth import DatabaseDep
 from optledger.dialects.manage.dependencies import COMPANY_RESPONSES, PREFIX, ManagedCompany
 from optledger.dialects.manage.wire import NewUnit, UnitDto, UnitPatch, UnitsDto
 from optledger.storage.repositories.units import UnitRow
 from optledger.storage.sql import Connection
+from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(
     prefix=f"{PREFIX}/companies/{{company_key}}/units",

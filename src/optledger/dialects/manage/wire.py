@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from optledger.auth.scopes import Scope
+from optledger.core.auth.scopes import Scope
 from optledger.core.template_listing import TemplateText
 from optledger.storage.repositories.companies import CompanyRow
 from optledger.storage.repositories.credentials import CredentialListing

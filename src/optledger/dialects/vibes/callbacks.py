@@ -31,7 +31,6 @@ from optledger.core.webhooks.registrations import (
     update_webhook,
     webhook_secret,
 )
-from optledger.dialects.auth import DatabaseDep
 from optledger.dialects.vibes.dependencies import (
     PREFIX,
     CompanyKey,
@@ -42,6 +41,7 @@ from optledger.dialects.vibes.dependencies import (
 from optledger.storage.database import Database
 from optledger.storage.repositories.webhooks import WebhookRow
 from optledger.storage.sql import Connection
+from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(prefix=f"{PREFIX}/{{company_key}}/config", tags=["Vibes callbacks"])
 STYLE = WebhookStyle.VIBES

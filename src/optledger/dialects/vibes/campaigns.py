@@ -13,7 +13,6 @@ from optledger.core.campaigns import campaign, campaigns, join_campaign, partici
 from optledger.core.consent import RecordStatus
 from optledger.core.people import find_person
 from optledger.core.sign_up_units import ACTIVE
-from optledger.dialects.auth import DatabaseDep
 from optledger.dialects.vibes.dependencies import (
     PREFIX,
     CompanyKey,
@@ -26,6 +25,7 @@ from optledger.storage.repositories.people import PersonRow
 from optledger.storage.repositories.units import UnitRow
 from optledger.storage.sql import Connection
 from optledger.storage.types import utcnow
+from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(
     prefix=f"{PREFIX}/{{company_key}}/campaigns/acquisition", tags=["Vibes campaigns"]

@@ -14,10 +14,10 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from starlette.responses import JSONResponse, Response
 
-from optledger.auth.credentials import Principal
+from optledger.core.auth.credentials import Principal
 from optledger.core.context import RequestContext
 from optledger.core.errors import Forbidden
-from optledger.dialects.auth import basic_principal, request_context
+from optledger.web.authentication import basic_principal, request_context
 
 PREFIX = "/companies"
 SOURCE = "vibes"

@@ -11,12 +11,12 @@ from optledger.core.catalog import load_catalog
 from optledger.core.errors import InvalidInput
 from optledger.core.people import find_person
 from optledger.core.subscriptions.of_person import subscription_list
-from optledger.dialects.auth import DatabaseDep
 from optledger.dialects.vibes.dependencies import PREFIX, CompanyKey, VibesPrincipal
 from optledger.dialects.vibes.persons import mdn
 from optledger.dialects.vibes.subscriptions import SubscriptionRecordDto, person_subscriptions
 from optledger.storage.repositories.units import ListRow
 from optledger.storage.sql import Connection
+from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(
     prefix=f"{PREFIX}/{{company_key}}/mobiledb/subscription_lists", tags=["Vibes lists"]

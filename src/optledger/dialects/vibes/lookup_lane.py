@@ -10,11 +10,11 @@ from urllib.parse import parse_qsl, unquote
 
 from starlette.responses import Response
 
-from optledger.auth.credentials import CredentialKind
-from optledger.dialects.lanes import LaneRequest, LaneRoute
-from optledger.dialects.rate_limits import admit
+from optledger.core.auth.credentials import CredentialKind
 from optledger.dialects.vibes.dependencies import PREFIX
 from optledger.dialects.vibes.subscriptions import subscriptions_answer
+from optledger.web.lanes import LaneRequest, LaneRoute
+from optledger.web.rate_limit_headers import admit
 
 _PATH = re.compile(rf"^{PREFIX}/([^/]{{1,63}})/mobiledb/persons/([^/]{{1,64}})/subscriptions$")
 _BOOLEANS = {"true": True, "false": False}

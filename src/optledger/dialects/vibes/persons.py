@@ -18,7 +18,6 @@ from optledger.core.person_profiles import (
     person_profile,
     update_person,
 )
-from optledger.dialects.auth import DatabaseDep
 from optledger.dialects.vibes.dependencies import (
     PREFIX,
     CompanyKey,
@@ -29,6 +28,7 @@ from optledger.dialects.vibes.dependencies import (
     vibes_time,
 )
 from optledger.storage.sql import Connection
+from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(prefix=f"{PREFIX}/{{company_key}}/mobiledb/persons", tags=["Vibes persons"])
 

@@ -2,9 +2,9 @@
 
 from fastapi import APIRouter
 
-from optledger.dialects.errors import Dialect
 from optledger.dialects.vibes import callbacks, campaigns, lists, persons, subscriptions
 from optledger.dialects.vibes.dependencies import PREFIX, vibes_error
+from optledger.web.errors import Dialect
 
 router = APIRouter()
 router.include_router(subscriptions.router)

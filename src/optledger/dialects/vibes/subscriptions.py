@@ -20,7 +20,6 @@ from optledger.core.subscriptions.of_person import (
     subscriptions_by_person_key,
     subscriptions_of_person,
 )
-from optledger.dialects.auth import DatabaseDep
 from optledger.dialects.vibes.dependencies import (
     PREFIX,
     CompanyKey,
@@ -34,6 +33,7 @@ from optledger.storage.database import Database
 from optledger.storage.repositories.people import PersonRow
 from optledger.storage.repositories.records import RecordRow
 from optledger.storage.sql import Connection
+from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(
     prefix=f"{PREFIX}/{{company_key}}/mobiledb/persons", tags=["Vibes subscriptions"]

@@ -21,7 +21,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
-from optledger.cli_support import ReadUrlOption, open_database
+from optledger.cli.support import ReadUrlOption, open_database
 from optledger.core.companies import get_company_by_key
 from optledger.core.consent import Channel, SubscriptionType
 from optledger.core.contact_points import parse_contact_value

@@ -14,8 +14,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from optledger.auth.credentials import CredentialKind
-from optledger.cli_support import JsonListOption, JsonOption, console, in_transaction, print_json
+from optledger.cli.support import JsonListOption, JsonOption, console, in_transaction, print_json
+from optledger.core.auth.credentials import CredentialKind
 from optledger.core.companies import get_company_by_key
 from optledger.core.company_credentials import (
     MintedCredential,

@@ -19,7 +19,7 @@ from typing import Annotated, Any, TextIO
 import typer
 from rich.console import Console
 
-from optledger.cli_support import ReadUrlOption, open_database
+from optledger.cli.support import ReadUrlOption, open_database
 from optledger.core.errors import OptledgerError
 from optledger.core.exports import ALL_FIELDS, EVENT, RECORD, ledger, parse_since
 from optledger.core.spreadsheets import SpreadsheetWriter

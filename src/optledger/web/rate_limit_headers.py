@@ -12,10 +12,10 @@ import math
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from optledger.auth.credentials import Principal
-from optledger.auth.rate_limits import RateDecision, RateLimiter
+from optledger.core.auth.credentials import Principal
 from optledger.core.errors import RateLimited
 from optledger.observability.request_log import note_company
+from optledger.web.rate_limits import RateDecision, RateLimiter
 
 # Where the decision waits in the ASGI scope for the response to leave.
 DECISION = "optledger.rate_limit"

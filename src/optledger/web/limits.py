@@ -7,7 +7,7 @@ import asyncio
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from optledger.dialects.errors import error_response
+from optledger.web.errors import error_response
 
 
 class BodySizeLimit:

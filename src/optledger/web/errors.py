@@ -12,8 +12,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import Scope
 
 from optledger.core.errors import ErrorKind
-from optledger.dialects.request_ids import current_request_id
 from optledger.observability.logs import error_for_log
+from optledger.observability.request_ids import current_request_id
 
 log = logging.getLogger("optledger.errors")
 

@@ -1,4 +1,4 @@
-"""`optledger companies` and `optledger templates list`: companies, and their texts."""
+"""`optledger companies`: the companies (tenants) of the installation."""
 
 from __future__ import annotations
 
@@ -7,11 +7,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from optledger.cli_support import JsonListOption, JsonOption, console, in_transaction, print_json
-from optledger.cli_units import CompanyOption
-from optledger.core.companies import create_company, get_company_by_key
-from optledger.core.template_listing import TemplateText, company_templates
-from optledger.dialects.manage.wire import CompanyDto, TemplateDto
+from optledger.cli.support import JsonListOption, JsonOption, console, in_transaction, print_json
+from optledger.core.companies import create_company
+from optledger.dialects.manage.wire import CompanyDto
 from optledger.storage.repositories.companies import CompanyRow, companies_page
 from optledger.storage.sql import Connection
 
@@ -61,19 +59,3 @@ def create(
         print_json(CompanyDto.of(created))
         return
     _table([created])
-
-
-def list_templates(company: CompanyOption, as_json: JsonListOption = False) -> None:
-    """Every text the company sends, per locale and kind, and whose each is."""
-
-    async def read(connection: Connection) -> list[TemplateText]:
-        return company_templates(await get_company_by_key(connection, company))
-
-    found = in_transaction(read)
-    if as_json:
-        print_json([TemplateDto.of(text) for text in found])
-        return
-    table = Table("locale", "kind", "source", "text")
-    for text in found:
-        table.add_row(text.locale, text.kind.value, text.source, text.text)
-    console.print(table)

@@ -7,8 +7,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from optledger.cli_support import JsonListOption, JsonOption, console, print_json
-from optledger.cli_units import CompanyOption, in_company
+from optledger.cli.support import JsonListOption, JsonOption, console, print_json
+from optledger.cli.units import CompanyOption, in_company
 from optledger.core.catalog import load_catalog
 from optledger.core.consent import Channel, SubscriptionType
 from optledger.core.subscription_lists import archive_list, change_list, create_list

@@ -21,9 +21,6 @@ from datetime import timedelta
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from optledger.dialects.errors import error_response, unavailable_response
-from optledger.dialects.routing import is_routed
-from optledger.dialects.sealed_answers import AnswerSeal, answer_seal
 from optledger.storage.database import Database, DatabaseUnavailable
 from optledger.storage.repositories.idempotency import (
     ANSWER_LIFETIME,
@@ -34,6 +31,9 @@ from optledger.storage.repositories.idempotency import (
     reserve_key,
 )
 from optledger.storage.types import utcnow
+from optledger.web.errors import error_response, unavailable_response
+from optledger.web.routing import is_routed
+from optledger.web.sealed_answers import AnswerSeal, answer_seal
 
 HEADER = b"idempotency-key"
 METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

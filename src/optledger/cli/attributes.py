@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from optledger.cli_support import in_transaction
+from optledger.cli.support import in_transaction
 from optledger.core.attributes import AttributeType, define_attribute
 from optledger.core.companies import get_company_by_key
 from optledger.storage.repositories.attributes import DefinitionRow

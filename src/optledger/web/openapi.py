@@ -22,13 +22,13 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import models_json_schema
 
-from optledger.auth.credentials import CredentialKind
-from optledger.dialects.auth import BearerPrincipal, basic_principal
-from optledger.dialects.errors import ErrorRenderer, attentive_error
-from optledger.dialects.idempotency import MAX_KEY_LENGTH
+from optledger.core.auth.credentials import CredentialKind
 from optledger.dialects.manage.errors import ManageError, manage_error
-from optledger.dialects.routing import leaf_routes
 from optledger.dialects.vibes.dependencies import vibes_error
+from optledger.web.authentication import BearerPrincipal, basic_principal
+from optledger.web.errors import ErrorRenderer, attentive_error
+from optledger.web.idempotency import MAX_KEY_LENGTH
+from optledger.web.routing import leaf_routes
 
 Json = dict[str, Any]
 

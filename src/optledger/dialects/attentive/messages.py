@@ -10,8 +10,8 @@ from fastapi import APIRouter, Query
 from optledger.core.message_log import messages_to
 from optledger.dialects.attentive.dependencies import MessageReader
 from optledger.dialects.attentive.wire import WireModel
-from optledger.dialects.auth import DatabaseDep
-from optledger.storage.repositories.deliveries import LoggedMessage
+from optledger.storage.repositories.message_deliveries import LoggedMessage
+from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(prefix="/v1/messages", tags=["Messages"])
 

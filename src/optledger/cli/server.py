@@ -1,4 +1,4 @@
-"""The `optledger` command: serve, migrate, bootstrap, worker, messages, templates."""
+"""The commands that run optledger: serve, migrate, bootstrap and worker."""
 
 from __future__ import annotations
 
@@ -13,52 +13,15 @@ import uvicorn
 from rich.table import Table
 
 from optledger.bootstrap import BootstrapResult, bootstrap_company
-from optledger.cli_attributes import attributes_app
-from optledger.cli_audience import audience_app
-from optledger.cli_companies import companies_app, list_templates
-from optledger.cli_credentials import credentials_app
-from optledger.cli_export import export_ledger
-from optledger.cli_import import import_list
-from optledger.cli_lists import lists_app
-from optledger.cli_operators import operator_app
-from optledger.cli_support import JsonOption, console, in_transaction, open_database, print_json
-from optledger.cli_units import units_app
-from optledger.cli_webhooks import webhooks_app
-from optledger.core.companies import get_company_by_key
-from optledger.core.company_settings import TWILIO_AUTH_TOKEN, set_company_setting
+from optledger.cli.support import JsonOption, console, open_database, print_json
 from optledger.core.errors import OptledgerError
-from optledger.core.message_log import messages_to
-from optledger.core.templates import MessageKind, set_company_template
 from optledger.observability.logs import LogFormat, configure_logging, logging_config
 from optledger.observability.metrics import multiprocess_metrics
 from optledger.settings import get_settings
 from optledger.storage.database import Database
 from optledger.storage.migrate import upgrade_database
-from optledger.storage.repositories.deliveries import LoggedMessage
 from optledger.storage.repositories.server_secrets import shared_secret
 from optledger.storage.sql import Connection
-
-app = typer.Typer(
-    help="optledger: subscription and consent ledger.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-)
-templates_app = typer.Typer(help="Message texts per company and locale.", no_args_is_help=True)
-twilio_app = typer.Typer(help="Twilio settings of a company.", no_args_is_help=True)
-app.add_typer(templates_app, name="templates")
-app.add_typer(twilio_app, name="twilio")
-app.add_typer(attributes_app, name="attributes")
-app.add_typer(audience_app, name="audience")
-app.add_typer(credentials_app, name="credentials")
-app.add_typer(webhooks_app, name="webhooks")
-app.command("import")(import_list)
-app.command("export")(export_ledger)
-app.add_typer(operator_app, name="operator")
-app.add_typer(companies_app, name="companies")
-app.add_typer(units_app, name="units")
-app.add_typer(lists_app, name="lists")
-templates_app.command("list")(list_templates)
-
 
 LogFormatOption = Annotated[
     LogFormat | None,
@@ -73,7 +36,6 @@ def _log_format(chosen: LogFormat | None) -> LogFormat:
     return log_format
 
 
-@app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
@@ -113,7 +75,6 @@ def serve(
         )
 
 
-@app.command()
 def migrate() -> None:
     """Apply database migrations up to the latest."""
     settings = get_settings()
@@ -140,7 +101,6 @@ def _bootstrap_json(result: BootstrapResult) -> dict[str, object]:
     }
 
 
-@app.command()
 def bootstrap(
     company: Annotated[str, typer.Option(help="Company key (url-safe).")] = "demo",
     name: Annotated[str | None, typer.Option(help="Display name for a new company.")] = None,
@@ -194,7 +154,6 @@ def bootstrap(
     console.print(table)
 
 
-@app.command()
 def worker(
     concurrency: Annotated[int, typer.Option(min=1, help="Delivery loops in this process.")] = 1,
     log_format: LogFormatOption = None,
@@ -237,72 +196,3 @@ def worker(
         asyncio.run(run())
     else:
         uvloop.run(run())
-
-
-@app.command()
-def messages(
-    to: Annotated[str, typer.Option(help="Phone (E.164) or email address.")],
-    company: Annotated[str | None, typer.Option(help="Only this company's messages.")] = None,
-    limit: Annotated[int, typer.Option(min=1)] = 50,
-) -> None:
-    """Show what was queued and sent to a number or address, newest first."""
-
-    async def query(connection: Connection) -> list[LoggedMessage]:
-        company_id = (await get_company_by_key(connection, company)).id if company else None
-        return await messages_to(connection, company_id, to, limit=limit)
-
-    found = in_transaction(query)
-    table = Table("id", "company", "created", "kind", "status", "attempts", "provider id", "body")
-    table.columns[2].no_wrap = True
-    for message in found:
-        error = f" ({message.last_error})" if message.last_error else ""
-        table.add_row(
-            str(message.id),
-            message.company_key,
-            f"{message.created_at:%Y-%m-%d %H:%M:%S}",
-            message.kind,
-            message.status + error,
-            str(message.attempts),
-            message.provider_id or "",
-            message.body if len(message.body) <= 60 else message.body[:59] + "…",
-        )
-    console.print(table if found else f"nothing was sent to {to}")
-
-
-@templates_app.command("set")
-def set_template(
-    company: Annotated[str, typer.Option(help="Company key.")],
-    locale: Annotated[str, typer.Option(help="e.g. en-US or fr-CA.")],
-    kind: Annotated[MessageKind, typer.Option(help="Which message.")],
-    text: Annotated[
-        str | None, typer.Argument(help="Placeholders: {company}, {disclosure}.")
-    ] = None,
-    reset: Annotated[bool, typer.Option(help="Go back to the built-in text.")] = False,
-) -> None:
-    """Override one message text for a company and locale."""
-    if (text is None) != reset:
-        raise typer.BadParameter("give a text, or --reset")
-
-    async def apply(connection: Connection) -> None:
-        found = await get_company_by_key(connection, company)
-        await set_company_template(connection, found, locale, kind, None if reset else text)
-
-    in_transaction(apply)
-    console.print(f"[green]{kind} for {company} in {locale} updated[/green]")
-
-
-@twilio_app.command("set-token")
-def set_twilio_token(
-    company: Annotated[str, typer.Option(help="Company key.")],
-    auth_token: Annotated[str, typer.Argument(help="The Twilio auth token that signs posts.")],
-) -> None:
-    """Keep the auth token that inbound Twilio posts for this company are signed with."""
-
-    async def apply(connection: Connection) -> None:
-        found = await get_company_by_key(connection, company)
-        await set_company_setting(
-            connection, found.id, found.settings, TWILIO_AUTH_TOKEN, auth_token.strip() or None
-        )
-
-    in_transaction(apply)
-    console.print(f"[green]Twilio auth token of {company} updated[/green]")

@@ -9,12 +9,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from optledger.auth.cache import PrincipalCache
-from optledger.auth.credentials import CredentialKind, Principal, authenticate, split_token
+from optledger.core.auth.credentials import CredentialKind, Principal, authenticate, split_token
 from optledger.core.context import RequestContext
 from optledger.core.errors import Forbidden, Unauthorized
-from optledger.dialects.rate_limits import admit
 from optledger.storage.database import Database
+from optledger.web.principal_cache import PrincipalCache
+from optledger.web.rate_limit_headers import admit
 
 
 async def get_database(request: Request) -> Database:

@@ -23,8 +23,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from optledger.cli_import_support import ErrorReport, ImportPipeline, Tally, errors_path
-from optledger.cli_support import console, open_database
+from optledger.cli.import_support import ErrorReport, ImportPipeline, Tally, errors_path
+from optledger.cli.support import console, open_database
 from optledger.core.errors import OptledgerError
 from optledger.core.import_rows import (
     MAX_FIELD_LENGTH,

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from optledger.auth.cache import PrincipalCache
 from optledger.core.errors import OptledgerError
-from optledger.dialects.errors import STATUS_BY_KIND, error_response
 from optledger.storage.database import Database
+from optledger.web.errors import STATUS_BY_KIND, error_response
+from optledger.web.principal_cache import PrincipalCache
 
 
 @dataclass(frozen=True)

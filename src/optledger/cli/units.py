@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.table import Table
 
-from optledger.cli_support import JsonListOption, JsonOption, console, in_transaction, print_json
+from optledger.cli.support import JsonListOption, JsonOption, console, in_transaction, print_json
 from optledger.core.catalog import load_catalog
 from optledger.core.companies import get_company_by_key
 from optledger.core.consent import Channel, SubscriptionType

@@ -13,8 +13,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from optledger.auth.passwords import generate_password
-from optledger.cli_support import JsonListOption, JsonOption, console, in_transaction, print_json
+from optledger.cli.support import JsonListOption, JsonOption, console, in_transaction, print_json
+from optledger.core.auth.passwords import generate_password
 from optledger.core.errors import OptledgerError
 from optledger.core.operators.accounts import (
     OperatorView,

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import time
 
-from optledger.auth.credentials import CredentialKind, Principal
+from optledger.core.auth.credentials import CredentialKind, Principal
 
 MAX_ENTRIES = 10_000
 

@@ -23,7 +23,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from optledger.core.text import CONTROL, CONTROL_IN_FREE_TEXT, control_message
-from optledger.dialects.errors import error_response
+from optledger.web.errors import error_response
 
 # Header values may hold tab (obs-fold aside, HTTP allows nothing else below 0x20).
 _CONTROL_IN_HEADER = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")

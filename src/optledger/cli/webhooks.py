@@ -15,7 +15,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from optledger.cli_support import JsonListOption, console, in_transaction, print_json
+from optledger.cli.support import JsonListOption, console, in_transaction, print_json
 from optledger.core.companies import get_company_by_key
 from optledger.core.errors import NotFound
 from optledger.storage.repositories.webhook_deliveries import (

@@ -1,1 +1,0 @@
-"""optledger's own operator API (not a compatibility dialect)."""

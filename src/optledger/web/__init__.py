@@ -1,0 +1,1 @@
+"""HTTP plumbing shared by every door: authentication, errors, limits, idempotency, lanes."""
