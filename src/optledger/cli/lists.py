@@ -7,14 +7,18 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from optledger.cli.support import JsonListOption, JsonOption, console, print_json
-from optledger.cli.units import CompanyOption, in_company
-from optledger.core.catalog import load_catalog
+from optledger.cli.support import (
+    CompanyOption,
+    JsonListOption,
+    JsonOption,
+    console,
+    in_company,
+    print_json,
+)
 from optledger.core.consent import Channel, SubscriptionType
-from optledger.core.subscription_lists import archive_list, change_list, create_list
+from optledger.core.use_cases import lists
+from optledger.core.use_cases.lists import ListRow
 from optledger.dialects.manage.wire import ListDto
-from optledger.storage.repositories.units import ListRow
-from optledger.storage.sql import Connection
 
 lists_app = typer.Typer(help="Subscription lists.", no_args_is_help=True)
 ListArgument = Annotated[int, typer.Argument(min=1, help="The list's id.")]
@@ -46,10 +50,7 @@ def _print_one(found: ListRow, as_json: bool) -> None:
 def list_lists(company: CompanyOption, as_json: JsonListOption = False) -> None:
     """The company's lists, the (type, channel) defaults and archived ones included."""
 
-    async def read(connection: Connection, company_id: int) -> list[ListRow]:
-        return list((await load_catalog(connection, company_id)).lists)
-
-    found = in_company(company, read)
+    found = in_company(company, lists.list_lists)
     if as_json:
         print_json([ListDto.of(each) for each in found])
         return
@@ -67,17 +68,18 @@ def create(
 ) -> None:
     """A new list of the company (never a (type, channel) default)."""
 
-    async def apply(connection: Connection, company_id: int) -> ListRow:
-        return await create_list(
-            connection,
+    added = in_company(
+        company,
+        lambda database, company_id: lists.add_list(
+            database,
             company_id,
             name=name,
             sub_type=sub_type,
             channel=channel,
             description=description,
-        )
-
-    _print_one(in_company(company, apply), as_json)
+        ),
+    )
+    _print_one(added, as_json)
 
 
 @lists_app.command("update")
@@ -90,19 +92,20 @@ def update(
 ) -> None:
     """Rename a list or change its description."""
 
-    async def apply(connection: Connection, company_id: int) -> ListRow:
-        return await change_list(
-            connection, company_id, list_id, name=name, description=description
-        )
-
-    _print_one(in_company(company, apply), as_json)
+    changed = in_company(
+        company,
+        lambda database, company_id: lists.update_list(
+            database, company_id, list_id, name=name, description=description
+        ),
+    )
+    _print_one(changed, as_json)
 
 
 @lists_app.command("archive")
 def archive(list_id: ListArgument, company: CompanyOption, as_json: JsonOption = False) -> None:
     """Archive a list the company made (default lists stay); its records stay."""
 
-    async def apply(connection: Connection, company_id: int) -> ListRow:
-        return await archive_list(connection, company_id, list_id)
-
-    _print_one(in_company(company, apply), as_json)
+    archived = in_company(
+        company, lambda database, company_id: lists.archive(database, company_id, list_id)
+    )
+    _print_one(archived, as_json)

@@ -1,4 +1,4 @@
-"""What the `optledger` commands share: one core command in one transaction."""
+"""What the `optledger` commands share: the database, a use case run on it, JSON out."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from rich.console import Console
 
 from optledger.core.errors import OptledgerError
+from optledger.core.use_cases.companies import find_company
 from optledger.settings import get_settings
 from optledger.storage.database import Database
 from optledger.storage.migrate import upgrade_database
@@ -45,6 +46,7 @@ async def open_database(pool_size: int = 20, read_url: str | None = None) -> Dat
     )
 
 
+CompanyOption = Annotated[str, typer.Option(help="Company key.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 JsonListOption = Annotated[bool, typer.Option("--json", help="Print one JSON array.")]
 
@@ -65,12 +67,17 @@ def print_json(document: Any) -> None:
 
 
 def in_transaction(command: Callable[[Connection], Awaitable[T]]) -> T:
-    """Run one core command in a write transaction; domain errors end the process."""
+    """Run one core command in a write transaction (being replaced by `run_operation`)."""
+    return run_operation(lambda database: database.run(command))
+
+
+def run_operation(operation: Callable[[Database], Awaitable[T]]) -> T:
+    """Run one core use case on the configured database; domain errors end the process."""
 
     async def run() -> T:
         database = await open_database()
         try:
-            return await database.run(command)
+            return await operation(database)
         finally:
             await database.dispose()
 
@@ -79,3 +86,13 @@ def in_transaction(command: Callable[[Connection], Awaitable[T]]) -> T:
     except OptledgerError as exc:
         console.print(f"[red]{exc.message}[/red]")
         raise typer.Exit(1) from None
+
+
+def in_company(company_key: str, operation: Callable[[Database, int], Awaitable[T]]) -> T:
+    """Run one core use case for the company keyed `company_key` (given its id)."""
+
+    async def run(database: Database) -> T:
+        company = await find_company(database, company_key)
+        return await operation(database, company.id)
+
+    return run_operation(run)

@@ -7,8 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from optledger.cli.support import JsonListOption, console, in_transaction, print_json
-from optledger.cli.units import CompanyOption
+from optledger.cli.support import CompanyOption, JsonListOption, console, in_transaction, print_json
 from optledger.core.companies import get_company_by_key
 from optledger.core.template_listing import TemplateText, company_templates
 from optledger.core.templates import MessageKind, set_company_template

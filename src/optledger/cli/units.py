@@ -7,43 +7,29 @@ running servers too (the company's version moves with it).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from optledger.cli.support import JsonListOption, JsonOption, console, in_transaction, print_json
-from optledger.core.catalog import load_catalog
-from optledger.core.companies import get_company_by_key
-from optledger.core.consent import Channel, SubscriptionType
-from optledger.core.sign_up_units import (
-    API_METHOD,
-    METHODS,
-    Locale,
-    UnitSpec,
-    archive_sign_up_unit,
-    create_sign_up_unit,
-    get_sign_up_unit,
-    update_sign_up_unit,
+from optledger.cli.support import (
+    CompanyOption,
+    JsonListOption,
+    JsonOption,
+    console,
+    in_company,
+    print_json,
 )
+from optledger.core.consent import Channel, SubscriptionType
+from optledger.core.sign_up_units import API_METHOD, METHODS, Locale, UnitSpec
+from optledger.core.use_cases import units
+from optledger.core.use_cases.units import UnitRow
 from optledger.dialects.manage.wire import UnitDto
-from optledger.storage.repositories.units import UnitRow
-from optledger.storage.sql import Connection
 
-T = TypeVar("T")
 units_app = typer.Typer(help="Sign-up units: where consent is collected.", no_args_is_help=True)
 
-CompanyOption = Annotated[str, typer.Option(help="Company key.")]
 UnitArgument = Annotated[int, typer.Argument(min=1, help="The unit's id (its signUpSourceId).")]
 Texts = Annotated[str | None, typer.Option(help="Text; an empty one clears it.")]
-
-
-def _method(value: str) -> str:
-    method = value.upper()
-    if method not in METHODS:
-        raise typer.BadParameter(f"one of {', '.join(METHODS)}", param_hint="--method")
-    return method
 
 
 def print_units(units: list[UnitRow], as_json: bool) -> None:
@@ -71,24 +57,11 @@ def print_units(units: list[UnitRow], as_json: bool) -> None:
     console.print(table)
 
 
-def in_company(company: str, command: Callable[[Connection, int], Awaitable[T]]) -> T:
-    """Run `command` with the id of the company keyed `company`, in one transaction."""
-
-    async def run(connection: Connection) -> T:
-        found = await get_company_by_key(connection, company)
-        return await command(connection, found.id)
-
-    return in_transaction(run)
-
-
 @units_app.command("list")
 def list_units(company: CompanyOption, as_json: JsonListOption = False) -> None:
     """The company's units, archived ones included, oldest first."""
 
-    async def read(connection: Connection, company_id: int) -> list[UnitRow]:
-        return list((await load_catalog(connection, company_id)).units)
-
-    print_units(in_company(company, read), as_json)
+    print_units(in_company(company, units.list_units), as_json)
 
 
 @units_app.command("create")
@@ -124,7 +97,7 @@ def create_unit(
         subscription_type=sub_type,
         channels=channels,
         locale=Locale(language, country),
-        method=_method(method),
+        method=method,
         legal_disclosure=disclosure,
         confirmation_prompt=prompt,
         welcome_text=welcome,
@@ -135,10 +108,9 @@ def create_unit(
         welcome_on_single_opt_in=welcome_on_single_opt_in,
     )
 
-    async def create(connection: Connection, company_id: int) -> UnitRow:
-        return await create_sign_up_unit(connection, company_id, spec)
-
-    unit = in_company(company, create)
+    unit = in_company(
+        company, lambda database, company_id: units.create_unit(database, company_id, spec)
+    )
     if as_json:
         print_json(UnitDto.of(unit))
         return
@@ -178,6 +150,8 @@ def update_unit(
     given: dict[str, Any] = {
         "name": name,
         "channels": channels,
+        "language": language,
+        "country": country,
         "keywords": keywords,
         "double_opt_in": double_opt_in,
         "email_double_opt_in": email_double_opt_in,
@@ -191,15 +165,12 @@ def update_unit(
         ("welcome_text", welcome),
     ):
         if text is not None:
-            changes[field] = text or None
+            changes[field] = text
 
-    async def update(connection: Connection, company_id: int) -> UnitRow:
-        if language is not None or country is not None:
-            current = await get_sign_up_unit(connection, company_id, unit_id)
-            changes["locale"] = Locale(language or current.language, country or current.country)
-        return await update_sign_up_unit(connection, company_id, unit_id, changes)
-
-    unit = in_company(company, update)
+    unit = in_company(
+        company,
+        lambda database, company_id: units.update_unit(database, company_id, unit_id, changes),
+    )
     if as_json:
         print_json(UnitDto.of(unit))
         return
@@ -212,11 +183,9 @@ def archive_unit(
 ) -> None:
     """Stop a unit taking new consent; what it collected stays."""
 
-    async def archive(connection: Connection, company_id: int) -> UnitRow:
-        await archive_sign_up_unit(connection, company_id, unit_id)
-        return await get_sign_up_unit(connection, company_id, unit_id)
-
-    unit = in_company(company, archive)
+    unit = in_company(
+        company, lambda database, company_id: units.archive_unit(database, company_id, unit_id)
+    )
     if as_json:
         print_json(UnitDto.of(unit))
         return

@@ -15,24 +15,15 @@ from starlette.responses import RedirectResponse, Response
 from optledger.console.forms import Form, read_form
 from optledger.console.pages import done_notice, render
 from optledger.console.viewer import CurrentViewer
-from optledger.core.catalog import load_catalog
 from optledger.core.consent import Channel, SubscriptionType
 from optledger.core.errors import Conflict, InvalidInput, OptledgerError
-from optledger.core.sign_up_units import (
-    METHODS,
-    Locale,
-    UnitSpec,
-    archive_sign_up_unit,
-    create_sign_up_unit,
-    get_sign_up_unit,
-    update_sign_up_unit,
-)
-from optledger.storage.repositories.units import UnitRow
+from optledger.core.sign_up_units import METHODS, TEXTS, Locale, UnitSpec
+from optledger.core.use_cases import units
+from optledger.core.use_cases.units import UnitRow
 from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(prefix="/units", include_in_schema=False)
 UnitId = Annotated[int, Path(ge=1, le=2**62)]
-TEXTS = ("legal_disclosure", "confirmation_prompt", "welcome_text")
 SWITCHES = (
     "double_opt_in",
     "email_double_opt_in",
@@ -85,19 +76,22 @@ def _changes(typed: dict[str, Any]) -> dict[str, Any]:
     changes: dict[str, Any] = {
         "name": typed["name"],
         "channels": [_enum(Channel, value, "channel") for value in typed["channels"]],
-        "locale": Locale(typed["language"].strip(), typed["country"].strip().upper()),
+        "language": typed["language"],
+        "country": typed["country"],
         "keywords": [word for word in re.split(r"[\s,]+", typed["keywords"]) if word],
     }
-    changes |= {name: typed[name].strip() or None for name in TEXTS}
+    changes |= {name: typed[name] for name in TEXTS}
     changes |= {name: typed[name] for name in SWITCHES}
     return changes
 
 
 def _spec(typed: dict[str, Any]) -> UnitSpec:
     changes = _changes(typed)
+    locale = Locale(changes.pop("language"), changes.pop("country"))
     return UnitSpec(
         subscription_type=_enum(SubscriptionType, typed["type"], "type"),
         method=typed["method"],
+        locale=locale,
         **changes,
     )
 
@@ -138,13 +132,9 @@ DONE = {
 async def units_table(request: Request, viewer: CurrentViewer, database: DatabaseDep) -> Response:
     """Every unit of the company, with its ID."""
     company = viewer.current()
-    catalog = await database.read(
-        lambda connection: load_catalog(connection, company.id), standby=True
-    )
+    found = await units.list_units(database, company.id)
     notice = done_notice(request.query_params, DONE)
-    return render(
-        "units.html", title="Sign-up Units", viewer=viewer, units=catalog.units, notice=notice
-    )
+    return render("units.html", title="Sign-up Units", viewer=viewer, units=found, notice=notice)
 
 
 @router.get("/new")
@@ -169,8 +159,7 @@ async def create_unit(request: Request, viewer: CurrentViewer, database: Databas
     company = viewer.current()
     typed = _typed(await read_form(request, viewer.session))
     try:
-        spec = _spec(typed)
-        unit = await database.run(lambda c: create_sign_up_unit(c, company.id, spec))
+        unit = await units.create_unit(database, company.id, _spec(typed))
     except (InvalidInput, Conflict) as exc:
         return _form_page(viewer, typed, error=exc.message, status=_refused(exc))
     return RedirectResponse(f"/console/units?created={unit.id}", status_code=303)
@@ -180,7 +169,7 @@ async def create_unit(request: Request, viewer: CurrentViewer, database: Databas
 async def edit_unit_form(unit_id: UnitId, viewer: CurrentViewer, database: DatabaseDep) -> Response:
     """The unit's form, filled in."""
     company = viewer.current()
-    unit = await database.read(lambda c: get_sign_up_unit(c, company.id, unit_id), standby=True)
+    unit = await units.get_unit(database, company.id, unit_id)
     return _form_page(viewer, _of_unit(unit), unit=unit)
 
 
@@ -190,12 +179,11 @@ async def update_unit(
 ) -> Response:
     """Change the unit (new consent gets the new texts), or show what is wrong."""
     company = viewer.current()
-    unit = await database.read(lambda c: get_sign_up_unit(c, company.id, unit_id))
+    unit = await units.get_unit(database, company.id, unit_id)
     typed = _typed(await read_form(request, viewer.session))
     typed |= {"type": unit.subscription_type, "method": unit.method}
     try:
-        changes = _changes(typed)
-        await database.run(lambda c: update_sign_up_unit(c, company.id, unit_id, changes))
+        await units.update_unit(database, company.id, unit_id, _changes(typed))
     except (InvalidInput, Conflict) as exc:
         return _form_page(viewer, typed, unit=unit, error=exc.message, status=_refused(exc))
     return RedirectResponse(f"/console/units?updated={unit_id}", status_code=303)
@@ -207,7 +195,7 @@ async def archive_unit_question(
 ) -> Response:
     """Ask before archiving."""
     company = viewer.current()
-    unit = await database.read(lambda c: get_sign_up_unit(c, company.id, unit_id), standby=True)
+    unit = await units.get_unit(database, company.id, unit_id)
     return render(
         "confirm.html",
         title=f"Archive {unit.name}?",
@@ -229,5 +217,5 @@ async def archive_unit(
     """Archive the unit."""
     company = viewer.current()
     await read_form(request, viewer.session)
-    await database.run(lambda c: archive_sign_up_unit(c, company.id, unit_id))
+    await units.archive_unit(database, company.id, unit_id)
     return RedirectResponse(f"/console/units?archived={unit_id}", status_code=303)

@@ -32,6 +32,7 @@ METHODS = ("API", "KEYWORD", "FORM", "IMPORT")
 MAX_NAME_LENGTH = 200
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
+TEXTS = ("legal_disclosure", "confirmation_prompt", "welcome_text")
 # What an update may change: a unit's type and method are what it is (make a new one).
 UPDATABLE = frozenset(
     {
@@ -84,20 +85,13 @@ class UnitSpec:
 
 def spec_of(unit: UnitRow) -> UnitSpec:
     """What a stored unit was made of."""
+    typed = {"locale", "subscription_type", "channels"}
+    same = {field.name for field in dataclasses.fields(UnitSpec)} - typed
     return UnitSpec(
-        name=unit.name,
+        **{name: getattr(unit, name) for name in same},
+        locale=Locale(unit.language, unit.country),
         subscription_type=SubscriptionType(unit.subscription_type),
         channels=[Channel(channel) for channel in unit.channels],
-        locale=Locale(unit.language, unit.country),
-        method=unit.method,
-        legal_disclosure=unit.legal_disclosure,
-        confirmation_prompt=unit.confirmation_prompt,
-        welcome_text=unit.welcome_text,
-        keywords=list(unit.keywords),
-        double_opt_in=unit.double_opt_in,
-        email_double_opt_in=unit.email_double_opt_in,
-        allow_single_opt_in=unit.allow_single_opt_in,
-        welcome_on_single_opt_in=unit.welcome_on_single_opt_in,
     )
 
 
@@ -105,22 +99,26 @@ def _checked(spec: UnitSpec, catalog: Catalog, unit_id: int | None = None) -> Un
     """`spec` as it is stored, once it keeps every rule of a unit, also against the
     company's other units (`unit_id`: the unit being changed)."""
     name = checked_name(spec.name, "a sign-up unit", MAX_NAME_LENGTH)
-    if spec.method not in METHODS:
+    method = spec.method.strip().upper()
+    if method not in METHODS:
         raise InvalidInput(f"sign-up unit method must be one of {', '.join(METHODS)}")
     channels = list(dict.fromkeys(Channel(channel) for channel in spec.channels))
     if not channels:
         raise InvalidInput("a sign-up unit needs at least one channel")
-    if not _LANGUAGE.match(spec.locale.language) or not _COUNTRY.match(spec.locale.country):
+    # Typed by hand in a form or a shell as often as sent by a program: `EN`, ` us`.
+    locale = Locale(spec.locale.language.strip().lower(), spec.locale.country.strip().upper())
+    if not _LANGUAGE.match(locale.language) or not _COUNTRY.match(locale.country):
         raise InvalidInput("a sign-up unit's locale is a language like en and a country like US")
-    disclosure = spec.legal_disclosure.strip() if spec.legal_disclosure else None
-    if spec.subscription_type == SubscriptionType.MARKETING and not disclosure:
+    # An empty text is no text, whichever door it came through.
+    texts: dict[str, Any] = {name: (getattr(spec, name) or "").strip() or None for name in TEXTS}
+    if spec.subscription_type == SubscriptionType.MARKETING and not texts["legal_disclosure"]:
         raise InvalidInput("a MARKETING sign-up unit must carry legal disclosure text")
     keywords = unit_keywords(spec.keywords)
-    if spec.method == KEYWORD_METHOD and not keywords:
+    if method == KEYWORD_METHOD and not keywords:
         raise InvalidInput("a KEYWORD sign-up unit needs at least one keyword")
-    if spec.method == KEYWORD_METHOD and Channel.TEXT not in channels:
+    if method == KEYWORD_METHOD and Channel.TEXT not in channels:
         raise InvalidInput("a KEYWORD sign-up unit collects TEXT consent")
-    if spec.method != KEYWORD_METHOD and keywords:
+    if method != KEYWORD_METHOD and keywords:
         raise InvalidInput("only KEYWORD sign-up units have keywords")
     others = [unit for unit in catalog.units if unit.id != unit_id]
     if any(unit.name == name for unit in others):
@@ -135,7 +133,13 @@ def _checked(spec: UnitSpec, catalog: Catalog, unit_id: int | None = None) -> Un
     if taken:
         raise Conflict(f"keyword {', '.join(sorted(taken))} starts another active sign-up unit")
     return dataclasses.replace(
-        spec, name=name, channels=channels, legal_disclosure=disclosure, keywords=keywords
+        spec,
+        name=name,
+        method=method,
+        channels=channels,
+        locale=locale,
+        keywords=keywords,
+        **texts,
     )
 
 
@@ -180,10 +184,13 @@ async def get_sign_up_unit(connection: Connection, company_id: int, unit_id: int
 async def update_sign_up_unit(
     connection: Connection, company_id: int, unit_id: int, changes: Mapping[str, Any]
 ) -> UnitRow:
-    """Change an active unit's `UPDATABLE` fields; every rule is checked again.
+    """Change an active unit's `UPDATABLE` fields; every rule is checked again. A
+    `language` or `country` alone changes that half of the unit's locale.
 
     Records keep the disclosure as it was shown, so a new text affects only new consent.
     """
+    changes = dict(changes)
+    halves = {half: changes.pop(half) for half in ("language", "country") if half in changes}
     unknown = set(changes) - UPDATABLE
     if unknown:
         raise InvalidInput(f"a sign-up unit's {', '.join(sorted(unknown))} cannot change")
@@ -193,6 +200,10 @@ async def update_sign_up_unit(
         raise NotFound(f"sign-up unit {unit_id} does not exist")
     if unit.status != ACTIVE:
         raise Conflict(f"sign-up unit {unit_id} is archived")
+    if halves:
+        changes["locale"] = Locale(
+            halves.get("language", unit.language), halves.get("country", unit.country)
+        )
     spec = _checked(dataclasses.replace(spec_of(unit), **changes), catalog, unit.id)
     # Type and method are not `UPDATABLE`: the spec carries the unit's own.
     updated = dataclasses.replace(unit, **_stored_fields(spec))
