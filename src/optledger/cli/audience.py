@@ -22,11 +22,10 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
 from optledger.cli.support import ReadUrlOption, open_database
-from optledger.core.companies import get_company_by_key
 from optledger.core.consent import Channel, SubscriptionType
 from optledger.core.contact_points import parse_contact_value
 from optledger.core.errors import OptledgerError
-from optledger.core.subscriptions import eligible_among
+from optledger.core.use_cases import audiences
 
 CHUNK = 1000
 
@@ -85,9 +84,6 @@ async def _filter(
     database = await open_database(read_url=read_url, pool_size=2)
     tally = Tally()
     try:
-        found = await database.read(
-            lambda connection: get_company_by_key(connection, company), standby=True
-        )
         progress = Progress(
             TextColumn("filtering"),
             BarColumn(),
@@ -97,30 +93,17 @@ async def _filter(
             transient=True,
         )
         handle = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-
-        async def write(chunk: list[str], query: asyncio.Task[set[str]]) -> None:
-            eligible = await query
-            kept = [value for value in chunk if value in eligible]
-            tally.eligible += len(kept)
-            if kept:
-                out.write("\n".join(kept) + "\n")
-
+        chunks = _chunks(_cells(handle, column), tally)
         with progress:
             task = progress.add_task("filter", total=size)
-            async with database.connection(standby=True) as connection:
-                previous: tuple[list[str], asyncio.Task[set[str]]] | None = None
-                # Each chunk's query runs in the database while the next chunk is parsed.
-                for chunk in _chunks(_cells(handle, column), tally):
-                    if previous is not None:
-                        await write(*previous)
-                    query = asyncio.create_task(
-                        eligible_among(connection, found.id, chunk, sub_type, channel)
-                    )
-                    await asyncio.sleep(0)  # lets the query leave before parsing resumes
-                    previous = (chunk, query)
+            async with contextlib.aclosing(
+                audiences.eligible_in_chunks(database, company, chunks, sub_type, channel)
+            ) as answers:
+                async for kept in answers:
+                    tally.eligible += len(kept)
+                    if kept:
+                        out.write("\n".join(kept) + "\n")
                     progress.update(task, completed=raw.tell())
-                if previous is not None:
-                    await write(*previous)
     finally:
         await database.dispose()
     return tally

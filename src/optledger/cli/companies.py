@@ -7,14 +7,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from optledger.cli.support import JsonListOption, JsonOption, console, in_transaction, print_json
-from optledger.core.companies import create_company
+from optledger.cli.support import JsonListOption, JsonOption, console, print_json, run_operation
+from optledger.core.use_cases import companies
+from optledger.core.use_cases.companies import CompanyRow
 from optledger.dialects.manage.wire import CompanyDto
-from optledger.storage.repositories.companies import CompanyRow, companies_page
-from optledger.storage.sql import Connection
 
 companies_app = typer.Typer(help="Companies (tenants).", no_args_is_help=True)
-PAGE = 1000
 
 
 def _table(companies: list[CompanyRow]) -> None:
@@ -28,15 +26,7 @@ def _table(companies: list[CompanyRow]) -> None:
 def list_companies(as_json: JsonListOption = False) -> None:
     """Every company, by key."""
 
-    async def read(connection: Connection) -> list[CompanyRow]:
-        found: list[CompanyRow] = []
-        while page := await companies_page(
-            connection, after=found[-1].key if found else "", limit=PAGE
-        ):
-            found += page
-        return found
-
-    found = in_transaction(read)
+    found = run_operation(companies.list_companies)
     if as_json:
         print_json([CompanyDto.of(company) for company in found])
         return
@@ -51,10 +41,7 @@ def create(
 ) -> None:
     """A new company with its default lists (`bootstrap` also adds units and credentials)."""
 
-    async def apply(connection: Connection) -> CompanyRow:
-        return await create_company(connection, key, name)
-
-    created = in_transaction(apply)
+    created = run_operation(lambda database: companies.add_company(database, key, name))
     if as_json:
         print_json(CompanyDto.of(created))
         return

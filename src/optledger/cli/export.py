@@ -21,8 +21,9 @@ from rich.console import Console
 
 from optledger.cli.support import ReadUrlOption, open_database
 from optledger.core.errors import OptledgerError
-from optledger.core.exports import ALL_FIELDS, EVENT, RECORD, ledger, parse_since
+from optledger.core.exports import ALL_FIELDS, EVENT, RECORD, parse_since
 from optledger.core.spreadsheets import SpreadsheetWriter
+from optledger.core.use_cases import exports
 
 err = Console(stderr=True)
 
@@ -58,11 +59,10 @@ async def _export(
             # Cells a spreadsheet would run as formulas get a leading "'" (see the module).
             writer = SpreadsheetWriter(out, lineterminator="\n")
             writer.writerow(ALL_FIELDS)
-        async with (
-            database.connection(standby=True) as connection,
-            # Closed here, on an error too, while its snapshot's connection is open.
-            contextlib.aclosing(ledger(connection, company, moment)) as entries,
-        ):
+        # Closed here, on an error too, so the snapshot ends before the pool closes.
+        async with contextlib.aclosing(
+            exports.ledger_entries(database, company, moment)
+        ) as entries:
             async for item in entries:
                 counts[item["kind"]] += 1
                 if writer is not None:

@@ -35,7 +35,7 @@ from optledger.core.import_rows import (
     parse_row,
     unreadable_row,
 )
-from optledger.core.imports import ImportTarget, find_import_target
+from optledger.core.use_cases import imports
 from optledger.settings import get_settings
 from optledger.storage.database import DatabaseUnavailable
 from optledger.storage.types import utcnow
@@ -126,9 +126,7 @@ async def _import(
     started = time.perf_counter()
     pipeline: ImportPipeline | None = None
     try:
-        target: ImportTarget = await database.read(
-            lambda connection: find_import_target(connection, unit, company, file.name)
-        )
+        target = await imports.find_target(database, unit, company, file.name)
         size = raw.seek(0, io.SEEK_END)
         raw.seek(0)
         csv.field_size_limit(READ_FIELD_LIMIT)

@@ -6,14 +6,14 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from optledger.core.import_rows import ImportRow, Refusal
-from optledger.core.imports import BatchOutcome, ImportTarget, import_batch
+from optledger.core.imports import BatchOutcome, ImportTarget
 from optledger.core.spreadsheets import SpreadsheetWriter
+from optledger.core.use_cases import imports
 from optledger.storage.database import Database
 
 
@@ -103,8 +103,8 @@ class ImportPipeline:
         if len(self.in_flight) >= self.depth:
             await self._finish_oldest()
         self.tally.rows += len(rows) + len(refused)
-        command = functools.partial(import_batch, target=self.target, batch=rows)
-        self.in_flight.append((asyncio.create_task(self.database.run(command)), refused))
+        batch = imports.import_rows(self.database, self.target, rows)
+        self.in_flight.append((asyncio.create_task(batch), refused))
 
     async def drain(self) -> None:
         """Wait for every batch in flight and count them."""

@@ -7,11 +7,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from optledger.cli.support import console, in_transaction
-from optledger.core.companies import get_company_by_key
-from optledger.core.message_log import messages_to
-from optledger.storage.repositories.message_deliveries import LoggedMessage
-from optledger.storage.sql import Connection
+from optledger.cli.support import console, in_company, run_operation
+from optledger.core.use_cases import messages as message_log
 
 
 def messages(
@@ -21,11 +18,18 @@ def messages(
 ) -> None:
     """Show what was queued and sent to a number or address, newest first."""
 
-    async def query(connection: Connection) -> list[LoggedMessage]:
-        company_id = (await get_company_by_key(connection, company)).id if company else None
-        return await messages_to(connection, company_id, to, limit=limit)
-
-    found = in_transaction(query)
+    found = (
+        in_company(
+            company,
+            lambda database, company_id: message_log.list_messages_to(
+                database, company_id, to, limit=limit
+            ),
+        )
+        if company
+        else run_operation(
+            lambda database: message_log.list_messages_to(database, None, to, limit=limit)
+        )
+    )
     table = Table("id", "company", "created", "kind", "status", "attempts", "provider id", "body")
     table.columns[2].no_wrap = True
     for message in found:

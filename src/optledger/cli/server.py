@@ -12,16 +12,14 @@ import typer
 import uvicorn
 from rich.table import Table
 
-from optledger.bootstrap import BootstrapResult, bootstrap_company
 from optledger.cli.support import JsonOption, console, open_database, print_json
 from optledger.core.errors import OptledgerError
+from optledger.core.use_cases.bootstrap import BootstrapResult, set_up_company
 from optledger.observability.logs import LogFormat, configure_logging, logging_config
 from optledger.observability.metrics import multiprocess_metrics
 from optledger.settings import get_settings
 from optledger.storage.database import Database
 from optledger.storage.migrate import upgrade_database
-from optledger.storage.repositories.server_secrets import shared_secret
-from optledger.storage.sql import Connection
 
 LogFormatOption = Annotated[
     LogFormat | None,
@@ -113,18 +111,7 @@ def bootstrap(
         await upgrade_database(settings.resolved_database_url)
         database = Database(settings.resolved_database_url)
         try:
-
-            async def apply(connection: Connection) -> BootstrapResult:
-                secret = settings.secret_key or (
-                    # The data folder sits beside the embedded database; PostgreSQL is
-                    # shared by many hosts, so its secret lives in it.
-                    settings.resolved_secret_key()
-                    if settings.is_sqlite
-                    else await shared_secret(connection, "bootstrap")
-                )
-                return await bootstrap_company(connection, company, server_secret=secret, name=name)
-
-            return await database.run(apply)
+            return await set_up_company(database, settings, company, name=name)
         finally:
             await database.dispose()
 

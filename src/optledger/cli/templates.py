@@ -7,12 +7,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from optledger.cli.support import CompanyOption, JsonListOption, console, in_transaction, print_json
-from optledger.core.companies import get_company_by_key
-from optledger.core.template_listing import TemplateText, company_templates
-from optledger.core.templates import MessageKind, set_company_template
+from optledger.cli.support import CompanyOption, JsonListOption, console, in_company, print_json
+from optledger.core.templates import MessageKind
+from optledger.core.use_cases import company_settings
 from optledger.dialects.manage.wire import TemplateDto
-from optledger.storage.sql import Connection
 
 templates_app = typer.Typer(help="Message texts per company and locale.", no_args_is_help=True)
 
@@ -21,10 +19,7 @@ templates_app = typer.Typer(help="Message texts per company and locale.", no_arg
 def list_templates(company: CompanyOption, as_json: JsonListOption = False) -> None:
     """Every text the company sends, per locale and kind, and whose each is."""
 
-    async def read(connection: Connection) -> list[TemplateText]:
-        return company_templates(await get_company_by_key(connection, company))
-
-    found = in_transaction(read)
+    found = in_company(company, company_settings.list_templates)
     if as_json:
         print_json([TemplateDto.of(text) for text in found])
         return
@@ -36,7 +31,7 @@ def list_templates(company: CompanyOption, as_json: JsonListOption = False) -> N
 
 @templates_app.command("set")
 def set_template(
-    company: Annotated[str, typer.Option(help="Company key.")],
+    company: CompanyOption,
     locale: Annotated[str, typer.Option(help="e.g. en-US or fr-CA.")],
     kind: Annotated[MessageKind, typer.Option(help="Which message.")],
     text: Annotated[
@@ -48,9 +43,10 @@ def set_template(
     if (text is None) != reset:
         raise typer.BadParameter("give a text, or --reset")
 
-    async def apply(connection: Connection) -> None:
-        found = await get_company_by_key(connection, company)
-        await set_company_template(connection, found, locale, kind, None if reset else text)
-
-    in_transaction(apply)
+    in_company(
+        company,
+        lambda database, company_id: company_settings.set_template(
+            database, company_id, locale, kind, None if reset else text
+        ),
+    )
     console.print(f"[green]{kind} for {company} in {locale} updated[/green]")

@@ -10,6 +10,8 @@ from optledger.core.text import checked_name
 from optledger.storage.repositories.companies import (
     CompanyRow,
     bump_version,
+    companies_page,
+    company_by_id,
     company_by_key,
     insert_company,
 )
@@ -19,6 +21,8 @@ from optledger.storage.types import utcnow
 
 # A company is shown by its name in the console and its messages.
 MAX_NAME_LENGTH = 200
+# Companies read at once when every one of them is listed.
+COMPANIES_PAGE = 1000
 
 _COMPANY_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{1,62}$")
 
@@ -36,6 +40,24 @@ async def get_company_by_key(connection: Connection, key: str) -> CompanyRow:
     if company is None:
         raise NotFound(f"company {key!r} does not exist")
     return company
+
+
+async def get_company(connection: Connection, company_id: int) -> CompanyRow:
+    """The company with `company_id` as stored now (not a cached catalog's), or `NotFound`."""
+    company = await company_by_id(connection, company_id)
+    if company is None:
+        raise NotFound(f"company {company_id} does not exist")
+    return company
+
+
+async def every_company(connection: Connection) -> list[CompanyRow]:
+    """Every company of the installation, by key, read a page at a time."""
+    found: list[CompanyRow] = []
+    while page := await companies_page(
+        connection, after=found[-1].key if found else "", limit=COMPANIES_PAGE
+    ):
+        found += page
+    return found
 
 
 async def ensure_company(connection: Connection, key: str, name: str | None = None) -> CompanyRow:

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import ConfigDict, Field
 
-from optledger.core.user_upsert import set_custom_attributes
+from optledger.core.use_cases import attributes
 from optledger.dialects.attentive.dependencies import AttributesWriter, attentive_context
 from optledger.dialects.attentive.identity import identity_of
 from optledger.dialects.attentive.wire import (
@@ -57,13 +57,8 @@ async def set_custom(
 ) -> dict[str, str]:
     """Set custom attributes, creating each new name with the type of its first value."""
     identity = identity_of(body.user.phone, body.user.email, body.user.external_identifiers)
-    await database.run(
-        lambda connection: set_custom_attributes(
-            connection,
-            principal.company.id,
-            identity,
-            body.properties,
-            attentive_context(request, principal),
-        )
+    context = attentive_context(request, principal)
+    await attributes.set_custom_attributes(
+        database, principal.company.id, identity, body.properties, context
     )
     return {}

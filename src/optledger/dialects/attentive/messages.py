@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from optledger.core.message_log import messages_to
+from optledger.core.use_cases import messages as message_log
+from optledger.core.use_cases.messages import LoggedMessage
 from optledger.dialects.attentive.dependencies import MessageReader
 from optledger.dialects.attentive.wire import WireModel
-from optledger.storage.repositories.message_deliveries import LoggedMessage
 from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(prefix="/v1/messages", tags=["Messages"])
@@ -33,21 +33,9 @@ class MessageDto(WireModel):
 
     @classmethod
     def of(cls, message: LoggedMessage) -> MessageDto:
-        return cls(
-            id=message.id,
-            channel=message.channel,
-            to=message.to_address,
-            kind=message.kind,
-            body=message.body,
-            locale=message.locale,
-            status=message.status,
-            attempts=message.attempts,
-            last_error=message.last_error,
-            provider_id=message.provider_id,
-            idempotency_key=message.idempotency_key,
-            created_at=message.created_at,
-            sent_at=message.sent_at,
-        )
+        """The row's fields under their wire names: `to` is the row's `to_address`."""
+        fields = {name: getattr(message, name) for name in cls.model_fields if name != "to"}
+        return cls(to=message.to_address, **fields)
 
 
 class MessagesResponse(WireModel):
@@ -65,7 +53,5 @@ async def list_messages(
     # An unencoded "+" in a query string arrives as a space.
     digits = to.strip()
     address = "+" + digits if to.startswith(" ") and digits.isascii() and digits.isdigit() else to
-    found = await database.read(
-        lambda connection: messages_to(connection, principal.company.id, address, limit=limit)
-    )
+    found = await message_log.list_messages_to(database, principal.company.id, address, limit=limit)
     return MessagesResponse(messages=[MessageDto.of(message) for message in found])

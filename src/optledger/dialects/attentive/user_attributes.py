@@ -17,7 +17,8 @@ from optledger.core.attributes.standard import standard_name
 from optledger.core.auth.scopes import Scope
 from optledger.core.consent import Channel, SubscriptionType
 from optledger.core.errors import Forbidden
-from optledger.core.user_upsert import SubscriptionRequest, UpsertUserCommand, upsert_user
+from optledger.core.use_cases.attributes import upsert_user
+from optledger.core.user_upsert import SubscriptionRequest, UpsertUserCommand
 from optledger.dialects.attentive.dependencies import AttributesWriter, attentive_context
 from optledger.dialects.attentive.identity import IdentifiersDto
 from optledger.dialects.attentive.wire import (
@@ -133,9 +134,7 @@ async def upsert_user_attributes(
         subscriptions=[item.to_core() for item in body.subscriptions],
     )
     context = attentive_context(request, principal)
-    result = await database.run(
-        lambda connection: upsert_user(connection, principal.company, command, context)
-    )
+    result = await upsert_user(database, principal.company, command, context)
     return SuccessResponse(
         success=True,
         message=f"user {result.person.person_key} updated; "

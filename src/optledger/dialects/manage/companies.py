@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from optledger.core.companies import create_company
-from optledger.core.operators.tokens import require_every_company, visible_companies
+from optledger.core.operators.tokens import require_every_company
+from optledger.core.use_cases import companies
 from optledger.dialects.manage.dependencies import (
     COMPANY_RESPONSES,
     PREFIX,
@@ -15,8 +15,6 @@ from optledger.dialects.manage.dependencies import (
     Operator,
 )
 from optledger.dialects.manage.wire import CompaniesDto, CompanyDto, NewCompany, OperatorDto
-from optledger.storage.repositories.companies import CompanyRow
-from optledger.storage.sql import Connection
 from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(prefix=PREFIX, tags=["Manage companies"])
@@ -38,9 +36,7 @@ async def list_companies(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> CompaniesDto:
     """The companies the operator sees, by key."""
-    found = await database.read(
-        lambda connection: visible_companies(connection, principal, after=after, limit=limit)
-    )
+    found = await companies.list_visible_companies(database, principal, after=after, limit=limit)
     next_after = found[-1].key if len(found) == limit else None
     return CompaniesDto(companies=[CompanyDto.of(one) for one in found], next_after=next_after)
 
@@ -56,11 +52,7 @@ async def list_companies(
 async def add_company(body: NewCompany, principal: Operator, database: DatabaseDep) -> CompanyDto:
     """A new company with its default lists (no sign-up units, no credentials yet)."""
     require_every_company(principal)
-
-    async def apply(connection: Connection) -> CompanyRow:
-        return await create_company(connection, body.key, body.name)
-
-    return CompanyDto.of(await database.run(apply))
+    return CompanyDto.of(await companies.add_company(database, body.key, body.name))
 
 
 @router.get("/companies/{company_key}", responses=COMPANY_RESPONSES)

@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, StringConstraints
 
-from optledger.core.consent_links import MAX_ADDRESSES, MintedLink, mint_unsubscribe_links
+from optledger.core.consent_links import MAX_ADDRESSES
 from optledger.core.contact_points import MAX_EMAIL_LENGTH
+from optledger.core.use_cases import links
 from optledger.dialects.manage.dependencies import COMPANY_RESPONSES, PREFIX, ManagedCompany
 from optledger.dialects.manage.wire import Body
-from optledger.storage.sql import Connection
 from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(prefix=PREFIX, tags=["Manage unsubscribe links"], responses=COMPANY_RESPONSES)
@@ -47,19 +47,14 @@ async def unsubscribe_links(
 ) -> LinksDto:
     """A one-click unsubscribe URL, and the headers to send it in, for each address."""
     base_url: str | None = request.app.state.settings.public_base_url
-
-    async def apply(connection: Connection) -> list[MintedLink]:
-        # A write: the first link an installation makes creates its signing secret.
-        return await mint_unsubscribe_links(
-            connection,
-            company,
-            body.addresses,
-            None if body.list_id is None else int(body.list_id),
-            base_url=base_url,
-            mailto=body.mailto,
-        )
-
-    minted = await database.run(apply)
+    minted = await links.mint_links(
+        database,
+        company,
+        body.addresses,
+        None if body.list_id is None else int(body.list_id),
+        base_url=base_url,
+        mailto=body.mailto,
+    )
     return LinksDto(
         links=[LinkDto(address=m.address, url=m.url, headers=dict(m.headers)) for m in minted]
     )

@@ -7,12 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from optledger.core.companies import get_company_by_key
-from optledger.core.template_listing import TemplateText, company_templates
-from optledger.core.templates import MessageKind, set_company_template
+from optledger.core.templates import MessageKind
+from optledger.core.use_cases import company_settings
 from optledger.dialects.manage.dependencies import COMPANY_RESPONSES, PREFIX, ManagedCompany
 from optledger.dialects.manage.wire import TemplateBody, TemplateDto, TemplatesDto
-from optledger.storage.sql import Connection
 from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(
@@ -23,27 +21,11 @@ router = APIRouter(
 LocaleTag = Annotated[str, Path(pattern=r"^[a-z]{2,3}-[A-Z]{2}$", examples=["en-US"])]
 
 
-async def _set(
-    database: DatabaseDep, key: str, locale: str, kind: MessageKind, text: str | None
-) -> TemplateDto:
-    async def apply(connection: Connection) -> TemplateText:
-        # Read again in the unit of work: settings are rewritten whole.
-        company = await get_company_by_key(connection, key)
-        await set_company_template(connection, company, locale, kind, text)
-        changed = await get_company_by_key(connection, key)
-        return next(
-            found
-            for found in company_templates(changed)
-            if found.locale == locale and found.kind == kind
-        )
-
-    return TemplateDto.of(await database.run(apply))
-
-
 @router.get("")
-async def list_templates(company: ManagedCompany) -> TemplatesDto:
+async def list_templates(company: ManagedCompany, database: DatabaseDep) -> TemplatesDto:
     """Every text of every locale the company has texts for, and whose each is."""
-    return TemplatesDto(templates=[TemplateDto.of(found) for found in company_templates(company)])
+    found = await company_settings.list_templates(database, company.id)
+    return TemplatesDto(templates=[TemplateDto.of(text) for text in found])
 
 
 @router.put("/{locale}/{kind}")
@@ -55,7 +37,8 @@ async def set_template(
     database: DatabaseDep,
 ) -> TemplateDto:
     """Use the company's own text for a locale and kind."""
-    return await _set(database, company.key, locale, kind, body.text)
+    changed = await company_settings.set_template(database, company.id, locale, kind, body.text)
+    return TemplateDto.of(changed)
 
 
 @router.delete("/{locale}/{kind}")
@@ -63,4 +46,5 @@ async def reset_template(
     locale: LocaleTag, kind: MessageKind, company: ManagedCompany, database: DatabaseDep
 ) -> TemplateDto:
     """Go back to the built-in text (the company's override is removed)."""
-    return await _set(database, company.key, locale, kind, None)
+    reset = await company_settings.set_template(database, company.id, locale, kind, None)
+    return TemplateDto.of(reset)

@@ -10,9 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from optledger.core.auth.scopes import Scope
 from optledger.core.template_listing import TemplateText
-from optledger.storage.repositories.companies import CompanyRow
-from optledger.storage.repositories.credentials import CredentialListing
-from optledger.storage.repositories.units import ListRow, UnitRow
+from optledger.core.use_cases.companies import CompanyRow
+from optledger.core.use_cases.credentials import CredentialListing
+from optledger.core.use_cases.lists import ListRow
+from optledger.core.use_cases.units import UnitRow
 
 TypeName = Literal["MARKETING", "TRANSACTIONAL", "CHECKOUT_ABANDONED"]
 ChannelName = Literal["TEXT", "EMAIL"]

@@ -1,0 +1,25 @@
+"""Imports of subscriber lists: where the rows go in, and one batch of them at a time."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from optledger.core.import_rows import ImportRow
+from optledger.core.imports import BatchOutcome, ImportTarget, find_import_target, import_batch
+from optledger.storage.database import Database
+
+
+async def find_target(
+    database: Database, unit_id: str, company_key: str | None, file_name: str
+) -> ImportTarget:
+    """The active unit rows go in through; with `company_key`, it must be that company's."""
+    return await database.read(
+        lambda connection: find_import_target(connection, unit_id, company_key, file_name)
+    )
+
+
+async def import_rows(
+    database: Database, target: ImportTarget, rows: Sequence[ImportRow]
+) -> BatchOutcome:
+    """Import one batch of checked rows in its own unit of work, replayed whole on a lost race."""
+    return await database.run(lambda connection: import_batch(connection, target, rows))
