@@ -10,7 +10,8 @@ from starlette.responses import RedirectResponse, Response
 
 from optledger.console.pages import render
 from optledger.console.viewer import CurrentViewer
-from optledger.core.subscriber_ledger import MAX_QUERY_LENGTH, find_subscribers, subscriber_ledger
+from optledger.core.subscriber_ledger import MAX_QUERY_LENGTH
+from optledger.core.use_cases.subscriber_lookup import find_subscribers, get_ledger
 from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(prefix="/subscribers", include_in_schema=False)
@@ -25,9 +26,7 @@ async def look_up(
 ) -> Response:
     """A search form; one match opens that subscriber's page."""
     company = viewer.current()
-    found = (
-        await database.read(lambda c: find_subscribers(c, company.id, q), standby=True) if q else []
-    )
+    found = await find_subscribers(database, company.id, q) if q else []
     if len(found) == 1:
         return RedirectResponse(f"/console/subscribers/{quote(found[0].person_key)}", 303)
     return render("subscribers.html", title="Subscribers", viewer=viewer, query=q, found=found)
@@ -39,7 +38,5 @@ async def subscriber(
 ) -> Response:
     """The person, their attributes and records, and the consent timeline."""
     company = viewer.current()
-    ledger = await database.read(
-        lambda c: subscriber_ledger(c, company.id, person_key), standby=True
-    )
+    ledger = await get_ledger(database, company.id, person_key)
     return render("subscriber.html", title="Subscriber", viewer=viewer, ledger=ledger)

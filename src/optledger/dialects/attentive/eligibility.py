@@ -14,7 +14,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import ConfigDict, Field
 
-from optledger.core.subscriptions import check_eligibility_of_batch
+from optledger.core.use_cases.subscriptions import check_eligibility_of_batch
 from optledger.dialects.attentive.dependencies import SubscriberWriter
 from optledger.dialects.attentive.wire import UserDto, WireModel
 from optledger.web.authentication import DatabaseDep
@@ -55,11 +55,8 @@ async def check_batch_eligibility(
     body: BatchEligibilityRequest, principal: SubscriberWriter, database: DatabaseDep
 ) -> JSONResponse:
     """Eligibility of each user's phone or email, in request order, in one query."""
-    answers = await database.read(
-        lambda connection: check_eligibility_of_batch(
-            connection, principal.company.id, [(user.phone, user.email) for user in body.users]
-        ),
-        standby=True,
+    answers = await check_eligibility_of_batch(
+        database, principal.company.id, [(user.phone, user.email) for user in body.users]
     )
     results = []
     # Built as plain dicts: a thousand items through response models cost more than

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import ConfigDict, Field
 
-from optledger.core.identity import IdentifierInput, Identity, link_identifiers, parse_identity
+from optledger.core.identity import IdentifierInput, Identity, parse_identity
+from optledger.core.use_cases.people import link_identifiers
 from optledger.dialects.attentive.dependencies import IdentityWriter
 from optledger.dialects.attentive.wire import (
     EmailText,
@@ -93,7 +94,5 @@ async def add_user_identifiers(
 ) -> dict[str, str]:
     """Link a clientUserId or custom identifiers to a user's other identifiers."""
     identity = body.to_core()
-    await database.run(
-        lambda connection: link_identifiers(connection, principal.company.id, identity)
-    )
+    await link_identifiers(database, principal.company.id, identity)
     return {}

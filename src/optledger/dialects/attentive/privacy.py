@@ -8,9 +8,10 @@ from fastapi import APIRouter, Path, Request
 from pydantic import ConfigDict, Field
 
 from optledger.core.identity import IdentifierInput, parse_identity
-from optledger.core.privacy.erasure import (
-    DeleteRequestCommand,
-    get_privacy_request,
+from optledger.core.privacy.erasure import DeleteRequestCommand
+from optledger.core.use_cases.privacy import (
+    PrivacyRequestRow,
+    get_deletion_request,
     request_deletion,
 )
 from optledger.dialects.attentive.dependencies import PrivacyWriter, attentive_context
@@ -21,7 +22,6 @@ from optledger.dialects.attentive.wire import (
     WireModel,
     wire_time,
 )
-from optledger.storage.repositories.privacy import PrivacyRequestRow
 from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(prefix="/v1/privacy", tags=["Privacy Request"])
@@ -86,9 +86,7 @@ async def create_delete_request(
         request_msg=body.request_msg,
     )
     context = attentive_context(request, principal, SOURCE)
-    found = await database.run(
-        lambda connection: request_deletion(connection, principal.company, command, context)
-    )
+    found = await request_deletion(database, principal.company, command, context)
     return _dto(found)
 
 
@@ -99,7 +97,5 @@ async def read_delete_request(
     database: DatabaseDep,
 ) -> PrivacyRequestDto:
     """A deletion request of this company, by id."""
-    found = await database.read(
-        lambda connection: get_privacy_request(connection, principal.company.id, request_id)
-    )
+    found = await get_deletion_request(database, principal.company.id, request_id)
     return _dto(found)

@@ -11,6 +11,7 @@ from pydantic import ConfigDict, Field
 from optledger.core import subscriptions as core
 from optledger.core.consent import SubscriptionType
 from optledger.core.contact_points import MAX_EMAIL_LENGTH, ContactPoints
+from optledger.core.use_cases import subscriptions as use_cases
 from optledger.dialects.attentive.dependencies import SubscriberWriter, attentive_context
 from optledger.dialects.attentive.wire import (
     ExternalIdentifiersDto,
@@ -125,10 +126,7 @@ async def eligibility_answer(
 ) -> JSONResponse:
     """The `GET /v1/subscriptions` answer, built as plain JSON (see `eligibility_lane`)."""
     contacts = ContactPoints.parse(_query_phone(phone), email)
-    found = await database.read(
-        lambda connection: core.check_eligibility(connection, company_id, contacts),
-        standby=True,
-    )
+    found = await use_cases.check_eligibility(database, company_id, contacts)
     return JSONResponse(
         {
             "subscriptionEligibilities": [
@@ -172,9 +170,7 @@ async def create_subscription(
         else [],
     )
     context = attentive_context(request, principal)
-    result = await database.run(
-        lambda connection: core.subscribe(connection, principal.company, command, context)
-    )
+    result = await use_cases.subscribe(database, principal.company, command, context)
     return SubscribeResponse(
         user=UserDto(phone=command.contacts.phone, email=command.contacts.email),
         external_identifiers=body.external_identifiers,
@@ -222,10 +218,7 @@ async def unsubscribe(
         notification_locale=notification.language,
     )
     context = attentive_context(request, principal)
-    result = await database.run(
-        lambda connection: core.unsubscribe(connection, principal.company, command, context),
-        one_write=True,
-    )
+    result = await use_cases.unsubscribe(database, principal.company, command, context)
     return UnsubscribeResponse(
         user=UserDto(phone=command.contacts.phone, email=command.contacts.email),
         subscription_responses=[

@@ -23,10 +23,12 @@ from optledger.core.subscriptions.email_links import (
     ConfirmState,
     ConfirmView,
     UnsubscribeView,
-    confirm_from_link,
-    look_at_confirm_link,
-    look_at_unsubscribe_link,
-    unsubscribe_from_link,
+)
+from optledger.core.use_cases.email_links import (
+    confirm_by_link,
+    unsubscribe_by_link,
+    view_confirm_link,
+    view_unsubscribe_link,
 )
 from optledger.dialects.consent_pages.pages import html_error, notice, page
 from optledger.settings import Settings
@@ -97,7 +99,7 @@ def _confirm_page(view: ConfirmView, time_to_live: timedelta) -> Response:
 async def confirm_form(token: Token, request: Request, database: DatabaseDep) -> Response:
     """A page with a button that confirms; looking changes nothing."""
     ttl = _time_to_live(request)
-    view = await database.run(lambda connection: look_at_confirm_link(connection, token, ttl))
+    view = await view_confirm_link(database, token, ttl)
     return _confirm_page(view, ttl)
 
 
@@ -106,7 +108,7 @@ async def confirm(token: Token, request: Request, database: DatabaseDep) -> Resp
     """Confirm the PENDING record the link names; the welcome email follows."""
     ttl = _time_to_live(request)
     context = _context(request)
-    view = await database.run(lambda connection: confirm_from_link(connection, token, ttl, context))
+    view = await confirm_by_link(database, token, ttl, context)
     return _confirm_page(view, ttl)
 
 
@@ -123,7 +125,7 @@ def _unsubscribe_form(view: UnsubscribeView) -> Response:
 @router.get("/u/{token}")
 async def unsubscribe_form(token: Token, database: DatabaseDep) -> Response:
     """A page with a button that unsubscribes; looking changes nothing."""
-    view = await database.run(lambda connection: look_at_unsubscribe_link(connection, token))
+    view = await view_unsubscribe_link(database, token)
     return _unsubscribe_form(view) if view is not None else _not_recognised()
 
 
@@ -131,7 +133,7 @@ async def unsubscribe_form(token: Token, database: DatabaseDep) -> Response:
 async def unsubscribe(token: Token, request: Request, database: DatabaseDep) -> Response:
     """One-click unsubscribe (RFC 8058): whatever the body, the address leaves the list."""
     context = _context(request)
-    view = await database.run(lambda connection: unsubscribe_from_link(connection, token, context))
+    view = await unsubscribe_by_link(database, token, context)
     if view is None:
         return _not_recognised()
     return notice(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from optledger.core.inbound import InboundSms, receive_sms
+from optledger.core.inbound import InboundSms
+from optledger.core.use_cases.inbound import receive_text
 from optledger.dialects.inbound.dependencies import CompanyKey, InboundWriter, inbound_context
 from optledger.web.authentication import DatabaseDep
 
@@ -56,7 +57,5 @@ async def inbound_sms(
         provider_message_id=body.message_id,
     )
     context = inbound_context(request, principal)
-    outcome = await database.run(
-        lambda connection: receive_sms(connection, principal.company, sms, context)
-    )
+    outcome = await receive_text(database, principal.company, sms, context)
     return InboundSmsResponse(action=outcome.action.value, record_ids=outcome.record_ids)

@@ -7,6 +7,7 @@ Replies go through the outbox, so the TwiML answer is always empty.
 
 from __future__ import annotations
 
+from functools import partial
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
@@ -14,14 +15,12 @@ from starlette.responses import Response
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
-from optledger.core.companies import get_company_by_key
 from optledger.core.company_settings import TWILIO_AUTH_TOKEN, company_setting
-from optledger.core.errors import Forbidden, InvalidInput, NotFound
-from optledger.core.inbound import InboundSms, receive_sms
+from optledger.core.errors import InvalidInput
+from optledger.core.inbound import InboundSms
+from optledger.core.use_cases.inbound import CompanyRow, receive_twilio_text
 from optledger.dialects.inbound.dependencies import CompanyKey, inbound_context
 from optledger.settings import Settings
-from optledger.storage.repositories.companies import CompanyRow
-from optledger.storage.sql import Connection
 from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(prefix="/inbound", tags=["Inbound SMS"])
@@ -74,11 +73,23 @@ def _signed_url(request: Request) -> str:
     return f"{base.rstrip('/')}{request.url.path}{query}"
 
 
-def _verified(company: CompanyRow, url: str, form: dict[str, str], signature: str) -> bool:
+def _verified(url: str, form: dict[str, str], signature: str, company: CompanyRow) -> bool:
     token = company_setting(company.settings, TWILIO_AUTH_TOKEN)
     if not isinstance(token, str) or not token or not signature:
         return False
     return bool(RequestValidator(token).validate(url, form, signature))
+
+
+def _text(form: dict[str, str]) -> InboundSms:
+    if not form.get("From"):
+        raise InvalidInput("From is required")
+    return InboundSms(
+        from_number=form["From"],
+        body=form.get("Body", ""),
+        to_number=form.get("To"),
+        provider="twilio",
+        provider_message_id=form.get("MessageSid") or form.get("SmsSid"),
+    )
 
 
 @router.post(
@@ -106,25 +117,8 @@ async def inbound_twilio(
     url = _signed_url(request)
     signature = request.headers.get("x-twilio-signature", "")
     context = inbound_context(request)
-
-    async def apply(connection: Connection) -> None:
-        try:
-            company = await get_company_by_key(connection, company_key)
-        except NotFound:
-            company = None
-        # An unknown company and a bad signature look the same from outside.
-        if company is None or not _verified(company, url, form, signature):
-            raise Forbidden("the request is not signed with this company's Twilio auth token")
-        if not form.get("From"):
-            raise InvalidInput("From is required")
-        sms = InboundSms(
-            from_number=form["From"],
-            body=form.get("Body", ""),
-            to_number=form.get("To"),
-            provider="twilio",
-            provider_message_id=form.get("MessageSid") or form.get("SmsSid"),
-        )
-        await receive_sms(connection, company, sms, context)
-
-    await database.run(apply)
+    # Called once the company is read: a post that is not the company's is refused
+    # before its form is looked at.
+    signed = partial(_verified, url, form, signature)
+    await receive_twilio_text(database, company_key, signed, partial(_text, form), context)
     return TwimlResponse(str(MessagingResponse()))

@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from optledger.core.consent import UnsubscribeStatus
 from optledger.core.contact_points import ContactPoints, normalize_phone
 from optledger.core.errors import Conflict, InvalidInput, NotFound
-from optledger.core.subscriptions import UnsubscribeCommand, unsubscribe
+from optledger.core.subscriptions import UnsubscribeCommand
+from optledger.core.use_cases.subscriptions import unsubscribe
 from optledger.dialects.legacy.dependencies import LegacyPrincipal, legacy_context
 from optledger.web.authentication import DatabaseDep
 
@@ -61,10 +62,7 @@ async def legacy_unsubscribe(
     )
     context = legacy_context(request, principal)
     try:
-        result = await database.run(
-            lambda connection: unsubscribe(connection, principal.company, command, context),
-            one_write=True,
-        )
+        result = await unsubscribe(database, principal.company, command, context)
     except NotFound:
         # The legacy API answers an unknown subscriber with 400, not 404.
         raise InvalidInput(f"no subscriber has the phone number {phone}") from None

@@ -9,10 +9,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from optledger.core.campaigns import campaign, campaigns, join_campaign, participants
 from optledger.core.consent import RecordStatus
-from optledger.core.people import find_person
 from optledger.core.sign_up_units import ACTIVE
+from optledger.core.use_cases import campaigns
+from optledger.core.use_cases.campaigns import UnitRow
 from optledger.dialects.vibes.dependencies import (
     PREFIX,
     CompanyKey,
@@ -21,9 +21,6 @@ from optledger.dialects.vibes.dependencies import (
     vibes_time,
 )
 from optledger.dialects.vibes.persons import FIELD_TEXT, MobilePhoneIn, mdn
-from optledger.storage.repositories.people import PersonRow
-from optledger.storage.repositories.units import UnitRow
-from optledger.storage.sql import Connection
 from optledger.storage.types import utcnow
 from optledger.web.authentication import DatabaseDep
 
@@ -105,7 +102,7 @@ async def list_campaigns(
     company_key: CompanyKey, principal: VibesPrincipal, database: DatabaseDep
 ) -> list[CampaignDto]:
     """The company's acquisition campaigns (its sign-up units)."""
-    units = await database.read(lambda connection: campaigns(connection, principal.company.id))
+    units = await campaigns.list_campaigns(database, principal.company.id)
     return [_campaign(company_key, unit) for unit in units]
 
 
@@ -117,9 +114,7 @@ async def get_campaign(
     database: DatabaseDep,
 ) -> CampaignDto:
     """One acquisition campaign."""
-    unit = await database.read(
-        lambda connection: campaign(connection, principal.company.id, campaign_id)
-    )
+    unit = await campaigns.get_campaign(database, principal.company.id, campaign_id)
     return _campaign(company_key, unit)
 
 
@@ -145,37 +140,21 @@ async def add_participant(
     """Subscribe a number to the campaign: PENDING with the "Reply Y" prompt when it is
     double opt-in, SUBSCRIBED otherwise; 409 ALREADYSUBSCRIBED, 422
     MDNHASCONFIRMATIONBLOCK after the number answered NO."""
-    phone = mdn(body.mobile_phone.mdn) if body.mobile_phone else None
-    external_id = body.external_person_id.strip() if body.external_person_id else None
-    context = vibes_context(request, principal)
-
-    async def apply(connection: Connection) -> tuple[PersonRow, RecordStatus]:
-        person = None
-        if phone is None and (body.person_id or external_id):
-            person = await find_person(
-                connection,
-                principal.company.id,
-                person_key=body.person_id,
-                external_id=external_id,
-            )
-        joined = await join_campaign(
-            connection,
-            principal.company,
-            campaign_id,
-            context,
-            phone=phone,
-            person=person,
-            external_id=external_id if person is None else None,
-            custom=body.custom_fields,
-        )
-        return joined.person, joined.status
-
-    person, status = await database.run(apply)
+    joined = await campaigns.join_campaign(
+        database,
+        principal.company,
+        campaign_id,
+        vibes_context(request, principal),
+        phone=mdn(body.mobile_phone.mdn) if body.mobile_phone else None,
+        person_key=body.person_id,
+        external_id=body.external_person_id.strip() if body.external_person_id else None,
+        custom=body.custom_fields,
+    )
     now = utcnow()
     ttl = timedelta(hours=request.app.state.settings.confirmation_ttl_hours)
-    pending = status == RecordStatus.PENDING
+    pending = joined.status == RecordStatus.PENDING
     return ParticipantDto(
-        person=_reference(company_key, person.person_key),
+        person=_reference(company_key, joined.person.person_key),
         participation_date=vibes_time(now),
         expire_date=vibes_time(now + ttl) if pending else None,
         status="PENDING" if pending else "SUBSCRIBED",
@@ -192,10 +171,8 @@ async def list_participants(
 ) -> list[ParticipantDto]:
     """The campaign's participants, of one status if asked."""
     wanted = {None: None, "PENDING": RecordStatus.PENDING, "SUBSCRIBED": RecordStatus.ACTIVE}
-    found = await database.read(
-        lambda connection: participants(
-            connection, principal.company.id, campaign_id, wanted[status]
-        )
+    found = await campaigns.list_participants(
+        database, principal.company.id, campaign_id, wanted[status]
     )
     return [
         ParticipantDto(

@@ -7,15 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel
 
-from optledger.core.catalog import load_catalog
 from optledger.core.errors import InvalidInput
-from optledger.core.people import find_person
-from optledger.core.subscriptions.of_person import subscription_list
+from optledger.core.use_cases import people
+from optledger.core.use_cases.lists import ListRow, get_list, list_lists
 from optledger.dialects.vibes.dependencies import PREFIX, CompanyKey, VibesPrincipal
 from optledger.dialects.vibes.persons import mdn
 from optledger.dialects.vibes.subscriptions import SubscriptionRecordDto, person_subscriptions
-from optledger.storage.repositories.units import ListRow
-from optledger.storage.sql import Connection
 from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(
@@ -49,8 +46,8 @@ async def list_subscription_lists(
     company_key: CompanyKey, principal: VibesPrincipal, database: DatabaseDep
 ) -> list[SubscriptionListDto]:
     """The company's subscription lists."""
-    catalog = await database.read(lambda connection: load_catalog(connection, principal.company.id))
-    return [_list(company_key, found) for found in catalog.lists]
+    found = await list_lists(database, principal.company.id)
+    return [_list(company_key, item) for item in found]
 
 
 @router.get("/{subscription_list_id}")
@@ -61,9 +58,7 @@ async def get_subscription_list(
     database: DatabaseDep,
 ) -> SubscriptionListDto:
     """One subscription list."""
-    found = await database.read(
-        lambda connection: subscription_list(connection, principal.company.id, subscription_list_id)
-    )
+    found = await get_list(database, principal.company.id, subscription_list_id)
     return _list(company_key, found)
 
 
@@ -85,12 +80,8 @@ async def find_subscriber(
     if len(given) != 1:
         raise InvalidInput("give exactly one of mdn, person_key and external_person_id")
     if mdn_query:
-
-        async def holder(connection: Connection) -> str:
-            found = await find_person(connection, principal.company.id, phone=mdn(mdn_query))
-            return found.person_key
-
-        person_key = await database.read(holder, standby=True)
+        holder = await people.find(database, principal.company.id, phone=mdn(mdn_query))
+        person_key = holder.person_key
     return await person_subscriptions(
         database,
         principal,

@@ -10,14 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from optledger.core.contact_points import normalize_phone
 from optledger.core.errors import InvalidContactPoint
-from optledger.core.people import find_person
-from optledger.core.person_profiles import (
-    PersonChanges,
-    PersonProfile,
-    add_person,
-    person_profile,
-    update_person,
-)
+from optledger.core.person_profiles import PersonChanges, PersonProfile
+from optledger.core.use_cases import people
 from optledger.dialects.vibes.dependencies import (
     PREFIX,
     CompanyKey,
@@ -27,7 +21,6 @@ from optledger.dialects.vibes.dependencies import (
     vibes_context,
     vibes_time,
 )
-from optledger.storage.sql import Connection
 from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(prefix=f"{PREFIX}/{{company_key}}/mobiledb/persons", tags=["Vibes persons"])
@@ -131,10 +124,8 @@ async def add(
 ) -> JSONResponse:
     """A new person (201), or the one the MDN or external_person_id names, updated (200)."""
     changes = _changes(body)
-    profile, created = await database.run(
-        lambda connection: add_person(
-            connection, principal.company.id, changes, vibes_context(request, principal)
-        )
+    profile, created = await people.add_person(
+        database, principal.company.id, changes, vibes_context(request, principal)
     )
     return JSONResponse(_out(company_key, profile), status_code=201 if created else 200)
 
@@ -151,13 +142,8 @@ async def find_by_mdn(
     ],
 ) -> dict[str, Any]:
     """The person holding a mobile number."""
-    phone = mdn(mdn_query)
-
-    async def read(connection: Connection) -> PersonProfile:
-        person = await find_person(connection, principal.company.id, phone=phone)
-        return await person_profile(connection, person)
-
-    return _out(company_key, await database.read(read, standby=True))
+    profile = await people.get_profile(database, principal.company.id, phone=mdn(mdn_query))
+    return _out(company_key, profile)
 
 
 async def _get(
@@ -167,13 +153,10 @@ async def _get(
     person_key: str | None = None,
     external_id: str | None = None,
 ) -> dict[str, Any]:
-    async def read(connection: Connection) -> PersonProfile:
-        person = await find_person(
-            connection, principal.company.id, person_key=person_key, external_id=external_id
-        )
-        return await person_profile(connection, person)
-
-    return _out(company_key, await database.read(read, standby=True))
+    profile = await people.get_profile(
+        database, principal.company.id, person_key=person_key, external_id=external_id
+    )
+    return _out(company_key, profile)
 
 
 async def _update(
@@ -185,15 +168,15 @@ async def _update(
     person_key: str | None = None,
     external_id: str | None = None,
 ) -> dict[str, Any]:
-    changes = _changes(body)
-
-    async def apply(connection: Connection) -> PersonProfile:
-        person = await find_person(
-            connection, principal.company.id, person_key=person_key, external_id=external_id
-        )
-        return await update_person(connection, person, changes, vibes_context(request, principal))
-
-    return _out(company_key, await database.run(apply))
+    profile = await people.update_person(
+        database,
+        principal.company.id,
+        _changes(body),
+        vibes_context(request, principal),
+        person_key=person_key,
+        external_id=external_id,
+    )
+    return _out(company_key, profile)
 
 
 @router.get("/external/{external_person_id}", response_model=PersonOut)

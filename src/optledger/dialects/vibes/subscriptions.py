@@ -12,13 +12,12 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from optledger.core.errors import NotFound
-from optledger.core.people import find_person
-from optledger.core.subscriptions.of_person import (
-    leave_list,
-    subscription_list,
-    subscriptions_by_person_key,
-    subscriptions_of_person,
+from optledger.core.use_cases.subscriptions import (
+    PersonRow,
+    RecordRow,
+    leave,
+    records_by_person_key,
+    records_of_person,
 )
 from optledger.dialects.vibes.dependencies import (
     PREFIX,
@@ -30,9 +29,6 @@ from optledger.dialects.vibes.dependencies import (
     vibes_time,
 )
 from optledger.storage.database import Database
-from optledger.storage.repositories.people import PersonRow
-from optledger.storage.repositories.records import RecordRow
-from optledger.storage.sql import Connection
 from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(
@@ -76,11 +72,8 @@ async def subscriptions_answer(
     database: Database, company_id: int, company_key: str, person_key: str, active_only: bool
 ) -> JSONResponse:
     """`GET .../persons/{person_key}/subscriptions`, one statement (see `lookup_lane`)."""
-    person, records = await database.read(
-        lambda connection: subscriptions_by_person_key(
-            connection, company_id, person_key, active_only=active_only
-        ),
-        standby=True,
+    person, records = await records_by_person_key(
+        database, company_id, person_key, active_only=active_only
     )
     return JSONResponse([_record(company_key, person, record) for record in records])
 
@@ -96,22 +89,14 @@ async def person_subscriptions(
     active_only: bool = False,
 ) -> list[dict[str, Any]]:
     """A person's records (named by key or external id), of one list or all of them."""
-
-    async def read(connection: Connection) -> tuple[PersonRow, list[RecordRow]]:
-        company_id = principal.company.id
-        person = await find_person(
-            connection, company_id, person_key=person_key, external_id=external_id
-        )
-        if list_id is not None:
-            await subscription_list(connection, company_id, list_id)
-        found = await subscriptions_of_person(
-            connection, company_id, person, list_id=list_id, active_only=active_only
-        )
-        return person, found
-
-    person, found = await database.read(read, standby=True)
-    if list_id is not None and not found:
-        raise NotFound(f"the person was never subscribed to list {list_id}")
+    person, found = await records_of_person(
+        database,
+        principal.company.id,
+        person_key=person_key,
+        external_id=external_id,
+        list_id=list_id,
+        active_only=active_only,
+    )
     return [_record(company_key, person, record) for record in found]
 
 
@@ -125,14 +110,14 @@ async def _leave(
     external_id: str | None = None,
 ) -> Response:
     context = vibes_context(request, principal)
-
-    async def apply(connection: Connection) -> None:
-        person = await find_person(
-            connection, principal.company.id, person_key=person_key, external_id=external_id
-        )
-        await leave_list(connection, principal.company, person, list_id, context)
-
-    await database.run(apply)
+    await leave(
+        database,
+        principal.company,
+        list_id,
+        context,
+        person_key=person_key,
+        external_id=external_id,
+    )
     return Response(status_code=204)
 
 
