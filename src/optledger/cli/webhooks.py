@@ -15,16 +15,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from optledger.cli.support import JsonListOption, console, in_transaction, print_json
-from optledger.core.companies import get_company_by_key
-from optledger.core.errors import NotFound
-from optledger.storage.repositories.webhook_deliveries import (
-    LoggedDelivery,
-    deliveries_of,
-    redeliver,
-)
-from optledger.storage.repositories.webhooks import WebhookRow, every_webhook
-from optledger.storage.sql import Connection
+from optledger.cli.support import JsonListOption, console, print_json, run_operation
+from optledger.core.use_cases import webhooks
+from optledger.core.use_cases.webhooks import LoggedDelivery, WebhookRow
 from optledger.storage.types import utcnow
 
 webhooks_app = typer.Typer(
@@ -60,30 +53,13 @@ def event_id_of(text: str) -> int:
     return int(digits)
 
 
-async def _webhook(connection: Connection, webhook_id: int) -> tuple[str, WebhookRow]:
-    """A registration of any company with its company's key; `NotFound` if there is none."""
-    # Registrations are few (a handful per company), so the operator's list serves.
-    for company_key, webhook in await every_webhook(connection):
-        if webhook.id == webhook_id:
-            return company_key, webhook
-    raise NotFound(f"no webhook has the id {webhook_id}")
-
-
 @webhooks_app.command("list")
 def list_webhooks(
     company: Annotated[str | None, typer.Option(help="Only this company's (its key).")] = None,
     as_json: JsonListOption = False,
 ) -> None:
     """Every registration, with its state and failures in a row (never its signing key)."""
-
-    async def read(connection: Connection) -> list[tuple[str, WebhookRow]]:
-        if company is not None:
-            # An unknown key is an error, not an empty list that looks like "none yet".
-            await get_company_by_key(connection, company)
-        listed = await every_webhook(connection)
-        return [item for item in listed if company is None or item[0] == company]
-
-    listed = in_transaction(read)
+    listed = run_operation(lambda database: webhooks.registrations_of_companies(database, company))
     now = utcnow()
     if as_json:
         print_json([_webhook_json(company_key, webhook, now) for company_key, webhook in listed])
@@ -138,12 +114,9 @@ def list_deliveries(
     as_json: JsonListOption = False,
 ) -> None:
     """A registration's delivery log, newest first."""
-
-    async def read(connection: Connection) -> tuple[str, WebhookRow, list[LoggedDelivery]]:
-        company_key, webhook = await _webhook(connection, webhook_id)
-        return company_key, webhook, await deliveries_of(connection, webhook_id, limit)
-
-    company_key, webhook, found = in_transaction(read)
+    company_key, webhook, found = run_operation(
+        lambda database: webhooks.deliveries_by_registration_id(database, webhook_id, limit)
+    )
     if as_json:
         print_json([_delivery_json(delivery) for delivery in found])
         return
@@ -187,16 +160,10 @@ def redeliver_event(
     """Queue an event's finished deliveries (delivered, dead or skipped) again."""
     event = event_id_of(event_id)
     shown = f"{EVENT_PREFIX}{event}"
-
-    async def apply(connection: Connection) -> int:
-        if webhook is not None:
-            await _webhook(connection, webhook)
-        return await redeliver(connection, event, webhook, utcnow())
-
-    queued = in_transaction(apply)
+    queued = run_operation(lambda database: webhooks.redeliver_event(database, event, webhook))
     if not queued:
-        # The repository answers one count for both cases; an operator needs only to
-        # know that nothing was queued, and where to look.
+        # One count answers both cases; an operator needs only to know that nothing
+        # was queued, and where to look.
         to = f" to webhook {webhook}" if webhook is not None else ""
         console.print(
             f"[red]nothing to redeliver: {shown} has no finished deliveries{to} "

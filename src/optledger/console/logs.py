@@ -9,17 +9,13 @@ from starlette.responses import Response
 
 from optledger.console.pages import render
 from optledger.console.viewer import CurrentViewer
-from optledger.core.message_log import recent_messages
-from optledger.core.subscription_lists import lists_with_sizes
-from optledger.core.webhooks.registrations import (
-    WebhookStyle,
-    delivery_log,
-    get_webhook,
-    list_webhooks,
+from optledger.core.use_cases.list_sizes import lists_and_sizes
+from optledger.core.use_cases.message_log import recent_messages
+from optledger.core.use_cases.webhooks import (
+    list_webhooks_of_every_style,
+    webhook_with_deliveries,
 )
-from optledger.storage.repositories.webhook_deliveries import LoggedDelivery
-from optledger.storage.repositories.webhooks import WebhookRow
-from optledger.storage.sql import Connection
+from optledger.core.webhooks.registrations import WebhookStyle
 from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(include_in_schema=False)
@@ -30,7 +26,7 @@ PAGE = 100
 async def lists(viewer: CurrentViewer, database: DatabaseDep) -> Response:
     """Every list with its ACTIVE subscribers."""
     company = viewer.current()
-    found = await database.read(lambda c: lists_with_sizes(c, company.id), standby=True)
+    found = await lists_and_sizes(database, company.id)
     return render("lists.html", title="Subscription lists", viewer=viewer, lists=found)
 
 
@@ -42,7 +38,7 @@ async def messages(
 ) -> Response:
     """The latest texts and emails, with their delivery state."""
     company = viewer.current()
-    found = await database.read(lambda c: recent_messages(c, company.id, limit=limit), standby=True)
+    found = await recent_messages(database, company.id, limit)
     return render("messages.html", title="Message log", viewer=viewer, messages=found)
 
 
@@ -50,14 +46,7 @@ async def messages(
 async def webhooks(viewer: CurrentViewer, database: DatabaseDep) -> Response:
     """Webhook and callback registrations, with their state."""
     company = viewer.current()
-
-    async def read(connection: Connection) -> list[WebhookRow]:
-        found: list[WebhookRow] = []
-        for style in WebhookStyle:
-            found += await list_webhooks(connection, company.id, style)
-        return found
-
-    found = await database.read(read, standby=True)
+    found = await list_webhooks_of_every_style(database, company.id)
     return render("webhooks.html", title="Webhooks", viewer=viewer, webhooks=found)
 
 
@@ -70,12 +59,9 @@ async def webhook_deliveries(
 ) -> Response:
     """One registration's delivery log, newest first."""
     company = viewer.current()
-
-    async def read(connection: Connection) -> tuple[WebhookRow, list[LoggedDelivery]]:
-        webhook = await get_webhook(connection, company.id, style, webhook_id)
-        return webhook, await delivery_log(connection, company.id, style, webhook_id, PAGE)
-
-    webhook, deliveries = await database.read(read, standby=True)
+    webhook, deliveries = await webhook_with_deliveries(
+        database, company.id, style, webhook_id, PAGE
+    )
     return render(
         "webhook.html", title="Webhook deliveries", viewer=viewer, webhook=webhook, log=deliveries
     )

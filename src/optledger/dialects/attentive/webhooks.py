@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -10,23 +9,11 @@ from pydantic import ConfigDict, Field, StringConstraints
 
 from optledger.core.errors import NotFound
 from optledger.core.ids import MAX_STORED_ID, parse_stored_id
-from optledger.core.webhooks.registrations import (
-    WebhookSpec,
-    WebhookStyle,
-    checked_spec,
-    delivery_log,
-    get_webhook,
-    list_webhooks,
-    register_webhook,
-    remove_webhook,
-    spec_of,
-    update_webhook,
-    webhook_secret,
-)
+from optledger.core.use_cases import webhooks
+from optledger.core.use_cases.webhooks import LoggedDelivery, WebhookRow
+from optledger.core.webhooks.registrations import WebhookSpec, WebhookStyle, webhook_secret
 from optledger.dialects.attentive.dependencies import WebhooksWriter
 from optledger.dialects.attentive.wire import WireModel, wire_time
-from optledger.storage.repositories.webhook_deliveries import LoggedDelivery
-from optledger.storage.repositories.webhooks import WebhookRow
 from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(prefix="/v1/webhooks", tags=["Webhooks"])
@@ -150,9 +137,8 @@ async def create_webhook(
     Nothing is sent to the URL now.
     """
     spec = WebhookSpec(url=body.url, events=body.events, disabled=body.disabled)
-    await checked_spec(spec, STYLE, request.app.state.settings)
-    found = await database.run(
-        lambda connection: register_webhook(connection, principal.company.id, STYLE, spec)
+    found = await webhooks.register_webhook(
+        database, principal.company.id, STYLE, spec, settings=request.app.state.settings
     )
     return CreatedWebhookDto.model_validate(
         {
@@ -166,9 +152,7 @@ async def create_webhook(
 @router.get("", response_model_by_alias=True)
 async def read_webhooks(principal: WebhooksWriter, database: DatabaseDep) -> WebhookListDto:
     """The company's webhooks, oldest first."""
-    found = await database.read(
-        lambda connection: list_webhooks(connection, principal.company.id, STYLE)
-    )
+    found = await webhooks.list_webhooks(database, principal.company.id, STYLE)
     return WebhookListDto(webhooks=[_dto(webhook) for webhook in found])
 
 
@@ -177,23 +161,7 @@ async def read_webhook(
     webhook_id: WebhookId, principal: WebhooksWriter, database: DatabaseDep
 ) -> WebhookDto:
     """One webhook of the company."""
-    found = await database.read(
-        lambda connection: get_webhook(connection, principal.company.id, STYLE, _id(webhook_id))
-    )
-    return _dto(found)
-
-
-async def _update(
-    request: Request,
-    principal: WebhooksWriter,
-    database: DatabaseDep,
-    webhook_id: int,
-    spec: WebhookSpec,
-) -> WebhookDto:
-    await checked_spec(spec, STYLE, request.app.state.settings)
-    found = await database.run(
-        lambda connection: update_webhook(connection, principal.company.id, STYLE, webhook_id, spec)
-    )
+    found = await webhooks.get_webhook(database, principal.company.id, STYLE, _id(webhook_id))
     return _dto(found)
 
 
@@ -210,7 +178,15 @@ async def replace_webhook(
     Enabling a webhook resumes its deliveries, waiting ones included.
     """
     spec = WebhookSpec(url=body.url, events=body.events, disabled=body.disabled)
-    return await _update(request, principal, database, _id(webhook_id), spec)
+    found = await webhooks.update_webhook(
+        database,
+        principal.company.id,
+        STYLE,
+        _id(webhook_id),
+        spec,
+        settings=request.app.state.settings,
+    )
+    return _dto(found)
 
 
 @router.patch("/{webhook_id}", response_model_by_alias=True)
@@ -222,13 +198,15 @@ async def amend_webhook(
     database: DatabaseDep,
 ) -> WebhookDto:
     """Change the fields given and keep the others."""
-    number = _id(webhook_id)
-    found = await database.read(
-        lambda connection: get_webhook(connection, principal.company.id, STYLE, number)
+    found = await webhooks.amend_webhook(
+        database,
+        principal.company.id,
+        STYLE,
+        _id(webhook_id),
+        body.model_dump(exclude_none=True),
+        settings=request.app.state.settings,
     )
-    changes = body.model_dump(exclude_none=True)
-    spec = replace(spec_of(found), **changes)
-    return await _update(request, principal, database, number, spec)
+    return _dto(found)
 
 
 @router.delete("/{webhook_id}", status_code=204)
@@ -236,10 +214,7 @@ async def delete_webhook(
     webhook_id: WebhookId, principal: WebhooksWriter, database: DatabaseDep
 ) -> Response:
     """Remove a webhook and its delivery log; nothing more is sent to it."""
-    number = _id(webhook_id)
-    await database.run(
-        lambda connection: remove_webhook(connection, principal.company.id, STYLE, number)
-    )
+    await webhooks.remove_webhook(database, principal.company.id, STYLE, _id(webhook_id))
     return Response(status_code=204)
 
 
@@ -252,11 +227,8 @@ async def read_deliveries(
     before: Annotated[int | None, Query(ge=1, le=MAX_STORED_ID)] = None,
 ) -> DeliveryListDto:
     """The webhook's delivery log, newest first: attempts, status code, latency, error."""
-    number = _id(webhook_id)
-    found = await database.read(
-        lambda connection: delivery_log(
-            connection, principal.company.id, STYLE, number, limit, before
-        )
+    found = await webhooks.delivery_log(
+        database, principal.company.id, STYLE, _id(webhook_id), limit, before
     )
     next_before = str(found[-1].id) if len(found) == limit else None
     return DeliveryListDto(deliveries=[_delivery(d) for d in found], next_before=next_before)

@@ -8,7 +8,6 @@ rules (names, methods, windows, where a URL may lead) are the core's.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -17,18 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from optledger.core.errors import InvalidInput, NotFound, OptledgerError
 from optledger.core.ids import MAX_STORED_ID, parse_stored_id
+from optledger.core.use_cases import webhooks
+from optledger.core.use_cases.webhooks import WebhookRow
 from optledger.core.webhooks.registrations import (
     EVENT_NAMES,
     WebhookSpec,
     WebhookStyle,
-    checked_spec,
-    get_webhook,
-    list_webhooks,
-    register_webhook,
-    remove_webhook,
-    send_test_event,
     spec_of,
-    update_webhook,
     webhook_secret,
 )
 from optledger.dialects.vibes.dependencies import (
@@ -38,9 +32,6 @@ from optledger.dialects.vibes.dependencies import (
     vibes_context,
     vibes_time,
 )
-from optledger.storage.database import Database
-from optledger.storage.repositories.webhooks import WebhookRow
-from optledger.storage.sql import Connection
 from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(prefix=f"{PREFIX}/{{company_key}}/config", tags=["Vibes callbacks"])
@@ -171,32 +162,17 @@ def _list_filter(body: CallbackIn) -> int | None:
     return _id(found.list_id, InvalidInput(f"subscription list {found.list_id!r} does not exist"))
 
 
-async def _checked(request: Request, body: CallbackIn) -> WebhookSpec:
-    """The registration a body asks for, refused before any transaction if it is bad
-    (this resolves the URL's host)."""
-    spec = WebhookSpec(
+def _spec(body: CallbackIn) -> WebhookSpec:
+    """The registration a body asks for."""
+    return WebhookSpec(
         url=body.destination.url,
         events=[body.callback_type],
         method=body.destination.method,
         content_type=body.destination.content_type,
         starts_at=_date("start_date", body.start_date),
         ends_at=_date("end_date", body.end_date),
+        list_id=_list_filter(body),
     )
-    await checked_spec(spec, STYLE, request.app.state.settings)
-    return replace(spec, list_id=_list_filter(body))
-
-
-async def _save(
-    database: Database, company_id: int, spec: WebhookSpec, number: int | None = None
-) -> WebhookRow:
-    """Register a callback, or replace callback `number`."""
-
-    async def apply(connection: Connection) -> WebhookRow:
-        if number is None:
-            return await register_webhook(connection, company_id, STYLE, spec)
-        return await update_webhook(connection, company_id, STYLE, number, spec)
-
-    return await database.run(apply)
 
 
 def _fields(company_key: str, found: WebhookRow) -> dict[str, Any]:
@@ -228,8 +204,9 @@ async def create_callback(
 
     Nothing is sent to the URL now.
     """
-    spec = await _checked(request, body)
-    found = await _save(database, principal.company.id, spec)
+    found = await webhooks.register_webhook(
+        database, principal.company.id, STYLE, _spec(body), settings=request.app.state.settings
+    )
     shown_once = {"secret": found.signing_key, "webhook_secret": webhook_secret(found.signing_key)}
     return CreatedCallbackOut.model_validate({**_fields(company_key, found), **shown_once})
 
@@ -239,9 +216,7 @@ async def list_callbacks(
     company_key: CompanyKey, principal: VibesPrincipal, database: DatabaseDep
 ) -> list[CallbackOut]:
     """The company's callbacks, oldest first."""
-    found = await database.read(
-        lambda connection: list_webhooks(connection, principal.company.id, STYLE)
-    )
+    found = await webhooks.list_webhooks(database, principal.company.id, STYLE)
     return [CallbackOut.model_validate(_fields(company_key, row)) for row in found]
 
 
@@ -253,9 +228,8 @@ async def get_callback(
     database: DatabaseDep,
 ) -> CallbackOut:
     """One callback of the company."""
-    number = _callback_id(callback_id)
-    found = await database.read(
-        lambda connection: get_webhook(connection, principal.company.id, STYLE, number)
+    found = await webhooks.get_webhook(
+        database, principal.company.id, STYLE, _callback_id(callback_id)
     )
     return CallbackOut.model_validate(_fields(company_key, found))
 
@@ -274,9 +248,14 @@ async def replace_callback(
     A callback the server stopped delivering to is resumed: the company says its
     receiver is back.
     """
-    number = _callback_id(callback_id)
-    spec = await _checked(request, body)
-    found = await _save(database, principal.company.id, spec, number)
+    found = await webhooks.update_webhook(
+        database,
+        principal.company.id,
+        STYLE,
+        _callback_id(callback_id),
+        _spec(body),
+        settings=request.app.state.settings,
+    )
     return CallbackOut.model_validate(_fields(company_key, found))
 
 
@@ -288,10 +267,7 @@ async def delete_callback(
     database: DatabaseDep,
 ) -> Response:
     """Remove a callback; nothing more is sent to it."""
-    number = _callback_id(callback_id)
-    await database.run(
-        lambda connection: remove_webhook(connection, principal.company.id, STYLE, number)
-    )
+    await webhooks.remove_webhook(database, principal.company.id, STYLE, _callback_id(callback_id))
     return Response(status_code=204)
 
 
@@ -307,7 +283,7 @@ async def send_callback_test(
     any other, even outside the callback's window."""
     number = _callback_id(body.callback_id)
     context = vibes_context(request, principal)
-    event_id = await database.run(
-        lambda connection: send_test_event(connection, principal.company.id, STYLE, number, context)
+    event_id = await webhooks.send_test_event(
+        database, principal.company.id, STYLE, number, context
     )
     return CallbackTestOut(event_id=f"evt_{event_id}", callback_id=str(number))

@@ -6,6 +6,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from optledger.storage.repositories import leases
+from optledger.storage.repositories.leases import lease_queries
 from optledger.storage.sql import Connection, Query, Row, as_dict, as_time
 
 # An email names the list its List-Unsubscribe link ends: that of the address's latest
@@ -22,32 +24,12 @@ _EMAIL_LIST = """CASE WHEN m.channel = 'EMAIL' THEN COALESCE(
     ) END AS list_id"""
 _CLAIMED_COLUMNS = f"""m.id, m.company_id, m.person_id, m.channel, m.to_address, m.kind, m.body,
     m.locale, m.idempotency_key, m.attempts, c.key AS company_key, {_EMAIL_LIST}"""
-_DUE = """status = 'queued' AND next_attempt_at <= :now
-    AND (claimed_until IS NULL OR claimed_until < :now)"""
-
-# Lease a batch and count the attempt in one statement; on PostgreSQL rows another
-# worker holds are skipped, not waited for.
-CLAIM_DUE_MESSAGES = Query(
-    f"""
-    UPDATE messages SET claimed_until = :lease_until, attempts = attempts + 1
-    WHERE id IN (SELECT id FROM messages WHERE {_DUE} ORDER BY id LIMIT :limit)
-    RETURNING id
-    """,
-    postgresql=f"""
-    WITH due AS (
-        SELECT id FROM messages WHERE {_DUE} ORDER BY id LIMIT :limit FOR UPDATE SKIP LOCKED
-    ), claimed AS (
-        UPDATE messages m SET claimed_until = :lease_until, attempts = m.attempts + 1
-        FROM due WHERE m.id = due.id
-        RETURNING m.*
-    )
-    SELECT {_CLAIMED_COLUMNS} FROM claimed m JOIN companies c ON c.id = m.company_id
-    ORDER BY m.id
-    """,
-)
-CLAIMED_MESSAGES = Query(
-    f"""SELECT {_CLAIMED_COLUMNS} FROM messages m JOIN companies c ON c.id = m.company_id
-    WHERE m.id IN (SELECT value FROM json_each(:ids)) ORDER BY m.id"""
+LEASES = lease_queries(
+    table="messages",
+    alias="m",
+    waiting="queued",
+    columns=_CLAIMED_COLUMNS,
+    joins="JOIN companies c ON c.id = m.company_id",
 )
 QUEUED_AMONG = Query(
     f"""SELECT {_CLAIMED_COLUMNS} FROM messages m JOIN companies c ON c.id = m.company_id
@@ -55,14 +37,6 @@ QUEUED_AMONG = Query(
     postgresql=f"""SELECT {_CLAIMED_COLUMNS} FROM messages m
     JOIN companies c ON c.id = m.company_id
     WHERE m.id = ANY(:ids::bigint[]) AND m.status = 'queued' ORDER BY m.id""",
-)
-# Hand back leases not used (the worker is stopping): the attempt was never made.
-RELEASE_CLAIMS = Query(
-    """UPDATE messages SET claimed_until = NULL, attempts = attempts - 1
-    WHERE id IN (SELECT value FROM json_each(:ids)) AND status = 'queued'
-      AND claimed_until IS NOT NULL""",
-    postgresql="""UPDATE messages SET claimed_until = NULL, attempts = attempts - 1
-    WHERE id = ANY(:ids::bigint[]) AND status = 'queued' AND claimed_until IS NOT NULL""",
 )
 MARK_SENT = Query(
     """UPDATE messages SET status = 'sent', provider_id = :provider_id, sent_at = :now,
@@ -103,12 +77,7 @@ async def claim_due_messages(
     connection: Connection, now: datetime, lease_until: datetime, limit: int
 ) -> list[ClaimedMessage]:
     """Lease up to `limit` due messages, oldest first, counting the attempt."""
-    params = {"now": now, "lease_until": lease_until, "limit": limit}
-    rows = await connection.fetch(CLAIM_DUE_MESSAGES, params)
-    if connection.is_sqlite:
-        if not rows:
-            return []
-        rows = await connection.fetch(CLAIMED_MESSAGES, {"ids": [row["id"] for row in rows]})
+    rows = await leases.claim_due(connection, LEASES, now, lease_until, limit)
     return [ClaimedMessage(**as_dict(row)) for row in rows]
 
 
@@ -231,6 +200,4 @@ async def messages_to_any(
 
 async def release_claims(connection: Connection, ids: Collection[int]) -> int:
     """Give leased messages back to the outbox untried, for any worker to claim now."""
-    if not ids:
-        return 0
-    return await connection.execute(RELEASE_CLAIMS, {"ids": sorted(ids)})
+    return await leases.release_claims(connection, LEASES, ids)

@@ -9,20 +9,10 @@ from datetime import datetime
 from typing import Any
 
 from optledger.storage.database import WEBHOOKS_CHANNEL
+from optledger.storage.repositories import leases
+from optledger.storage.repositories.leases import lease_queries
 from optledger.storage.sql import Connection, Query, Row, as_dict, as_json, as_time
 
-# Due, of a live registration whose breaker is closed, and first in its subscriber's
-# line: an earlier delivery to the same subscriber that waits for a retry or is out
-# with another worker holds the later ones back.
-_DUE = """d.status = 'pending' AND d.next_attempt_at <= :now
-    AND (d.claimed_until IS NULL OR d.claimed_until < :now)
-    AND w.disabled_at IS NULL AND (w.paused_until IS NULL OR w.paused_until <= :now)
-    AND NOT EXISTS (
-        SELECT 1 FROM webhook_deliveries e
-        WHERE e.webhook_id = d.webhook_id AND e.subscriber = d.subscriber
-          AND e.status = 'pending' AND e.id < d.id
-          AND (e.next_attempt_at > :now OR e.claimed_until >= :now)
-    )"""
 _CLAIMED_COLUMNS = """d.id, d.webhook_id, d.event_id, d.name, d.subscriber, d.attempts,
     d.created_at, w.style, w.url, w.method, w.content_type, w.list_id AS list_filter,
     w.starts_at, w.ends_at, w.signing_key, c.id AS company_id, c.key AS company_key,
@@ -30,49 +20,33 @@ _CLAIMED_COLUMNS = """d.id, d.webhook_id, d.event_id, d.name, d.subscriber, d.at
     ev.person_id, ev.data AS event_data, ev.created_at AS event_at, r.list_id,
     r.type AS subscription_type, r.opt_in_date, r.opt_out_date, r.opt_out_reason,
     p.person_key"""
-_CLAIMED_JOINS = """JOIN webhooks w ON w.id = d.webhook_id
+LEASES = lease_queries(
+    table="webhook_deliveries",
+    alias="d",
+    waiting="pending",
+    columns=_CLAIMED_COLUMNS,
+    joins="""JOIN webhooks w ON w.id = d.webhook_id
     JOIN companies c ON c.id = d.company_id
     JOIN events ev ON ev.id = d.event_id
     LEFT JOIN subscription_records r ON r.id = ev.record_id
-    LEFT JOIN persons p ON p.id = ev.person_id"""
-
-CLAIM_DUE = Query(
-    f"""
-    UPDATE webhook_deliveries SET claimed_until = :lease_until, attempts = attempts + 1
-    WHERE id IN (
-        SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
-        WHERE {_DUE} ORDER BY d.id LIMIT :limit
-    )
-    RETURNING id
-    """,
-    postgresql=f"""
-    WITH due AS (
-        SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
-        WHERE {_DUE} ORDER BY d.id LIMIT :limit FOR UPDATE OF d SKIP LOCKED
-    ), claimed AS (
-        UPDATE webhook_deliveries d SET claimed_until = :lease_until, attempts = d.attempts + 1
-        FROM due WHERE d.id = due.id
-        RETURNING d.*
-    )
-    SELECT {_CLAIMED_COLUMNS} FROM claimed d {_CLAIMED_JOINS} ORDER BY d.id
-    """,
-)
-CLAIMED = Query(
-    f"""SELECT {_CLAIMED_COLUMNS} FROM webhook_deliveries d {_CLAIMED_JOINS}
-    WHERE d.id IN (SELECT value FROM json_each(:ids)) ORDER BY d.id"""
+    LEFT JOIN persons p ON p.id = ev.person_id""",
+    # Of a live registration whose breaker is closed, and first in its subscriber's
+    # line: an earlier delivery to the same subscriber that waits for a retry or is out
+    # with another worker holds the later ones back.
+    due_joins="JOIN webhooks w ON w.id = d.webhook_id",
+    due_also="""w.disabled_at IS NULL AND (w.paused_until IS NULL OR w.paused_until <= :now)
+    AND NOT EXISTS (
+        SELECT 1 FROM webhook_deliveries e
+        WHERE e.webhook_id = d.webhook_id AND e.subscriber = d.subscriber
+          AND e.status = 'pending' AND e.id < d.id
+          AND (e.next_attempt_at > :now OR e.claimed_until >= :now)
+    )""",
 )
 PENDING_AMONG = Query(
     """SELECT id, webhook_id, attempts, created_at FROM webhook_deliveries
     WHERE id IN (SELECT value FROM json_each(:ids)) AND status = 'pending'""",
     postgresql="""SELECT id, webhook_id, attempts, created_at FROM webhook_deliveries
     WHERE id = ANY(:ids::bigint[]) AND status = 'pending'""",
-)
-RELEASE_CLAIMS = Query(
-    """UPDATE webhook_deliveries SET claimed_until = NULL, attempts = attempts - 1
-    WHERE id IN (SELECT value FROM json_each(:ids)) AND status = 'pending'
-      AND claimed_until IS NOT NULL""",
-    postgresql="""UPDATE webhook_deliveries SET claimed_until = NULL, attempts = attempts - 1
-    WHERE id = ANY(:ids::bigint[]) AND status = 'pending' AND claimed_until IS NOT NULL""",
 )
 MARK_ATTEMPT = Query(
     """UPDATE webhook_deliveries SET status = :status, next_attempt_at = :next_attempt_at,
@@ -184,12 +158,7 @@ async def claim_due(
     connection: Connection, now: datetime, lease_until: datetime, limit: int
 ) -> list[ClaimedDelivery]:
     """Lease up to `limit` due deliveries, oldest first, counting the attempt."""
-    params = {"now": now, "lease_until": lease_until, "limit": limit}
-    rows = await connection.fetch(CLAIM_DUE, params)
-    if connection.is_sqlite:
-        if not rows:
-            return []
-        rows = await connection.fetch(CLAIMED, {"ids": sorted(row["id"] for row in rows)})
+    rows = await leases.claim_due(connection, LEASES, now, lease_until, limit)
     return [_claimed(row) for row in rows]
 
 
@@ -216,9 +185,7 @@ async def pending_among(connection: Connection, ids: Collection[int]) -> list[Pe
 
 async def release_claims(connection: Connection, ids: Collection[int]) -> int:
     """Give leased deliveries back untried, for any worker to claim now."""
-    if not ids:
-        return 0
-    return await connection.execute(RELEASE_CLAIMS, {"ids": sorted(ids)})
+    return await leases.release_claims(connection, LEASES, ids)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,183 @@
+"""Webhook registrations (Attentive webhooks, Vibes callbacks) and their delivery logs,
+the same from every door: the two APIs, the console and the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from optledger.core.context import RequestContext
+from optledger.core.webhooks import across_companies, registrations
+from optledger.core.webhooks.registrations import WebhookSpec, WebhookStyle, checked_spec
+from optledger.settings import Settings
+from optledger.storage.database import Database
+from optledger.storage.repositories.webhook_deliveries import LoggedDelivery as LoggedDelivery
+from optledger.storage.repositories.webhooks import WebhookRow as WebhookRow
+from optledger.storage.sql import Connection
+
+
+async def list_webhooks(
+    database: Database, company_id: int, style: WebhookStyle
+) -> list[WebhookRow]:
+    """The company's registrations of one style, oldest first."""
+    return await database.read(
+        lambda connection: registrations.list_webhooks(connection, company_id, style)
+    )
+
+
+async def list_webhooks_of_every_style(database: Database, company_id: int) -> list[WebhookRow]:
+    """The company's registrations, Attentive webhooks then Vibes callbacks, oldest first."""
+
+    async def read(connection: Connection) -> list[WebhookRow]:
+        found: list[WebhookRow] = []
+        for style in WebhookStyle:
+            found += await registrations.list_webhooks(connection, company_id, style)
+        return found
+
+    return await database.read(read, standby=True)
+
+
+async def get_webhook(
+    database: Database, company_id: int, style: WebhookStyle, webhook_id: int
+) -> WebhookRow:
+    """One registration of the company, or `NotFound`."""
+    return await database.read(
+        lambda connection: registrations.get_webhook(connection, company_id, style, webhook_id)
+    )
+
+
+async def register_webhook(
+    database: Database,
+    company_id: int,
+    style: WebhookStyle,
+    spec: WebhookSpec,
+    *,
+    settings: Settings,
+) -> WebhookRow:
+    """A new registration with a new signing key; nothing is sent to its URL now.
+
+    A bad one is refused before any transaction (this resolves the URL's host).
+    """
+    await checked_spec(spec, style, settings)
+    return await database.run(
+        lambda connection: registrations.register_webhook(connection, company_id, style, spec)
+    )
+
+
+async def update_webhook(
+    database: Database,
+    company_id: int,
+    style: WebhookStyle,
+    webhook_id: int,
+    spec: WebhookSpec,
+    *,
+    settings: Settings,
+) -> WebhookRow:
+    """Replace a registration's settings; its signing key stays, and enabling it
+    resumes its deliveries (the caller says the receiver is back)."""
+    await checked_spec(spec, style, settings)
+    return await database.run(
+        lambda connection: registrations.update_webhook(
+            connection, company_id, style, webhook_id, spec
+        )
+    )
+
+
+async def amend_webhook(
+    database: Database,
+    company_id: int,
+    style: WebhookStyle,
+    webhook_id: int,
+    changes: Mapping[str, Any],
+    *,
+    settings: Settings,
+) -> WebhookRow:
+    """Change the `WebhookSpec` fields in `changes` and keep the others."""
+    found = await get_webhook(database, company_id, style, webhook_id)
+    spec = replace(registrations.spec_of(found), **changes)
+    return await update_webhook(database, company_id, style, webhook_id, spec, settings=settings)
+
+
+async def remove_webhook(
+    database: Database, company_id: int, style: WebhookStyle, webhook_id: int
+) -> None:
+    """Delete a registration with its delivery log; nothing more is sent to it."""
+    await database.run(
+        lambda connection: registrations.remove_webhook(connection, company_id, style, webhook_id)
+    )
+
+
+async def send_test_event(
+    database: Database,
+    company_id: int,
+    style: WebhookStyle,
+    webhook_id: int,
+    context: RequestContext,
+) -> int:
+    """Queue a test event for one registration, delivered like any other; its id."""
+    return await database.run(
+        lambda connection: registrations.send_test_event(
+            connection, company_id, style, webhook_id, context
+        )
+    )
+
+
+async def delivery_log(
+    database: Database,
+    company_id: int,
+    style: WebhookStyle,
+    webhook_id: int,
+    limit: int,
+    before: int | None = None,
+) -> list[LoggedDelivery]:
+    """A registration's deliveries, newest first, `limit` of those before id `before`."""
+    return await database.read(
+        lambda connection: registrations.delivery_log(
+            connection, company_id, style, webhook_id, limit, before
+        )
+    )
+
+
+async def webhook_with_deliveries(
+    database: Database, company_id: int, style: WebhookStyle, webhook_id: int, limit: int
+) -> tuple[WebhookRow, list[LoggedDelivery]]:
+    """A registration of the company and its latest deliveries, as an operator reads them."""
+
+    async def read(connection: Connection) -> tuple[WebhookRow, list[LoggedDelivery]]:
+        webhook = await registrations.get_webhook(connection, company_id, style, webhook_id)
+        log = await registrations.delivery_log(connection, company_id, style, webhook_id, limit)
+        return webhook, log
+
+    return await database.read(read, standby=True)
+
+
+async def registrations_of_companies(
+    database: Database, company_key: str | None = None
+) -> list[tuple[str, WebhookRow]]:
+    """Every company's registrations with its key, or those of the company `company_key`."""
+    return await database.read(
+        lambda connection: across_companies.registrations_of_companies(connection, company_key),
+        standby=True,
+    )
+
+
+async def deliveries_by_registration_id(
+    database: Database, webhook_id: int, limit: int
+) -> tuple[str, WebhookRow, list[LoggedDelivery]]:
+    """A registration of any company by its id alone, its company's key, and its
+    latest deliveries, newest first."""
+    return await database.read(
+        lambda connection: across_companies.deliveries_by_registration_id(
+            connection, webhook_id, limit
+        ),
+        standby=True,
+    )
+
+
+async def redeliver_event(database: Database, event_id: int, webhook_id: int | None = None) -> int:
+    """Queue an event's finished deliveries again, to every registration or one;
+    returns how many (none for an unknown event and for one still pending alike)."""
+    return await database.run(
+        lambda connection: across_companies.redeliver_event(connection, event_id, webhook_id)
+    )
