@@ -9,8 +9,8 @@ from starlette.responses import Response
 
 from optledger.console.pages import render
 from optledger.console.viewer import CurrentViewer
-from optledger.core.use_cases.list_sizes import lists_and_sizes
-from optledger.core.use_cases.message_log import recent_messages
+from optledger.core.use_cases.lists import lists_and_sizes
+from optledger.core.use_cases.messages import list_recent_messages
 from optledger.core.use_cases.webhooks import (
     list_webhooks_of_every_style,
     webhook_with_deliveries,
@@ -38,7 +38,7 @@ async def messages(
 ) -> Response:
     """The latest texts and emails, with their delivery state."""
     company = viewer.current()
-    found = await recent_messages(database, company.id, limit)
+    found = await list_recent_messages(database, company.id, limit)
     return render("messages.html", title="Message log", viewer=viewer, messages=found)
 
 

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from optledger.core.catalog import load_catalog
 from optledger.core.consent import Channel, SubscriptionType
-from optledger.core.subscription_lists import archive_list, change_list, create_list
+from optledger.core.subscription_lists import (
+    archive_list,
+    change_list,
+    create_list,
+    lists_with_sizes,
+)
 from optledger.core.subscriptions.of_person import subscription_list
 from optledger.storage.database import Database
 from optledger.storage.repositories.units import ListRow as ListRow
@@ -66,3 +71,10 @@ async def update_list(
 async def archive(database: Database, company_id: int, list_id: int) -> ListRow:
     """Archive a list the company made (a default list is `Conflict`); its records stay."""
     return await database.run(lambda connection: archive_list(connection, company_id, list_id))
+
+
+async def lists_and_sizes(database: Database, company_id: int) -> list[tuple[ListRow, int]]:
+    """Every list of the company with its number of ACTIVE subscribers."""
+    return await database.read(
+        lambda connection: lists_with_sizes(connection, company_id), standby=True
+    )
