@@ -16,14 +16,12 @@ from fastapi import Depends, Path, Request
 from fastapi.dependencies.models import Dependant
 
 from optledger.core.errors import InvalidInput, Unauthorized
-from optledger.core.operators.tokens import (
-    OperatorPrincipal,
-    authenticate_operator,
-    operator_company,
-)
+from optledger.core.operators.tokens import OperatorPrincipal
+from optledger.core.use_cases.companies import CompanyRow
+from optledger.core.use_cases.operators import authenticate_operator, operator_company
 from optledger.observability.request_log import note_company
-from optledger.storage.repositories.companies import CompanyRow
 from optledger.web.authentication import DatabaseDep
+from optledger.web.authorization import bearer_token
 from optledger.web.rate_limit_headers import take_request
 
 PREFIX = "/manage/v1"
@@ -66,18 +64,15 @@ class OperatorToken:
     openapi_credential = (SCHEME, None)
 
     async def __call__(self, request: Request, database: DatabaseDep) -> OperatorPrincipal:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
+        token = bearer_token(request.headers.get("authorization", ""))
+        if token is None:
             raise Unauthorized("an operator token is required (Authorization: Bearer olo_...)")
         # Keyed by a digest so the process does not hold presented secrets in a dict.
         digest = hashlib.sha256(token.encode()).hexdigest()
         cache = _cache(request)
         principal = cache.get(digest)
         if principal is None:
-            principal = await database.read(
-                lambda connection: authenticate_operator(connection, token)
-            )
+            principal = await authenticate_operator(database, token)
             cache.put(digest, principal)
         # Negative buckets: the limiter's others are company credential ids.
         take_request(request.scope, -principal.token_id, None)
@@ -112,9 +107,7 @@ async def managed_company(
     company_key: CompanyKey, principal: Operator, database: DatabaseDep
 ) -> CompanyRow:
     """The company in the path, if the operator sees it."""
-    company = await database.read(
-        lambda connection: operator_company(connection, principal, company_key)
-    )
+    company = await operator_company(database, principal, company_key)
     note_company(company.key)
     return company
 

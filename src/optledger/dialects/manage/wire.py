@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from optledger.core.auth.scopes import Scope
 from optledger.core.template_listing import TemplateText
+from optledger.core.use_cases.credentials import CredentialListing
 from optledger.storage.repositories.companies import CompanyRow
-from optledger.storage.repositories.credentials import CredentialListing
 from optledger.storage.repositories.units import ListRow, UnitRow
 
 TypeName = Literal["MARKETING", "TRANSACTIONAL", "CHECKOUT_ABANDONED"]
