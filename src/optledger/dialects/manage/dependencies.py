@@ -8,8 +8,6 @@ an unknown key for an operator limited to a few (see `operator_company`). Errors
 
 from __future__ import annotations
 
-import hashlib
-import time
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
@@ -22,6 +20,7 @@ from optledger.core.use_cases.operators import authenticate_operator, operator_c
 from optledger.observability.request_log import note_company
 from optledger.web.authentication import DatabaseDep
 from optledger.web.authorization import bearer_token
+from optledger.web.principal_cache import ExpiringCache, secret_digest
 from optledger.web.rate_limit_headers import take_request
 
 PREFIX = "/manage/v1"
@@ -29,31 +28,14 @@ SCHEME = "operatorToken"
 MAX_CACHED = 1_000
 
 
-class _TokenCache:
+def _cache(request: Request) -> ExpiringCache[OperatorPrincipal]:
     """Operators by presented token, for the credential cache's time: a revoked token,
     or a changed company list, takes effect within it."""
-
-    def __init__(self, ttl_seconds: float) -> None:
-        self.ttl_seconds = ttl_seconds
-        self._entries: dict[str, tuple[float, OperatorPrincipal]] = {}
-
-    def get(self, digest: str) -> OperatorPrincipal | None:
-        entry = self._entries.get(digest)
-        return entry[1] if entry is not None and entry[0] >= time.monotonic() else None
-
-    def put(self, digest: str, principal: OperatorPrincipal) -> None:
-        if self.ttl_seconds <= 0:
-            return
-        if len(self._entries) >= MAX_CACHED:
-            self._entries.clear()
-        self._entries[digest] = (time.monotonic() + self.ttl_seconds, principal)
-
-
-def _cache(request: Request) -> _TokenCache:
     state = request.app.state
-    cache: _TokenCache | None = getattr(state, "operator_cache", None)
+    cache: ExpiringCache[OperatorPrincipal] | None = getattr(state, "operator_cache", None)
     if cache is None:
-        cache = state.operator_cache = _TokenCache(state.settings.credential_cache_seconds)
+        cache = ExpiringCache(state.settings.credential_cache_seconds, MAX_CACHED)
+        state.operator_cache = cache
     return cache
 
 
@@ -67,8 +49,7 @@ class OperatorToken:
         token = bearer_token(request.headers.get("authorization", ""))
         if token is None:
             raise Unauthorized("an operator token is required (Authorization: Bearer olo_...)")
-        # Keyed by a digest so the process does not hold presented secrets in a dict.
-        digest = hashlib.sha256(token.encode()).hexdigest()
+        digest = secret_digest(token)
         cache = _cache(request)
         principal = cache.get(digest)
         if principal is None:
