@@ -3,7 +3,7 @@
 A new secret is shown once, here; only its hash is stored. A revoked credential
 stops working at once in new processes and within the credential cache's time
 (`OPTLEDGER_CREDENTIAL_CACHE_SECONDS`) in running ones. The management API's
-credential routes call the same core functions (`core.company_credentials`).
+credential routes and the console call the same use cases (`core.use_cases.credentials`).
 """
 
 from __future__ import annotations
@@ -14,21 +14,19 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from optledger.cli.support import JsonListOption, JsonOption, console, in_transaction, print_json
-from optledger.core.auth.credentials import CredentialKind
-from optledger.core.companies import get_company_by_key
-from optledger.core.company_credentials import (
-    MintedCredential,
-    granted_scopes,
-    mint_credential,
-    revoke_company_credential,
+from optledger.cli.support import (
+    JsonListOption,
+    JsonOption,
+    console,
+    in_company,
+    print_json,
+    run_operation,
 )
-from optledger.core.company_credentials import list_credentials as company_credentials
-from optledger.core.errors import InvalidInput, NotFound
+from optledger.core.auth.credentials import CredentialKind
+from optledger.core.company_credentials import granted_scopes
+from optledger.core.errors import InvalidInput
+from optledger.core.use_cases import credentials
 from optledger.settings import get_settings
-from optledger.storage.repositories.credentials import CredentialListing, revoke_credential
-from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 credentials_app = typer.Typer(
     help="API keys, legacy tokens and Basic logins.", no_args_is_help=True
@@ -59,13 +57,12 @@ def create_credential(
     except InvalidInput as exc:
         raise typer.BadParameter(exc.message, param_hint="--scope") from None
 
-    async def store(connection: Connection) -> MintedCredential:
-        found = await get_company_by_key(connection, company)
-        return await mint_credential(
-            connection, found.id, kind, name=name, scopes=scopes or None, rate_limit=rate_limit
-        )
-
-    minted = in_transaction(store)
+    minted, _ = in_company(
+        company,
+        lambda database, company_id: credentials.mint_credential(
+            database, company_id, kind, name=name, scopes=scopes or None, rate_limit=rate_limit
+        ),
+    )
     shown = {"id": str(minted.id), **minted.shown}
     limit = rate_limit or get_settings().default_rate_limit
     if as_json:
@@ -92,12 +89,12 @@ def list_credentials(
     as_json: JsonListOption = False,
 ) -> None:
     """A company's credentials (never their secrets)."""
-
-    async def read(connection: Connection) -> list[CredentialListing]:
-        found = await get_company_by_key(connection, company)
-        return await company_credentials(connection, found.id, with_revoked=revoked)
-
-    listed = in_transaction(read)
+    listed = in_company(
+        company,
+        lambda database, company_id: credentials.list_credentials(
+            database, company_id, with_revoked=revoked
+        ),
+    )
     default = get_settings().default_rate_limit
     if as_json:
         print_json([asdict(item) | {"rate_limit": item.rate_limit or default} for item in listed])
@@ -127,13 +124,13 @@ def revoke(
     ] = None,
 ) -> None:
     """Revoke a credential; running servers refuse it within the credential cache time."""
-
-    async def apply(connection: Connection) -> None:
-        if company is not None:
-            found = await get_company_by_key(connection, company)
-            await revoke_company_credential(connection, found.id, credential)
-        elif not await revoke_credential(connection, credential, utcnow()):
-            raise NotFound(f"no live credential has the id or lookup id {credential!r}")
-
-    in_transaction(apply)
+    if company is None:
+        run_operation(lambda database: credentials.revoke_any_credential(database, credential))
+    else:
+        in_company(
+            company,
+            lambda database, company_id: credentials.revoke_credential(
+                database, company_id, credential
+            ),
+        )
     console.print(f"[green]{credential} revoked[/green]")

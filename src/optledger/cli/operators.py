@@ -13,26 +13,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from optledger.cli.support import JsonListOption, JsonOption, console, in_transaction, print_json
+from optledger.cli.support import JsonListOption, JsonOption, console, print_json, run_operation
 from optledger.core.auth.passwords import generate_password
 from optledger.core.errors import OptledgerError
-from optledger.core.operators.accounts import (
-    OperatorView,
-    add_operator,
-    change_password,
-    list_operators,
-    new_password_hash,
-    remove_operator,
-    set_operator_companies,
-)
-from optledger.core.operators.tokens import (
-    IssuedToken,
-    issue_operator_token,
-    list_operator_tokens,
-    revoke_operator_token,
-)
-from optledger.storage.repositories.operators import TokenListing
-from optledger.storage.sql import Connection
+from optledger.core.operators.accounts import OperatorView, new_password_hash
+from optledger.core.use_cases import operators
 
 operator_app = typer.Typer(
     help="Operators: people with management API tokens.", no_args_is_help=True
@@ -78,10 +63,9 @@ def add(
     password, generated = _password(password_stdin)
     password_hash = _hashed(password)
 
-    async def apply(connection: Connection) -> str:
-        return (await add_operator(connection, name, password_hash, companies or None)).name
-
-    added = in_transaction(apply)
+    added = run_operation(
+        lambda database: operators.add_operator(database, name, password_hash, companies or None)
+    ).name
     sees = ", ".join(companies) if companies else "every company"
     console.print(f"[green]operator {added} added[/green] (sees {sees})")
     if generated:
@@ -92,7 +76,7 @@ def add(
 @operator_app.command("list")
 def list_all(as_json: JsonListOption = False) -> None:
     """Every operator and the companies they see (never a password)."""
-    found = in_transaction(list_operators)
+    found = run_operation(operators.list_operators)
     if as_json:
         print_json(
             [
@@ -121,7 +105,7 @@ def list_all(as_json: JsonListOption = False) -> None:
 @operator_app.command("remove")
 def remove(name: NameArgument) -> None:
     """Remove an operator and their tokens."""
-    in_transaction(lambda connection: remove_operator(connection, name))
+    run_operation(lambda database: operators.remove_operator(database, name))
     console.print(f"[green]operator {name} removed[/green]")
 
 
@@ -130,7 +114,7 @@ def reset_password(name: NameArgument, password_stdin: PasswordStdin = False) ->
     """Give an operator a new password; without --password-stdin one is generated."""
     password, generated = _password(password_stdin)
     password_hash = _hashed(password)
-    in_transaction(lambda connection: change_password(connection, name, password_hash))
+    run_operation(lambda database: operators.change_password(database, name, password_hash))
     console.print(f"[green]password of {name} changed[/green]")
     if generated:
         console.print(f"password: {password}")
@@ -149,7 +133,7 @@ def access(
     if every == bool(companies):
         raise typer.BadParameter("give --company keys, or --all")
     keys = None if every else companies
-    in_transaction(lambda connection: set_operator_companies(connection, name, keys))
+    run_operation(lambda database: operators.set_operator_companies(database, name, keys))
     console.print(f"[green]{name} now sees {', '.join(keys) if keys else 'every company'}[/green]")
 
 
@@ -162,9 +146,7 @@ def token(
     as_json: JsonOption = False,
 ) -> None:
     """Mint a management API token for an operator; it is printed once."""
-    issued: IssuedToken = in_transaction(
-        lambda connection: issue_operator_token(connection, name, token_name)
-    )
+    issued = run_operation(lambda database: operators.issue_token(database, name, token_name))
     if as_json:
         print_json(
             {
@@ -182,9 +164,7 @@ def token(
 @operator_app.command("tokens")
 def tokens(name: NameArgument, as_json: JsonListOption = False) -> None:
     """An operator's tokens, revoked ones included (never their secrets)."""
-    found: list[TokenListing] = in_transaction(
-        lambda connection: list_operator_tokens(connection, name)
-    )
+    found = run_operation(lambda database: operators.list_tokens(database, name))
     if as_json:
         print_json([{**item.__dict__, "id": str(item.id)} for item in found])
         return
@@ -205,5 +185,5 @@ def revoke_token(
     token_id: Annotated[str, typer.Argument(help="Its id, or its lookup id (before the dot).")],
 ) -> None:
     """Revoke a token; running servers refuse it within the credential cache time."""
-    in_transaction(lambda connection: revoke_operator_token(connection, token_id))
+    run_operation(lambda database: operators.revoke_token(database, token_id))
     console.print(f"[green]{token_id} revoked[/green]")

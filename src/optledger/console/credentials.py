@@ -17,12 +17,12 @@ from optledger.console.pages import done_notice, render
 from optledger.console.viewer import CurrentViewer
 from optledger.core.auth.credentials import CredentialKind
 from optledger.core.auth.scopes import ALL_SCOPES
-from optledger.core.company_credentials import (
+from optledger.core.errors import InvalidInput
+from optledger.core.use_cases.credentials import (
     list_credentials,
     mint_credential,
-    revoke_company_credential,
+    revoke_credential,
 )
-from optledger.core.errors import InvalidInput
 from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(prefix="/credentials", include_in_schema=False)
@@ -40,9 +40,7 @@ async def _table(
     status: int = 200,
 ) -> Response:
     company = viewer.current()
-    found = await database.read(
-        lambda c: list_credentials(c, company.id, with_revoked=True), standby=True
-    )
+    found = await list_credentials(database, company.id, with_revoked=True)
     return render(
         "credentials.html",
         status,
@@ -93,15 +91,13 @@ async def create_credential(
     try:
         rate_limit = _rate_limit(form)
         scopes = form.all("scopes") if kind == CredentialKind.API_KEY else None
-        minted = await database.run(
-            lambda c: mint_credential(
-                c,
-                company.id,
-                kind,
-                name=form.get("name").strip() or None,
-                scopes=scopes or None,
-                rate_limit=rate_limit,
-            )
+        minted, _ = await mint_credential(
+            database,
+            company.id,
+            kind,
+            name=form.get("name").strip() or None,
+            scopes=scopes or None,
+            rate_limit=rate_limit,
         )
     except InvalidInput as exc:
         return await _table(viewer, database, typed=typed, error=exc.message, status=400)
@@ -135,5 +131,5 @@ async def revoke(
     """Revoke it."""
     company = viewer.current()
     await read_form(request, viewer.session)
-    await database.run(lambda c: revoke_company_credential(c, company.id, str(credential_id)))
+    await revoke_credential(database, company.id, str(credential_id))
     return RedirectResponse(f"/console/credentials?revoked={credential_id}", status_code=303)

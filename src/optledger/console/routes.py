@@ -21,9 +21,9 @@ from optledger.console.pages import console_error, render
 from optledger.console.sessions import new_session, session_cookies
 from optledger.console.viewer import CurrentViewer, SignInRequired, safe_next, sign_in_redirect
 from optledger.core.errors import Forbidden, RateLimited, Unauthorized
-from optledger.core.operators.accounts import end_sessions
 from optledger.core.operators.sign_in import sign_in
-from optledger.core.subscriber_ledger import consent_by_day
+from optledger.core.use_cases.consent_counts import consent_by_day
+from optledger.core.use_cases.console_sessions import end_sessions
 from optledger.web.authentication import DatabaseDep
 from optledger.web.errors import Dialect, include_dialect
 
@@ -81,8 +81,7 @@ async def sign_in_post(request: Request, database: DatabaseDep) -> Response:
 async def sign_out(request: Request, viewer: CurrentViewer, database: DatabaseDep) -> Response:
     """End the operator's sessions, this one and any copy of its cookie."""
     await read_form(request, viewer.session)
-    operator_id = viewer.operator.operator_id
-    await database.run(lambda connection: end_sessions(connection, operator_id))
+    await end_sessions(database, viewer.operator.operator_id)
     response = RedirectResponse("/console/login", status_code=303)
     viewer.cookies.clear(response)
     return response
@@ -111,10 +110,7 @@ async def dashboard(
     chart = None
     if company is not None:
         today = datetime.now(UTC).date()
-        counted = await database.read(
-            lambda connection: consent_by_day(connection, company.id, today, days), standby=True
-        )
-        chart = consent_chart(counted)
+        chart = consent_chart(await consent_by_day(database, company.id, today, days))
     return render("dashboard.html", title="Dashboard", viewer=viewer, chart=chart, days=days)
 
 

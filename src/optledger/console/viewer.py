@@ -11,10 +11,9 @@ from starlette.responses import RedirectResponse, Response
 
 from optledger.console.sessions import ConsoleSession, SessionCookies, session_cookies
 from optledger.core.errors import NotFound
-from optledger.core.operators.sessions import session_operator
-from optledger.core.operators.tokens import OperatorPrincipal, visible_companies
-from optledger.storage.repositories.companies import CompanyRow
-from optledger.storage.sql import Connection
+from optledger.core.operators.tokens import OperatorPrincipal
+from optledger.core.use_cases.companies import CompanyRow
+from optledger.core.use_cases.console_sessions import session_operator_of
 from optledger.web.authentication import DatabaseDep
 
 SIGN_IN = "/console/login"
@@ -70,18 +69,14 @@ async def current_viewer(request: Request, database: DatabaseDep) -> Viewer:
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if session is None or not session.signed_in:
         raise SignInRequired(path)
-
-    async def read(connection: Connection) -> tuple[OperatorPrincipal | None, list[CompanyRow]]:
-        operator = await session_operator(connection, session.name, session.epoch)
-        if operator is None:
-            return None, []
-        return operator, await visible_companies(connection, operator, limit=500)
-
-    operator, companies = await database.read(read)
-    if operator is None:
+    found = await session_operator_of(database, session.name, session.epoch)
+    if found is None:
         raise SignInRequired(path)
+    companies = found.companies
     company = next((c for c in companies if c.key == session.company), None)
-    return Viewer(session, cookies, operator, companies, company or next(iter(companies), None))
+    return Viewer(
+        session, cookies, found.operator, companies, company or next(iter(companies), None)
+    )
 
 
 CurrentViewer = Annotated[Viewer, Depends(current_viewer)]

@@ -102,3 +102,10 @@ async def revoke_company_credential(
         raise NotFound(f"the company has no live credential {credential!r}")
     listed = await credentials_of_company(connection, company_id, with_revoked=True)
     return next(item for item in listed if credential in (str(item.id), item.lookup_id))
+
+
+async def revoke_any_credential(connection: Connection, credential: str) -> None:
+    """Revoke the live credential, of whichever company, with `credential` as its id or
+    lookup id (the installation's administrator's way, naming no company)."""
+    if not await revoke_credential(connection, credential, utcnow()):
+        raise NotFound(f"no live credential has the id or lookup id {credential!r}")

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from optledger.core.auth.credentials import CredentialKind, Principal, authenticate, split_token
+from optledger.core.auth.credentials import CredentialKind, Principal, split_token
 from optledger.core.context import RequestContext
 from optledger.core.errors import Forbidden, Unauthorized
+from optledger.core.use_cases.credentials import authenticate_credential
 from optledger.storage.database import Database
+from optledger.web.authorization import basic_credentials, bearer_token
 from optledger.web.principal_cache import PrincipalCache
 from optledger.web.rate_limit_headers import admit
 
@@ -27,10 +27,10 @@ DatabaseDep = Annotated[Database, Depends(get_database)]
 
 
 def _bearer_token(request: Request) -> str:
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = bearer_token(request.headers.get("authorization", ""))
+    if token is None:
         raise Unauthorized("a bearer token is required")
-    return token.strip()
+    return token
 
 
 async def _principal(
@@ -39,9 +39,7 @@ async def _principal(
     cache: PrincipalCache = request.app.state.principal_cache
     principal = cache.get(kind, lookup, secret)
     if principal is None:
-        principal = await database.read(
-            lambda connection: authenticate(connection, kind, lookup, secret)
-        )
+        principal = await authenticate_credential(database, kind, lookup, secret)
         cache.put(kind, lookup, secret, principal)
     admit(request.scope, principal)
     return principal
@@ -67,15 +65,7 @@ class BearerPrincipal:
 
 async def basic_principal(request: Request, database: DatabaseDep) -> Principal:
     """The principal of HTTP Basic credentials."""
-    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "basic":
-        raise Unauthorized("HTTP Basic credentials are required")
-    try:
-        username, colon, password = base64.b64decode(encoded, validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        raise Unauthorized("malformed HTTP Basic credentials") from None
-    if not colon:
-        raise Unauthorized("malformed HTTP Basic credentials")
+    username, password = basic_credentials(request.headers.get("authorization", ""))
     return await _principal(request, database, CredentialKind.BASIC, username, password)
 
 

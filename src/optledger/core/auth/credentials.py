@@ -35,17 +35,24 @@ _PREFIX = {
 
 
 @dataclass(frozen=True)
-class IssuedCredential:
-    """A credential as shown once to its owner: the only time the secret is known."""
+class IssuedSecret:
+    """A lookup id and its secret as shown once to their owner: the only time the
+    secret is known. Company credentials and operators' tokens are both of this form."""
 
-    kind: CredentialKind
     lookup_id: str
     secret: str
 
     @property
     def token(self) -> str:
-        """The bearer token for API keys and legacy tokens."""
+        """What goes after `Authorization: Bearer` (API keys, legacy tokens, operator tokens)."""
         return f"{self.lookup_id}.{self.secret}"
+
+
+@dataclass(frozen=True)
+class IssuedCredential(IssuedSecret):
+    """A company's new credential, of one kind."""
+
+    kind: CredentialKind
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,15 @@ def new_lookup_and_secret(prefix: str) -> tuple[str, str]:
     return prefix + secrets.token_hex(8), secrets.token_urlsafe(32)
 
 
+def secret_matches(stored_hash: str | None, secret: str) -> bool:
+    """Whether `secret` is the one hashed to `stored_hash` (None: no credential has the
+    presented lookup id). The comparison is constant-time and made against a dummy hash
+    when none is stored, so the timing tells nothing of which lookup ids exist."""
+    expected = stored_hash if stored_hash is not None else hash_secret("")
+    matches = hmac.compare_digest(expected, hash_secret(secret))
+    return matches and stored_hash is not None
+
+
 async def store_credential(
     connection: Connection,
     company_id: int,
@@ -109,9 +125,8 @@ async def authenticate(
 ) -> Principal:
     """The principal behind a presented credential of `kind`, or `Unauthorized`."""
     stored = await credential_by_lookup(connection, lookup_id)
-    # Compare against a dummy hash when the id is unknown: the timing tells nothing.
-    expected = stored.secret_hash if stored is not None else hash_secret("")
-    matches = hmac.compare_digest(expected, hash_secret(secret))
+    # Compared before `stored` is looked at: an unknown id takes as long as a known one.
+    matches = secret_matches(None if stored is None else stored.secret_hash, secret)
     if stored is None or not matches or stored.kind != kind:
         raise Unauthorized("invalid or missing credentials")
     return Principal(

@@ -7,10 +7,15 @@ constant time. A token acts for its operator: every company, or the few listed.
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 
-from optledger.core.auth.credentials import hash_secret, new_lookup_and_secret, split_token
+from optledger.core.auth.credentials import (
+    IssuedSecret,
+    hash_secret,
+    new_lookup_and_secret,
+    secret_matches,
+    split_token,
+)
 from optledger.core.errors import Forbidden, NotFound, Unauthorized
 from optledger.core.operators.accounts import get_operator
 from optledger.core.text import checked_name
@@ -30,18 +35,11 @@ MAX_NAME_LENGTH = 100
 
 
 @dataclass(frozen=True)
-class IssuedToken:
-    """A new token as shown once to its operator."""
+class IssuedToken(IssuedSecret):
+    """An operator's new token, with the id and name it is listed under."""
 
     id: int
     name: str
-    lookup_id: str
-    secret: str
-
-    @property
-    def token(self) -> str:
-        """What goes after `Authorization: Bearer`."""
-        return f"{self.lookup_id}.{self.secret}"
 
 
 @dataclass(frozen=True)
@@ -88,9 +86,9 @@ async def authenticate_operator(connection: Connection, bearer: str) -> Operator
     """The operator behind a presented token, or `Unauthorized`."""
     lookup_id, secret = split_token(bearer)
     stored = await token_by_lookup(connection, lookup_id)
-    # Compare against a dummy hash when the id is unknown: the timing tells nothing.
-    expected = stored.secret_hash if stored is not None else hash_secret("")
-    if not hmac.compare_digest(expected, hash_secret(secret)) or stored is None:
+    # Compared before `stored` is looked at: an unknown id takes as long as a known one.
+    matches = secret_matches(None if stored is None else stored.secret_hash, secret)
+    if stored is None or not matches:
         raise Unauthorized("invalid or missing operator token")
     return OperatorPrincipal(
         operator_id=stored.operator.id,

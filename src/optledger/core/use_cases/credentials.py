@@ -1,5 +1,72 @@
-"""A company's credentials, as the doors show them."""
+"""Company credentials: authenticated, listed, minted and revoked, the same from every door."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from optledger.core import company_credentials
+from optledger.core.auth.credentials import CredentialKind, Principal, authenticate
+from optledger.core.company_credentials import MintedCredential
+from optledger.storage.database import Database
 from optledger.storage.repositories.credentials import CredentialListing as CredentialListing
+from optledger.storage.sql import Connection
+
+
+async def authenticate_credential(
+    database: Database, kind: CredentialKind, lookup_id: str, secret: str
+) -> Principal:
+    """The principal behind a presented credential of `kind`, or `Unauthorized`."""
+    return await database.read(lambda connection: authenticate(connection, kind, lookup_id, secret))
+
+
+async def list_credentials(
+    database: Database, company_id: int, *, with_revoked: bool = False
+) -> list[CredentialListing]:
+    """The company's credentials, oldest first (never a secret or its hash)."""
+    return await database.read(
+        lambda connection: company_credentials.list_credentials(
+            connection, company_id, with_revoked=with_revoked
+        ),
+        standby=True,
+    )
+
+
+async def mint_credential(
+    database: Database,
+    company_id: int,
+    kind: CredentialKind,
+    *,
+    name: str | None = None,
+    scopes: Sequence[str] | None = None,
+    rate_limit: int | None = None,
+) -> tuple[MintedCredential, CredentialListing]:
+    """A new credential for the company (a live one of its kind with the same name gets
+    this secret instead), and the new credential as it is listed."""
+
+    async def mint(connection: Connection) -> tuple[MintedCredential, CredentialListing]:
+        minted = await company_credentials.mint_credential(
+            connection, company_id, kind, name=name, scopes=scopes, rate_limit=rate_limit
+        )
+        listed = await company_credentials.list_credentials(connection, company_id)
+        return minted, next(one for one in listed if one.id == minted.id)
+
+    return await database.run(mint)
+
+
+async def revoke_credential(
+    database: Database, company_id: int, credential: str
+) -> CredentialListing:
+    """Revoke the company's live credential with `credential` as its id or lookup id."""
+    return await database.run(
+        lambda connection: company_credentials.revoke_company_credential(
+            connection, company_id, credential
+        )
+    )
+
+
+async def revoke_any_credential(database: Database, credential: str) -> None:
+    """Revoke the live credential, of whichever company, with `credential` as its id or
+    lookup id."""
+    await database.run(
+        lambda connection: company_credentials.revoke_any_credential(connection, credential)
+    )

@@ -14,6 +14,7 @@ from optledger.dialects.attentive.subscriptions import (
     MAX_PHONE_QUERY,
     eligibility_answer,
 )
+from optledger.web.authorization import bearer_token
 from optledger.web.lanes import LaneRequest, LaneRoute
 from optledger.web.rate_limit_headers import admit
 
@@ -22,12 +23,12 @@ PATH = "/v1/subscriptions"
 
 async def eligibility_lane(request: LaneRequest) -> Response | None:
     """Eligibility for an API key in the cache holding `subscriptions:write`."""
-    scheme, _, token = request.header(b"authorization").partition(b" ")
-    if scheme.lower() != b"bearer":
+    token = bearer_token(request.header(b"authorization").decode("latin-1"))
+    if token is None:
         return None
     try:
-        credential = split_token(token.decode().strip())
-    except (Unauthorized, UnicodeDecodeError):
+        credential = split_token(token)
+    except Unauthorized:
         return None
     principal = request.cache.get(CredentialKind.API_KEY, *credential)
     if principal is None or AuthScope.SUBSCRIPTIONS_WRITE not in principal.scopes:

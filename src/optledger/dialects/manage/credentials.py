@@ -10,12 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 
 from optledger.core.auth.credentials import CredentialKind
-from optledger.core.company_credentials import (
-    MintedCredential,
-    list_credentials,
-    mint_credential,
-    revoke_company_credential,
-)
+from optledger.core.use_cases import credentials
 from optledger.dialects.manage.dependencies import COMPANY_RESPONSES, PREFIX, ManagedCompany
 from optledger.dialects.manage.wire import (
     CredentialDto,
@@ -23,8 +18,6 @@ from optledger.dialects.manage.wire import (
     MintedCredentialDto,
     NewCredential,
 )
-from optledger.storage.repositories.credentials import CredentialListing
-from optledger.storage.sql import Connection
 from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(
@@ -50,9 +43,7 @@ async def read_credentials(
     revoked: Annotated[bool, Query(description="Include revoked credentials.")] = False,
 ) -> CredentialsDto:
     """The company's credentials, oldest first (never a secret)."""
-    found = await database.read(
-        lambda connection: list_credentials(connection, company.id, with_revoked=revoked)
-    )
+    found = await credentials.list_credentials(database, company.id, with_revoked=revoked)
     default = _default_limit(request)
     return CredentialsDto(credentials=[CredentialDto.of(one, default) for one in found])
 
@@ -62,20 +53,14 @@ async def create_credential(
     body: NewCredential, request: Request, company: ManagedCompany, database: DatabaseDep
 ) -> MintedCredentialDto:
     """Mint a credential; its secret is in this answer only."""
-
-    async def apply(connection: Connection) -> tuple[MintedCredential, CredentialListing]:
-        minted = await mint_credential(
-            connection,
-            company.id,
-            CredentialKind(body.kind),
-            name=body.name,
-            scopes=None if body.scopes is None else [scope.value for scope in body.scopes],
-            rate_limit=body.rate_limit,
-        )
-        listed = await list_credentials(connection, company.id)
-        return minted, next(one for one in listed if one.id == minted.id)
-
-    minted, listing = await database.run(apply)
+    minted, listing = await credentials.mint_credential(
+        database,
+        company.id,
+        CredentialKind(body.kind),
+        name=body.name,
+        scopes=None if body.scopes is None else [scope.value for scope in body.scopes],
+        rate_limit=body.rate_limit,
+    )
     shown = CredentialDto.of(listing, _default_limit(request))
     return MintedCredentialDto.model_validate({**shown.model_dump(), **minted.shown})
 
@@ -85,7 +70,5 @@ async def revoke_credential(
     credential: CredentialRef, request: Request, company: ManagedCompany, database: DatabaseDep
 ) -> CredentialDto:
     """Revoke a live credential of the company."""
-    found = await database.run(
-        lambda connection: revoke_company_credential(connection, company.id, credential)
-    )
+    found = await credentials.revoke_credential(database, company.id, credential)
     return CredentialDto.of(found, _default_limit(request))

@@ -8,22 +8,19 @@ an unknown key for an operator limited to a few (see `operator_company`). Errors
 
 from __future__ import annotations
 
-import hashlib
-import time
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from fastapi.dependencies.models import Dependant
 
 from optledger.core.errors import InvalidInput, Unauthorized
-from optledger.core.operators.tokens import (
-    OperatorPrincipal,
-    authenticate_operator,
-    operator_company,
-)
+from optledger.core.operators.tokens import OperatorPrincipal
+from optledger.core.use_cases.companies import CompanyRow
+from optledger.core.use_cases.operators import authenticate_operator, operator_company
 from optledger.observability.request_log import note_company
-from optledger.storage.repositories.companies import CompanyRow
 from optledger.web.authentication import DatabaseDep
+from optledger.web.authorization import bearer_token
+from optledger.web.principal_cache import ExpiringCache, secret_digest
 from optledger.web.rate_limit_headers import take_request
 
 PREFIX = "/manage/v1"
@@ -31,31 +28,14 @@ SCHEME = "operatorToken"
 MAX_CACHED = 1_000
 
 
-class _TokenCache:
+def _cache(request: Request) -> ExpiringCache[OperatorPrincipal]:
     """Operators by presented token, for the credential cache's time: a revoked token,
     or a changed company list, takes effect within it."""
-
-    def __init__(self, ttl_seconds: float) -> None:
-        self.ttl_seconds = ttl_seconds
-        self._entries: dict[str, tuple[float, OperatorPrincipal]] = {}
-
-    def get(self, digest: str) -> OperatorPrincipal | None:
-        entry = self._entries.get(digest)
-        return entry[1] if entry is not None and entry[0] >= time.monotonic() else None
-
-    def put(self, digest: str, principal: OperatorPrincipal) -> None:
-        if self.ttl_seconds <= 0:
-            return
-        if len(self._entries) >= MAX_CACHED:
-            self._entries.clear()
-        self._entries[digest] = (time.monotonic() + self.ttl_seconds, principal)
-
-
-def _cache(request: Request) -> _TokenCache:
     state = request.app.state
-    cache: _TokenCache | None = getattr(state, "operator_cache", None)
+    cache: ExpiringCache[OperatorPrincipal] | None = getattr(state, "operator_cache", None)
     if cache is None:
-        cache = state.operator_cache = _TokenCache(state.settings.credential_cache_seconds)
+        cache = ExpiringCache(state.settings.credential_cache_seconds, MAX_CACHED)
+        state.operator_cache = cache
     return cache
 
 
@@ -66,18 +46,14 @@ class OperatorToken:
     openapi_credential = (SCHEME, None)
 
     async def __call__(self, request: Request, database: DatabaseDep) -> OperatorPrincipal:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
+        token = bearer_token(request.headers.get("authorization", ""))
+        if token is None:
             raise Unauthorized("an operator token is required (Authorization: Bearer olo_...)")
-        # Keyed by a digest so the process does not hold presented secrets in a dict.
-        digest = hashlib.sha256(token.encode()).hexdigest()
+        digest = secret_digest(token)
         cache = _cache(request)
         principal = cache.get(digest)
         if principal is None:
-            principal = await database.read(
-                lambda connection: authenticate_operator(connection, token)
-            )
+            principal = await authenticate_operator(database, token)
             cache.put(digest, principal)
         # Negative buckets: the limiter's others are company credential ids.
         take_request(request.scope, -principal.token_id, None)
@@ -112,9 +88,7 @@ async def managed_company(
     company_key: CompanyKey, principal: Operator, database: DatabaseDep
 ) -> CompanyRow:
     """The company in the path, if the operator sees it."""
-    company = await database.read(
-        lambda connection: operator_company(connection, principal, company_key)
-    )
+    company = await operator_company(database, principal, company_key)
     note_company(company.key)
     return company
 

@@ -3,16 +3,16 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from urllib.parse import parse_qsl, unquote
 
 from starlette.responses import Response
 
 from optledger.core.auth.credentials import CredentialKind
+from optledger.core.errors import Unauthorized
 from optledger.dialects.vibes.dependencies import PREFIX
 from optledger.dialects.vibes.subscriptions import subscriptions_answer
+from optledger.web.authorization import basic_credentials
 from optledger.web.lanes import LaneRequest, LaneRoute
 from optledger.web.rate_limit_headers import admit
 
@@ -23,17 +23,16 @@ _BOOLEANS = {"true": True, "false": False}
 async def subscriptions_lane(request: LaneRequest) -> Response | None:
     """A person's records for Basic credentials in the cache, of the company in the path."""
     found = _PATH.match(request.scope["path"])
-    scheme, _, encoded = request.header(b"authorization").partition(b" ")
-    if found is None or scheme.lower() != b"basic":
+    if found is None:
         return None
     company_key, person_key = unquote(found[1]), unquote(found[2])
     if person_key == "external":
         return None
     try:
-        username, colon, password = base64.b64decode(encoded, validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
+        username, password = basic_credentials(request.header(b"authorization").decode("latin-1"))
+    except Unauthorized:
         return None
-    principal = request.cache.get(CredentialKind.BASIC, username, password) if colon else None
+    principal = request.cache.get(CredentialKind.BASIC, username, password)
     if principal is None or principal.company.key != company_key:
         return None
     params = dict(parse_qsl(request.scope["query_string"].decode("latin-1")))
