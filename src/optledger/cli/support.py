@@ -17,7 +17,6 @@ from optledger.core.use_cases.companies import find_company
 from optledger.settings import get_settings
 from optledger.storage.database import Database
 from optledger.storage.migrate import upgrade_database
-from optledger.storage.sql import Connection
 
 T = TypeVar("T")
 console = Console(soft_wrap=True)
@@ -64,11 +63,6 @@ def print_json(document: Any) -> None:
     """One JSON document on stdout: a listing is one array, so that `jq` and
     `json.load` read it whole."""
     typer.echo(json.dumps(document, default=_json_value))
-
-
-def in_transaction(command: Callable[[Connection], Awaitable[T]]) -> T:
-    """Run one core command in a write transaction (being replaced by `run_operation`)."""
-    return run_operation(lambda database: database.run(command))
 
 
 def run_operation(operation: Callable[[Database], Awaitable[T]]) -> T:
