@@ -1,4 +1,5 @@
-"""Small helpers shared by the HTTP tests: requests and direct reads of what was stored."""
+"""Small helpers shared by the HTTP tests: requests, direct reads of what was stored,
+and units and messages made through the core."""
 
 from __future__ import annotations
 
@@ -13,8 +14,15 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
 from optledger.core.auth.credentials import CredentialKind, new_secret_pair, store_credential
+from optledger.core.companies import get_company_by_key
+from optledger.core.consent import Channel, SubscriptionType
+from optledger.core.context import RequestContext
+from optledger.core.messages import queue_message
+from optledger.core.sign_up_units import Locale, UnitSpec, create_sign_up_unit
+from optledger.core.templates import MessageKind
 from optledger.settings import Settings
 from optledger.storage.database import Database
+from optledger.storage.sql import Connection
 from optledger.storage.tables import (
     AttributeDefinition,
     Event,
@@ -313,3 +321,42 @@ def settings_reaching_documentation_network(secret_key: str) -> Settings:
         run_worker_in_process=False,
         webhook_allowed_networks="192.0.2.0/24",  # type: ignore[arg-type]
     )
+
+
+async def make_unit(tenant: Any, **changes: object) -> str:
+    """A marketing sign-up unit for text and email, with `changes` to its spec; its id."""
+    spec = UnitSpec(
+        name=f"unit {changes}",
+        subscription_type=SubscriptionType.MARKETING,
+        channels=[Channel.TEXT, Channel.EMAIL],
+        locale=Locale("en", "US"),
+        legal_disclosure="Msg & data rates may apply.",
+    )
+    for name, value in changes.items():
+        setattr(spec, name, value)
+    unit = await tenant.database.run(
+        lambda connection: create_sign_up_unit(connection, tenant.company_id, spec)
+    )
+    return str(unit.id)
+
+
+async def queue_one(tenant: Any, to: str) -> Message:
+    """A HELP text to `to`, queued in the outbox through the core; the message as stored."""
+
+    async def apply(connection: Connection) -> int:
+        company = await get_company_by_key(connection, tenant.key)
+        return await queue_message(
+            connection,
+            company,
+            RequestContext(source="test"),
+            channel=Channel.TEXT,
+            to=to,
+            kind=MessageKind.HELP,
+            locale="en-US",
+        )
+
+    message_id = await tenant.database.run(apply)
+    queued: Message = await tenant.database.inspect(
+        lambda session: session.get_one(Message, message_id)
+    )
+    return queued

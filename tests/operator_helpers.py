@@ -46,3 +46,14 @@ async def make_operator(database: Database, companies: list[str] | None = None) 
 
     made: TestOperator = await database.run(apply)
     return made
+
+
+async def make_operator_without_token(
+    database: Database, companies: list[str] | None = None
+) -> str:
+    """A new operator as `make_operator` makes one, but with no token (the console signs
+    in with the password); returns their name."""
+    name = f"op-{uuid.uuid4().hex[:12]}"
+    hashed = password_hash()
+    await database.run(lambda connection: add_operator(connection, name, hashed, companies))
+    return name

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -17,16 +16,6 @@ from optledger.cli.main import app
 from optledger.settings import Settings, get_settings
 from optledger.storage.provision import create_postgres_database
 from tests.conftest import postgres_admin_url
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    monkeypatch.setenv("OPTLEDGER_DATA_DIR", str(tmp_path))
-    monkeypatch.delenv("OPTLEDGER_DATABASE_URL", raising=False)
-    monkeypatch.delenv("OPTLEDGER_SECRET_KEY", raising=False)
-    get_settings.cache_clear()
-    yield tmp_path
-    get_settings.cache_clear()
 
 
 def test_bootstrap_is_idempotent_and_prints_working_credentials(data_dir: Path) -> None:

@@ -6,7 +6,6 @@ The browser tests (`test_console_browser.py`) drive the same pages in Chromium.
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,7 +16,6 @@ from asgi_lifespan import LifespanManager
 from optledger.app import create_app
 from optledger.console.sessions import COOKIE
 from optledger.core.operators.accounts import (
-    add_operator,
     change_password,
     new_password_hash,
     remove_operator,
@@ -28,17 +26,9 @@ from optledger.storage.database import Database
 from optledger.storage.tables import Credential
 from tests.conftest import Tenant, make_tenant
 from tests.helpers import count_rows, subscribe, subscribe_active
+from tests.operator_helpers import PASSWORD, make_operator_without_token
 
-PASSWORD = "correct horse battery staple"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-
-
-async def make_operator(database: Database, companies: list[str] | None = None) -> str:
-    """An operator made through the product's code; returns their name."""
-    name = f"op-{uuid.uuid4().hex[:10]}"
-    password_hash = new_password_hash(PASSWORD)
-    await database.run(lambda c: add_operator(c, name, password_hash, companies))
-    return name
 
 
 def csrf_of(page: httpx.Response) -> str:
@@ -75,7 +65,7 @@ async def console(database: Database, settings: Settings) -> AsyncIterator[httpx
 @pytest.fixture
 async def operator(tenant: Tenant, console: httpx.AsyncClient) -> str:
     """A signed-in operator who sees the tenant's company only."""
-    name = await make_operator(tenant.database, [tenant.key])
+    name = await make_operator_without_token(tenant.database, [tenant.key])
     signed = await sign_in(console, name)
     assert signed.status_code == 303, signed.text
     return name
@@ -101,7 +91,7 @@ async def test_pages_need_a_session(console: httpx.AsyncClient) -> None:
 async def test_a_wrong_password_is_refused_and_keeps_the_name(
     tenant: Tenant, console: httpx.AsyncClient
 ) -> None:
-    name = await make_operator(tenant.database)
+    name = await make_operator_without_token(tenant.database)
     refused = await sign_in(console, name, "wrong")
     assert refused.status_code == 401
     assert "wrong operator name or password" in refused.text
@@ -113,7 +103,7 @@ async def test_a_wrong_password_is_refused_and_keeps_the_name(
 
 
 async def test_sign_in_is_throttled(tenant: Tenant, console: httpx.AsyncClient) -> None:
-    name = await make_operator(tenant.database)
+    name = await make_operator_without_token(tenant.database)
     answers = [(await sign_in(console, name, "wrong")).status_code for _ in range(7)]
     assert answers[:5] == [401] * 5
     assert 429 in answers[5:]
@@ -317,7 +307,7 @@ async def test_an_operator_of_several_companies_switches_between_them(
     tenant: Tenant, console: httpx.AsyncClient
 ) -> None:
     other = await make_tenant(tenant.database, name="Second brand")
-    name = await make_operator(tenant.database, [tenant.key, other.key])
+    name = await make_operator_without_token(tenant.database, [tenant.key, other.key])
     await sign_in(console, name)
     page = await console.get("/console")
     switched = await console.post(

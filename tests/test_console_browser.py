@@ -26,8 +26,8 @@ from optledger.settings import Settings
 from optledger.storage.database import Database
 from tests.conftest import TEST_SECRET, Tenant, make_tenant
 from tests.helpers import subscribe_active
+from tests.operator_helpers import PASSWORD, make_operator_without_token
 from tests.sink import ServerThread
-from tests.test_console import PASSWORD, make_operator
 
 CHROMIUM = os.environ.get("OPTLEDGER_CHROMIUM") or shutil.which("chromium")
 SCREENSHOTS = os.environ.get("OPTLEDGER_CONSOLE_SCREENSHOTS")
@@ -85,7 +85,7 @@ async def sign_in(page: Page, name: str, password: str = PASSWORD) -> None:
 async def test_signing_in_with_a_wrong_password_then_the_right_one(
     page: Page, brand: Tenant
 ) -> None:
-    name = await make_operator(brand.database, [brand.key])
+    name = await make_operator_without_token(brand.database, [brand.key])
     await page.goto("/console/units")
     await expect(page).to_have_url(re.compile(r"/console/login\?next="))
     await screenshot(page, "sign-in")
@@ -101,7 +101,7 @@ async def test_signing_in_with_a_wrong_password_then_the_right_one(
 async def test_a_unit_made_in_the_console_takes_a_subscriber_whose_timeline_shows_it(
     page: Page, brand: Tenant, server: str
 ) -> None:
-    name = await make_operator(brand.database, [brand.key])
+    name = await make_operator_without_token(brand.database, [brand.key])
     await page.goto("/console")
     await sign_in(page, name)
     await page.get_by_role("link", name="Sign-up Units").click()
@@ -136,7 +136,7 @@ async def test_a_unit_made_in_the_console_takes_a_subscriber_whose_timeline_show
 
 
 async def test_a_refused_form_keeps_what_was_typed(page: Page, brand: Tenant) -> None:
-    name = await make_operator(brand.database, [brand.key])
+    name = await make_operator_without_token(brand.database, [brand.key])
     await page.goto("/console/units/new")
     await sign_in(page, name)
     await page.get_by_label("Name").fill("Keyword without words")

@@ -23,7 +23,6 @@ from tests.helpers import (
     stored_attributes,
     upsert_user,
 )
-from tests.test_cli import data_dir  # noqa: F401 - fixture
 
 PHONE = "+19148440001"
 SEED_REFUSED: list[Any] = [["New York City"], {"favorite city": "Boston"}]
@@ -224,7 +223,7 @@ async def test_v1_custom_attributes(app_client: httpx.AsyncClient, tenant: Tenan
     assert response.status_code == 403
 
 
-def test_cli_defines_enums(data_dir: Path) -> None:  # noqa: F811 - fixture
+def test_cli_defines_enums(data_dir: Path) -> None:
     runner = CliRunner()
     boot = runner.invoke(app, ["bootstrap", "--company", "shop", "--json"])
     assert boot.exit_code == 0, boot.output

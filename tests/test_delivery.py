@@ -7,44 +7,20 @@ import dataclasses
 
 import httpx
 
-from optledger.core.companies import get_company_by_key
-from optledger.core.consent import Channel
-from optledger.core.context import RequestContext
-from optledger.core.messages import queue_message
-from optledger.core.templates import MessageKind
 from optledger.delivery.transports.base import Outgoing, SendResult
 from optledger.delivery.transports.webhook import WebhookTransport
 from optledger.delivery.worker import DeliveryPolicy, deliver_due
-from optledger.storage.sql import Connection
-from optledger.storage.tables import Message
 from tests.conftest import Outbox, Tenant, make_tenant
-from tests.helpers import events, messages
+from tests.helpers import events, messages, queue_one
 from tests.sink import HttpSink
 
 PHONE = "+19148440021"
 
 
-async def queue_one(tenant: Tenant, to: str = PHONE) -> Message:
-    async def apply(connection: Connection) -> int:
-        company = await get_company_by_key(connection, tenant.key)
-        return await queue_message(
-            connection,
-            company,
-            RequestContext(source="test"),
-            channel=Channel.TEXT,
-            to=to,
-            kind=MessageKind.HELP,
-            locale="en-US",
-        )
-
-    message_id = await tenant.database.run(apply)
-    return await tenant.database.inspect(lambda session: session.get_one(Message, message_id))
-
-
 async def test_5xx_is_retried_with_the_same_key_then_sent_and_logged(
     tenant: Tenant, outbox: Outbox, http_sink: HttpSink
 ) -> None:
-    queued = await queue_one(tenant)
+    queued = await queue_one(tenant, PHONE)
     http_sink.planned_statuses.extend([503, 500])
     await outbox.deliver()
     [message] = await messages(tenant.database, tenant.company_id, PHONE)
@@ -60,7 +36,7 @@ async def test_5xx_is_retried_with_the_same_key_then_sent_and_logged(
 async def test_4xx_is_a_dead_letter_at_once(
     tenant: Tenant, outbox: Outbox, http_sink: HttpSink
 ) -> None:
-    await queue_one(tenant)
+    await queue_one(tenant, PHONE)
     http_sink.planned_statuses.append(422)
     await outbox.deliver()
     [message] = await messages(tenant.database, tenant.company_id, PHONE)
@@ -73,7 +49,7 @@ async def test_4xx_is_a_dead_letter_at_once(
 async def test_the_last_failed_attempt_is_a_dead_letter(
     tenant: Tenant, outbox: Outbox, http_sink: HttpSink
 ) -> None:
-    await queue_one(tenant)
+    await queue_one(tenant, PHONE)
     http_sink.planned_statuses.extend([503] * 3)
     outbox.policy = dataclasses.replace(outbox.policy, max_attempts=3)
     await outbox.deliver()
@@ -83,7 +59,7 @@ async def test_the_last_failed_attempt_is_a_dead_letter(
 
 
 async def test_a_timeout_is_retried(tenant: Tenant, outbox: Outbox, http_sink: HttpSink) -> None:
-    await queue_one(tenant)
+    await queue_one(tenant, PHONE)
     http_sink.delay = 0.5
     async with httpx.AsyncClient(timeout=0.1) as impatient:
         outbox.transports["TEXT"] = WebhookTransport(impatient, http_sink.url)
@@ -98,7 +74,7 @@ async def test_a_timeout_is_retried(tenant: Tenant, outbox: Outbox, http_sink: H
 async def test_backoff_waits_before_the_next_attempt(
     tenant: Tenant, outbox: Outbox, http_sink: HttpSink
 ) -> None:
-    await queue_one(tenant)
+    await queue_one(tenant, PHONE)
     http_sink.planned_statuses.append(503)
     outbox.policy = dataclasses.replace(outbox.policy, backoff_base_seconds=30)
     await outbox.deliver()  # one failed attempt; the next is not due for ~30 s
@@ -111,7 +87,7 @@ async def test_backoff_waits_before_the_next_attempt(
 async def test_messages_api_shows_the_log_to_its_own_company_only(
     client: httpx.AsyncClient, tenant: Tenant, outbox: Outbox
 ) -> None:
-    queued = await queue_one(tenant)
+    queued = await queue_one(tenant, PHONE)
     await outbox.deliver()
     response = await client.get("/v1/messages", params={"to": PHONE})
     assert response.status_code == 200, response.text

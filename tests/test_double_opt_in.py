@@ -6,31 +6,14 @@ from datetime import timedelta
 
 import httpx
 
-from optledger.core.consent import Channel, SubscriptionType
-from optledger.core.sign_up_units import Locale, UnitSpec, create_sign_up_unit
+from optledger.core.sign_up_units import Locale
 from optledger.delivery.jobs import expire_prompts
 from tests.conftest import Outbox, Tenant
-from tests.helpers import eligibility, records, statuses, subscribe, text_in
+from tests.helpers import eligibility, make_unit, records, statuses, subscribe, text_in
 from tests.sink import HttpSink, SmtpSink
 
 PHONE = "+19148440001"
 MARKETING_TEXT = ("MARKETING", "TEXT")
-
-
-async def make_unit(tenant: Tenant, **changes: object) -> str:
-    spec = UnitSpec(
-        name=f"unit {changes}",
-        subscription_type=SubscriptionType.MARKETING,
-        channels=[Channel.TEXT, Channel.EMAIL],
-        locale=Locale("en", "US"),
-        legal_disclosure="Msg & data rates may apply.",
-    )
-    for name, value in changes.items():
-        setattr(spec, name, value)
-    unit = await tenant.database.run(
-        lambda connection: create_sign_up_unit(connection, tenant.company_id, spec)
-    )
-    return str(unit.id)
 
 
 async def test_text_subscribe_is_pending_and_prompts_with_the_disclosure(

@@ -38,9 +38,8 @@ from optledger.storage.database import Database
 from optledger.storage.sql import Connection
 from optledger.storage.types import utcnow
 from tests.conftest import Outbox, Tenant
-from tests.helpers import events, records, subscribe
+from tests.helpers import events, make_unit, records, subscribe
 from tests.sink import HttpSink, SmtpSink
-from tests.test_double_opt_in import make_unit
 
 BROWSER_IP = "203.0.113.9"
 BROWSER_AGENT = "ExampleMail/2.0 (link preview)"

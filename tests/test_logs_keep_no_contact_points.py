@@ -19,9 +19,9 @@ from tests.helpers import subscribe, vibes_headers
 from tests.manage_requests import REQUESTS as MANAGE_REQUESTS
 from tests.manage_requests import objects_of as manage_objects_of
 from tests.operator_helpers import make_operator
-from tests.test_tenant_matrix import PHONE as MATRIX_PHONE
-from tests.test_tenant_matrix import REQUESTS
-from tests.test_vibes_isolation_matrix import VIBES_ROUTES, vibes_url
+from tests.support.dialect_requests import PHONE as MATRIX_PHONE
+from tests.support.dialect_requests import REQUESTS
+from tests.support.vibes_routes import VIBES_ROUTES, vibes_url
 
 PHONE = "+19148440131"
 

@@ -21,7 +21,7 @@ from tests.conftest import TEST_SECRET, Tenant, make_tenant
 from tests.helpers import count_rows, records, subscribe_body
 from tests.manage_requests import COMPANY, DISCLOSURE, REQUESTS, UNSCOPED, objects_of, unit_body
 from tests.operator_helpers import make_operator
-from tests.test_openapi import documented
+from tests.support.openapi import documented
 
 CACHE_SECONDS = 0.3
 PHONE = "+19148440381"

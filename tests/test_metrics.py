@@ -15,9 +15,16 @@ from optledger.observability.metrics import MULTIPROC_DIR, multiprocess_metrics
 from optledger.settings import Settings
 from optledger.storage.database import Database
 from tests.conftest import TEST_SECRET, Outbox, Tenant
-from tests.helpers import requests_of, sample, scrape, subscribe, subscribe_active, vibes_headers
+from tests.helpers import (
+    queue_one,
+    requests_of,
+    sample,
+    scrape,
+    subscribe,
+    subscribe_active,
+    vibes_headers,
+)
 from tests.sink import HttpSink
-from tests.test_delivery import queue_one
 
 PHONE = "+19148440171"
 EMAIL = "metrics.reader@example.com"

@@ -16,6 +16,7 @@ from optledger.core.contact_points import MAX_EMAIL_LENGTH
 from optledger.core.people import MAX_IDENTIFIER_LENGTH
 from optledger.settings import Settings
 from tests.conftest import Tenant
+from tests.support.openapi import documented
 
 # Each dialect's routes carry its own tags, by path prefix.
 DIALECT_TAGS = {
@@ -30,15 +31,6 @@ DIALECT_TAGS = {
     "/manage/": {"Manage companies", "Manage lists", "Manage sign-up units", "Manage templates",
                  "Manage credentials", "Manage unsubscribe links"},
 }  # fmt: skip
-
-
-def documented() -> dict[tuple[str, str], list[str]]:
-    spec = create_app(Settings(run_worker_in_process=False)).openapi()
-    return {
-        (method.upper(), path): operation.get("tags", [])
-        for path, operations in spec["paths"].items()
-        for method, operation in operations.items()
-    }
 
 
 def api_routes(routes: Sequence[BaseRoute]) -> Iterator[APIRoute]:

@@ -9,8 +9,9 @@ from optledger.delivery.transports.log import LogTransport
 from optledger.delivery.worker import DeliveryPolicy, run_workers
 from optledger.storage.database import Database
 from tests.conftest import Tenant, make_tenant
-from tests.helpers import messages
-from tests.test_delivery import PHONE, queue_one
+from tests.helpers import messages, queue_one
+
+PHONE = "+19148440021"
 
 # Far longer than the test waits: only a wake-up can explain a quick delivery.
 SLOW_POLL = DeliveryPolicy(poll_seconds=30, sweep_every_seconds=3600)
@@ -32,7 +33,7 @@ async def deliver_one_with_idle_worker(tenant: Tenant, worker_database: Database
     worker = asyncio.create_task(run_workers(worker_database, transports, stop, SLOW_POLL))
     try:
         await asyncio.sleep(0.5)  # let it drain what other tests left and fall idle
-        await queue_one(tenant)
+        await queue_one(tenant, PHONE)
         assert await sent_within(tenant, 5)
     finally:
         stop.set()

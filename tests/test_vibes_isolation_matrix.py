@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import httpx
 import pytest
 
@@ -11,23 +9,9 @@ from optledger.storage.database import Database
 from optledger.storage.tables import Event, Person, SubscriptionRecord
 from tests.conftest import Tenant, make_tenant
 from tests.helpers import count_rows, subscribe_active, vibes_headers
-from tests.test_openapi import documented
+from tests.support.vibes_routes import VIBES_ROUTES, vibes_url
 
-VIBES_ROUTES = sorted(
-    (method, path) for method, path in documented() if path.startswith("/companies/")
-)
 BODIES = {"POST": {"mobile_phone": {"mdn": "+19148440141"}}, "PUT": {"custom_fields": {"a": "b"}}}
-
-
-def vibes_url(path: str, tenant: Tenant, **values: str) -> str:
-    """A documented Vibes path filled in for `tenant`; other parameters by their names."""
-    known = {
-        "company_key": tenant.key,
-        "subscription_list_id": "1",
-        "campaign_id": tenant.unit_id("MARKETING"),
-        **values,
-    }
-    return re.sub(r"\{(\w+)\}", lambda found: known.get(found[1], found[1]), path)
 
 
 def test_the_matrix_covers_the_dialect() -> None:
