@@ -28,7 +28,7 @@ from optledger.settings import Settings, get_settings
 from optledger.storage.database import Database
 from optledger.storage.migrate import upgrade_database
 from optledger.storage.provision import create_postgres_database
-from tests.sink import HttpSink, SmtpSink
+from tests.support.sink import HttpSink, SmtpSink
 
 POSTGRES_ENV = "OPTLEDGER_TEST_POSTGRES_URL"
 TEST_SECRET = "test-server-secret"
