@@ -27,7 +27,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.sink import HttpSink  # noqa: E402
+from tests.support.sink import HttpSink  # noqa: E402
 
 from bench.common import (  # noqa: E402
     DEFAULT_PG,

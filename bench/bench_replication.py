@@ -29,7 +29,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.replication import StandbyPair, fetchval
+from tests.support.replication import StandbyPair, fetchval
 
 from bench.bench_core import analyze, subscribed_numbers
 from bench.common import ROOT, Server, bench_env, bootstrap, free_port, print_table

@@ -48,7 +48,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.webhook_receiver import Received, verify  # noqa: E402
+from tests.support.webhook_receiver import Received, verify  # noqa: E402
 
 from bench.common import (  # noqa: E402
     DEFAULT_PG,

@@ -2,7 +2,7 @@
 (`scripts/ha-cluster`) while subscribes, opt-outs and eligibility reads run; the
 leader node is killed (-9, Patroni and PostgreSQL both) and the standby takes over.
 
-`tests/test_failover.py` asserts on the report; `bench/bench_replication.py` prints it.
+`tests/storage/test_failover.py` asserts on the report; `bench/bench_replication.py` prints it.
 """
 
 from __future__ import annotations

@@ -24,11 +24,11 @@ from optledger.delivery.transports.log import LogTransport
 from optledger.delivery.transports.smtp import SmtpTransport
 from optledger.delivery.transports.webhook import WebhookTransport
 from optledger.delivery.worker import DeliveryPolicy, deliver_due
-from optledger.settings import Settings
+from optledger.settings import Settings, get_settings
 from optledger.storage.database import Database
 from optledger.storage.migrate import upgrade_database
 from optledger.storage.provision import create_postgres_database
-from tests.sink import HttpSink, SmtpSink
+from tests.support.sink import HttpSink, SmtpSink
 
 POSTGRES_ENV = "OPTLEDGER_TEST_POSTGRES_URL"
 TEST_SECRET = "test-server-secret"
@@ -94,6 +94,18 @@ def database(request: pytest.FixtureRequest) -> Database:
 @pytest.fixture
 def settings() -> Settings:
     return Settings(secret_key=TEST_SECRET, run_worker_in_process=False)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An empty data folder for the `optledger` command, whose settings come from the
+    environment: no database URL or secret key but what the folder will hold."""
+    monkeypatch.setenv("OPTLEDGER_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("OPTLEDGER_DATABASE_URL", raising=False)
+    monkeypatch.delenv("OPTLEDGER_SECRET_KEY", raising=False)
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
 
 
 @pytest.fixture

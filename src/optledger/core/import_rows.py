@@ -33,7 +33,7 @@ QUOTED_LENGTH = 80
 
 # Shapes whose normalised form is the text itself, so the full parse (70-80 µs a
 # value on a small machine, most of an import's time) is skipped. Exact, not
-# heuristic: `tests/test_import_export.py` holds them to `normalize_phone` and
+# heuristic: `tests/cli/test_import_export.py` holds them to `normalize_phone` and
 # `normalize_email`. A NANP number with its +1 is possible whatever the region; ten
 # digits without it read as a US number are the same number.
 _NANP_E164 = re.compile(r"\+1[2-9][0-9]{9}")

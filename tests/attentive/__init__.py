@@ -1,0 +1,1 @@
+"""The Attentive dialect: subscriptions, attributes, identity, privacy."""

@@ -1,0 +1,1 @@
+"""The `optledger` command, run as operators run it."""

@@ -1,0 +1,1 @@
+"""The operators' web console, over HTTP and in a browser."""

@@ -1,0 +1,184 @@
+"""The console in a real browser: Chromium, driven by Playwright, against a real server.
+
+The server is uvicorn on 127.0.0.1 in a thread, owning its database connection as
+`optledger serve` does (on the test SQLite file). Chromium is Debian's (`chromium`
+from apt; `OPTLEDGER_CHROMIUM` names another binary). Without one the tests skip,
+unless `OPTLEDGER_REQUIRE_BROWSER=1` (the test script sets it), when they fail.
+
+With `OPTLEDGER_CONSOLE_SCREENSHOTS=DIR` they also save screenshots of the main
+pages into DIR (`scripts/console-screenshots` writes the README's, in docs/console/).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import Browser, Page, Route, async_playwright, expect
+
+from optledger.app import create_app
+from optledger.settings import Settings
+from optledger.storage.database import Database
+from tests.conftest import TEST_SECRET, Tenant, make_tenant
+from tests.support.helpers import subscribe_active
+from tests.support.operator_helpers import PASSWORD, make_operator_without_token
+from tests.support.sink import ServerThread
+
+CHROMIUM = os.environ.get("OPTLEDGER_CHROMIUM") or shutil.which("chromium")
+SCREENSHOTS = os.environ.get("OPTLEDGER_CONSOLE_SCREENSHOTS")
+DISCLOSURE = "By subscribing you agree to receive marketing texts. Msg & data rates may apply."
+
+
+@pytest.fixture(scope="module")
+async def chromium() -> AsyncIterator[Browser]:
+    if CHROMIUM is None:
+        if os.environ.get("OPTLEDGER_REQUIRE_BROWSER") == "1":
+            pytest.fail("Chromium is required: apt-get install chromium")
+        pytest.skip("no Chromium here (apt-get install chromium)")
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        await browser.close()
+
+
+@pytest.fixture(scope="module")
+def server(sqlite_database: Database) -> Iterator[str]:
+    """The app on a port of 127.0.0.1, with a database connection of its own."""
+    settings = Settings(
+        secret_key=TEST_SECRET, database_url=sqlite_database.url, run_worker_in_process=False
+    )
+    running = ServerThread(create_app(settings), lifespan="on").start()
+    yield f"http://127.0.0.1:{running.port}"
+    running.stop()
+
+
+@pytest.fixture
+async def page(chromium: Browser, server: str) -> AsyncIterator[Page]:
+    context = await chromium.new_context(base_url=server, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    yield await context.new_page()
+    await context.close()
+
+
+@pytest.fixture
+async def brand(sqlite_database: Database) -> Tenant:
+    return await make_tenant(sqlite_database, name="Browser Brand")
+
+
+async def screenshot(page: Page, name: str) -> None:
+    if SCREENSHOTS:
+        # Playwright makes the folder if it is missing.
+        await page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
+
+
+async def sign_in(page: Page, name: str, password: str = PASSWORD) -> None:
+    await page.get_by_label("Username").fill(name)
+    await page.get_by_label("Password").fill(password)
+    await page.get_by_role("button", name="Sign in").click()
+
+
+async def test_signing_in_with_a_wrong_password_then_the_right_one(
+    page: Page, brand: Tenant
+) -> None:
+    name = await make_operator_without_token(brand.database, [brand.key])
+    await page.goto("/console/units")
+    await expect(page).to_have_url(re.compile(r"/console/login\?next="))
+    await screenshot(page, "sign-in")
+    await sign_in(page, name, "not the password")
+    await expect(page.get_by_role("alert")).to_contain_text("wrong operator name or password")
+    await expect(page.get_by_label("Username")).to_have_value(name)
+    await sign_in(page, name)
+    # Back where the operator was going.
+    await expect(page).to_have_url(re.compile(r"/console/units$"))
+    await expect(page.get_by_role("heading", name="Sign-up Units")).to_be_visible()
+
+
+async def test_a_unit_made_in_the_console_takes_a_subscriber_whose_timeline_shows_it(
+    page: Page, brand: Tenant, server: str
+) -> None:
+    name = await make_operator_without_token(brand.database, [brand.key])
+    await page.goto("/console")
+    await sign_in(page, name)
+    await page.get_by_role("link", name="Sign-up Units").click()
+    await page.get_by_role("link", name="New sign-up unit").click()
+    await page.get_by_label("Name").fill("Summer sweepstakes")
+    await page.get_by_label("Legal disclosure").fill(DISCLOSURE)
+    await page.get_by_label("Requests may ask for single opt-in").check()
+    await page.get_by_role("button", name="Create unit").click()
+    row = page.locator("tr", has=page.get_by_role("cell", name="Summer sweepstakes", exact=True))
+    await expect(row).to_have_count(1)
+    await screenshot(page, "units")
+    unit_id = (await row.locator("td.id").inner_text()).strip()
+    assert unit_id.isdigit()
+
+    async with httpx.AsyncClient(base_url=server, headers=brand.api_headers) as api:
+        answer = await subscribe_active(api, "+19148440701", unit_id=unit_id)
+        assert answer.status_code == 202, answer.text
+
+    await page.get_by_role("link", name="Subscribers").click()
+    await page.get_by_label("Phone, email, client user id or person key").fill("+1 914 844 0701")
+    await page.get_by_role("button", name="Find").click()
+    await expect(page.get_by_role("heading", name="Consent timeline")).to_be_visible()
+    records = page.locator("table.records")
+    await expect(records).to_contain_text("Summer sweepstakes")
+    await expect(records).to_contain_text(unit_id)
+    await expect(records).to_contain_text(DISCLOSURE)
+    await expect(page.locator("ol.timeline")).to_contain_text("subscription_created")
+    await screenshot(page, "subscriber")
+    await page.get_by_role("link", name="Dashboard").click()
+    await expect(page.locator("p.totals")).to_contain_text("1 opt-ins")
+    await screenshot(page, "dashboard")
+
+
+async def test_a_refused_form_keeps_what_was_typed(page: Page, brand: Tenant) -> None:
+    name = await make_operator_without_token(brand.database, [brand.key])
+    await page.goto("/console/units/new")
+    await sign_in(page, name)
+    await page.get_by_label("Name").fill("Keyword without words")
+    await page.get_by_label("Method").select_option("KEYWORD")
+    await page.get_by_label("Keywords").fill("STOP")
+    await page.get_by_label("Welcome text").fill("Thanks for joining!")
+    await page.get_by_role("button", name="Create unit").click()
+    await expect(page.get_by_role("alert")).to_be_visible()
+    await expect(page.get_by_label("Name")).to_have_value("Keyword without words")
+    await expect(page.get_by_label("Method")).to_have_value("KEYWORD")
+    await expect(page.get_by_label("Keywords")).to_have_value("STOP")
+    await expect(page.get_by_label("Welcome text")).to_have_value("Thanks for joining!")
+    await screenshot(page, "unit-form-error")
+    await page.goto("/console/credentials")
+    await screenshot(page, "credentials")
+
+
+async def test_the_api_documentation_renders_from_this_server_alone(
+    page: Page, server: str
+) -> None:
+    """`/docs` and `/redoc` as a reader offline sees them: every request elsewhere is
+    refused (and noted), and the pages' policy blocks nothing of their own."""
+    elsewhere: list[str] = []
+
+    async def refuse(route: Route) -> None:
+        elsewhere.append(route.request.url)
+        await route.abort()
+
+    await page.route(lambda url: not url.startswith((server, "data:", "blob:")), refuse)
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda message: blocked.append(message.text) if "Content Security Policy" in message.text
+        else None,
+    )  # fmt: skip
+    await page.goto("/docs")
+    await expect(page.locator(".opblock").first).to_be_visible()
+    await expect(page.locator(".info .title")).to_contain_text("optledger")
+    await page.goto("/redoc")
+    await expect(page.locator("h1").first).to_contain_text("optledger")
+    await expect(page.get_by_text("Subscribers").first).to_be_visible()
+    assert elsewhere == []
+    # The policy blocks only what would load from elsewhere (ReDoc's footer logo),
+    # never a script, style or inline script of the pages.
+    assert all(re.search(r"'https://(?!127\.0\.0\.1)", text) for text in blocked), blocked

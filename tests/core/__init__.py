@@ -1,0 +1,1 @@
+"""Rules of the core: properties, constraints under concurrency, sign-in."""

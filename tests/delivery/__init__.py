@@ -1,0 +1,1 @@
+"""Delivery: the outbox and its workers, transports, webhooks."""

@@ -1,0 +1,1 @@
+"""Inbound SMS: keywords through the JSON and Twilio routes."""

@@ -1,0 +1,1 @@
+"""The legacy unsubscribe API and its tokens."""

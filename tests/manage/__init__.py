@@ -1,0 +1,1 @@
+"""The management API: operators' tokens and each company's setup."""

@@ -1,0 +1,1 @@
+"""Storage: migrations, database URLs, outages, replication, failover."""

@@ -1,0 +1,1 @@
+"""The Vibes dialect: persons, subscriptions, campaigns, callbacks, isolation."""

@@ -1,0 +1,1 @@
+"""HTTP plumbing: auth, limits, idempotency, errors, input, the OpenAPI document."""
