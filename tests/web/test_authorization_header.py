@@ -10,7 +10,7 @@ import pytest
 from optledger.core.errors import Unauthorized
 from optledger.web.authorization import basic_credentials, bearer_token
 from tests.conftest import Tenant
-from tests.helpers import persons, vibes_headers
+from tests.support.helpers import persons, vibes_headers
 
 
 def encoded(raw: bytes) -> str:
