@@ -28,6 +28,8 @@ from optledger.settings import Settings, get_settings
 from optledger.storage.database import Database
 from optledger.storage.migrate import upgrade_database
 from optledger.storage.provision import create_postgres_database
+from tests.support.console_forms import sign_in
+from tests.support.operator_helpers import make_operator_without_token
 from tests.support.sink import HttpSink, SmtpSink
 
 POSTGRES_ENV = "OPTLEDGER_TEST_POSTGRES_URL"
@@ -254,3 +256,22 @@ async def two_servers(
                 await client.aclose()
     finally:
         await second.dispose()
+
+
+@pytest.fixture
+async def console(database: Database, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """A client that keeps cookies, as a browser does (no API credentials)."""
+    app = create_app(settings, database=database)
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
+
+
+@pytest.fixture
+async def operator(tenant: Tenant, console: httpx.AsyncClient) -> str:
+    """A signed-in operator who sees the tenant's company only."""
+    name = await make_operator_without_token(tenant.database, [tenant.key])
+    signed = await sign_in(console, name)
+    assert signed.status_code == 303, signed.text
+    return name

@@ -6,14 +6,10 @@ The browser tests (`tests/console/test_browser.py`) drive the same pages in Chro
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
-from optledger.app import create_app
 from optledger.console.sessions import COOKIE
 from optledger.core.operators.accounts import (
     change_password,
@@ -21,54 +17,11 @@ from optledger.core.operators.accounts import (
     remove_operator,
     set_operator_companies,
 )
-from optledger.settings import Settings
-from optledger.storage.database import Database
 from optledger.storage.tables import Credential
 from tests.conftest import Tenant, make_tenant
+from tests.support.console_forms import csrf_of, post_form, sign_in
 from tests.support.helpers import count_rows, subscribe, subscribe_active
 from tests.support.operator_helpers import PASSWORD, make_operator_without_token
-
-CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-
-
-def csrf_of(page: httpx.Response) -> str:
-    found = CSRF.search(page.text)
-    assert found is not None, page.text
-    return found.group(1)
-
-
-async def sign_in(client: httpx.AsyncClient, name: str, password: str = PASSWORD) -> httpx.Response:
-    form = await client.get("/console/login")
-    data = {"csrf": csrf_of(form), "name": name, "password": password, "next": "/console"}
-    return await client.post("/console/login", data=data)
-
-
-async def post_form(
-    client: httpx.AsyncClient, page: str, action: str, **fields: Any
-) -> httpx.Response:
-    """Fill in the form on `page` (its CSRF token) and post it to `action`."""
-    shown = await client.get(page)
-    assert shown.status_code == 200, shown.text
-    return await client.post(action, data={"csrf": csrf_of(shown), **fields})
-
-
-@pytest.fixture
-async def console(database: Database, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    """A client that keeps cookies, as a browser does (no API credentials)."""
-    app = create_app(settings, database=database)
-    async with LifespanManager(app) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
-
-
-@pytest.fixture
-async def operator(tenant: Tenant, console: httpx.AsyncClient) -> str:
-    """A signed-in operator who sees the tenant's company only."""
-    name = await make_operator_without_token(tenant.database, [tenant.key])
-    signed = await sign_in(console, name)
-    assert signed.status_code == 303, signed.text
-    return name
 
 
 async def test_pages_need_a_session(console: httpx.AsyncClient) -> None:

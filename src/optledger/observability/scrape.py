@@ -25,6 +25,7 @@ from optledger.observability.metrics import is_multiprocess
 from optledger.storage.database import Database
 from optledger.storage.repositories.heartbeats import DeliveryState, delivery_state
 from optledger.storage.types import utcnow
+from optledger.web.authorization import bearer_token
 from optledger.web.errors import error_response
 
 log = logging.getLogger(__name__)
@@ -46,10 +47,8 @@ def may_scrape(request: Request, token: str | None) -> bool:
         return True
     if not token:
         return False
-    scheme, _, presented = request.headers.get("authorization", "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(
-        presented.strip().encode(), token.encode()
-    )
+    presented = bearer_token(request.headers.get("authorization", ""))
+    return presented is not None and hmac.compare_digest(presented.encode(), token.encode())
 
 
 class _DeliveryCollector:

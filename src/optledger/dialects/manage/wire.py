@@ -38,6 +38,13 @@ class LocaleDto(Body):
     country: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
 
 
+class GivenLocale(Body):
+    """A unit's locale as given: any case, stored as `en` / `US` by the core's rules."""
+
+    language: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,3}$")]
+    country: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$")]
+
+
 class OperatorDto(BaseModel):
     name: str
     all_companies: bool
@@ -135,7 +142,7 @@ class NewUnit(Body):
     method: MethodName = "API"
     type: TypeName
     channels: Channels
-    locale: LocaleDto
+    locale: GivenLocale
     legal_disclosure: Text | None = Field(
         default=None, description="Shown with the prompt and kept with each consent; "
         "required for MARKETING units.",
@@ -155,7 +162,7 @@ class UnitPatch(Body):
 
     name: Name | None = None
     channels: Channels | None = None
-    locale: LocaleDto | None = None
+    locale: GivenLocale | None = None
     legal_disclosure: Text | None = None
     confirmation_prompt: Text | None = None
     welcome_text: Text | None = None
