@@ -90,6 +90,11 @@ class Settings(BaseSettings):
         default=200, gt=0, description="Webhook deliveries a worker process makes at once."
     )
     delivery_max_attempts: int = Field(default=8, gt=0)
+    ledger_seal_seconds: float = Field(
+        default=60,
+        gt=0,
+        description="How often the worker seals new events into the ledger (docs/ledger.md).",
+    )
     # Transports per channel.
     sms_transport: Literal["log", "webhook", "twilio"] = "log"
     email_transport: Literal["log", "webhook", "smtp"] = "log"

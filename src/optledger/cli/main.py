@@ -10,6 +10,7 @@ from optledger.cli.companies import companies_app
 from optledger.cli.credentials import credentials_app
 from optledger.cli.export import export_ledger
 from optledger.cli.import_list import import_list
+from optledger.cli.ledger import ledger_app
 from optledger.cli.lists import lists_app
 from optledger.cli.messages import messages
 from optledger.cli.operators import operator_app
@@ -39,5 +40,6 @@ for group, name in (
     (companies_app, "companies"),
     (units_app, "units"),
     (lists_app, "lists"),
+    (ledger_app, "ledger"),
 ):
     app.add_typer(group, name=name)

@@ -11,11 +11,12 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
+from optledger.core.use_cases.ledger import seal_ledger
 from optledger.core.webhooks.destinations import DestinationRules
 from optledger.delivery.engine import EnginePolicy, deliver_batch, pump
 from optledger.delivery.jobs import sweep
@@ -40,6 +41,7 @@ class DeliveryPolicy(EnginePolicy):
     webhook_max_in_flight: int = 200
     confirmation_ttl: timedelta = timedelta(hours=72)
     sweep_every_seconds: float = 60
+    seal_every_seconds: float = 60
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DeliveryPolicy:
@@ -52,6 +54,7 @@ class DeliveryPolicy(EnginePolicy):
             max_attempts=settings.delivery_max_attempts,
             poll_seconds=settings.worker_poll_seconds,
             confirmation_ttl=timedelta(hours=settings.confirmation_ttl_hours),
+            seal_every_seconds=settings.ledger_seal_seconds,
         )
 
 
@@ -78,16 +81,17 @@ async def configured_webhooks(settings: Settings) -> AsyncIterator[WebhookJobs]:
         yield WebhookJobs(client, retry_window=timedelta(hours=settings.webhook_retry_hours))
 
 
-async def _sweep_now_and_then(
-    database: Database, stop: asyncio.Event, policy: DeliveryPolicy
+async def _now_and_then(
+    what: str, task: Callable[[], Awaitable[object]], every_seconds: float, stop: asyncio.Event
 ) -> None:
+    """Run `task` every `every_seconds` until `stop`; a failure is logged and retried."""
     while not stop.is_set():
         started = time.monotonic()
         try:
-            await sweep(database, policy.confirmation_ttl)
+            await task()
         except Exception:
-            log.exception("sweep failed; retrying")
-        remaining = policy.sweep_every_seconds - (time.monotonic() - started)
+            log.exception("%s failed; retrying", what)
+        remaining = every_seconds - (time.monotonic() - started)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=max(remaining, 0.01))
 
@@ -100,7 +104,8 @@ async def run_workers(
     concurrency: int = 1,
     webhooks: WebhookJobs | None = None,
 ) -> None:
-    """Deliver until `stop`: `concurrency` message loops, one webhook loop, one sweeper.
+    """Deliver until `stop`: `concurrency` message loops, one webhook loop, one sweeper,
+    and one loop that seals the ledger.
 
     On PostgreSQL they also listen for other processes' commits of new work.
     The process keeps a heartbeat meanwhile, so that servers know someone delivers.
@@ -114,5 +119,15 @@ async def run_workers(
         loops.append(pump(database, webhooks, webhook_policy, stop, database.webhooks_written))
     async with outbox_notifications(database):
         await asyncio.gather(
-            keep_heartbeat(database, stop), _sweep_now_and_then(database, stop, policy), *loops
+            keep_heartbeat(database, stop),
+            _now_and_then(
+                "sweep",
+                lambda: sweep(database, policy.confirmation_ttl),
+                policy.sweep_every_seconds,
+                stop,
+            ),
+            _now_and_then(
+                "ledger seal", lambda: seal_ledger(database), policy.seal_every_seconds, stop
+            ),
+            *loops,
         )

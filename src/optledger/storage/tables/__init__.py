@@ -7,6 +7,7 @@ from optledger.storage.tables.delivery import Message, WorkerHeartbeat
 from optledger.storage.tables.events import Event
 from optledger.storage.tables.idempotency import IdempotentAnswer
 from optledger.storage.tables.inbound import ConfirmationBlock, InboundMessage
+from optledger.storage.tables.ledger import LedgerLeaf, LedgerSeal
 from optledger.storage.tables.operators import (
     Operator,
     OperatorCompany,
@@ -27,6 +28,8 @@ __all__ = [
     "Event",
     "IdempotentAnswer",
     "InboundMessage",
+    "LedgerLeaf",
+    "LedgerSeal",
     "Message",
     "Operator",
     "OperatorCompany",

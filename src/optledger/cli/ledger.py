@@ -1,0 +1,88 @@
+"""`optledger ledger`: seal the consent ledger, publish its checkpoints, verify it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from optledger.cli.support import JsonOption, console, print_json, run_operation
+from optledger.core.use_cases import ledger
+
+ledger_app = typer.Typer(
+    help="The tamper-evident ledger: signed Merkle seals of every event (docs/ledger.md).",
+    no_args_is_help=True,
+)
+
+OneCompanyOption = Annotated[
+    str | None, typer.Option("--company", help="Only this company (its key); else every one.")
+]
+
+
+@ledger_app.command("seal")
+def seal(company: OneCompanyOption = None) -> None:
+    """Seal now: every event committed so far becomes a leaf under a signed head."""
+    done = run_operation(lambda database: ledger.seal_ledger(database, company))
+    if done.busy:
+        console.print("writers held the events table; nothing sealed, try again")
+        raise typer.Exit(1)
+    if not done.seals:
+        console.print("nothing to seal")
+    for sealed in done.seals:
+        console.print(
+            f"{sealed.company}: {sealed.new_leaves} events sealed, tree of {sealed.tree_size}, "
+            f"root {sealed.root_hash}"
+        )
+
+
+@ledger_app.command("public-key")
+def public_key() -> None:
+    """Print the installation's ledger public key (PEM), which signs every seal."""
+    typer.echo(run_operation(ledger.ledger_public_key), nl=False)
+
+
+@ledger_app.command("checkpoint")
+def checkpoint(company: OneCompanyOption = None) -> None:
+    """Print the latest signed tree head as JSON, to publish elsewhere (a ticket, an
+    email to counsel, a timestamping service); every sealed company's as an array."""
+    heads = run_operation(lambda database: ledger.ledger_checkpoints(database, company))
+    if company is None:
+        print_json(heads)
+    elif heads:
+        print_json(heads[0])
+    else:
+        console.print(f"{company} has no seal yet: run `optledger ledger seal`")
+        raise typer.Exit(1)
+
+
+@ledger_app.command("verify")
+def verify(company: OneCompanyOption = None, as_json: JsonOption = False) -> None:
+    """Check every seal's signature and chain, every leaf against its event, that every
+    sealed event is in the tree and nothing else is. Exit 1 with findings."""
+    tally = run_operation(lambda database: ledger.verify_ledger(database, company))
+    if as_json:
+        print_json(
+            {
+                "ok": tally.ok,
+                "events": tally.events,
+                "sealed": tally.sealed,
+                "unsealed": tally.unsealed,
+                "redacted": tally.redacted,
+                "seals": tally.seals,
+                "findings_total": tally.findings_total,
+                "findings": [finding.document() for finding in tally.findings],
+            }
+        )
+    else:
+        console.print(
+            f"{tally.events} events, {tally.sealed} sealed in {tally.seals} seals, "
+            f"{tally.unsealed} not sealed yet, {tally.redacted} redacted"
+        )
+        for finding in tally.findings:
+            about = f"event {finding.event_id}" if finding.event_id is not None else "ledger"
+            console.print(f"[red]{finding.kind}[/red] {finding.company} {about}: {finding.detail}")
+        if tally.findings_total > len(tally.findings):
+            console.print(f"... {tally.findings_total - len(tally.findings)} more findings")
+        console.print("ok" if tally.ok else f"[red]{tally.findings_total} findings[/red]")
+    if not tally.ok:
+        raise typer.Exit(1)

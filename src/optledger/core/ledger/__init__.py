@@ -1,0 +1,1 @@
+"""The tamper-evident ledger: events as Merkle leaves, signed tree heads, verification."""

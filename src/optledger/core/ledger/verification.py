@@ -1,0 +1,262 @@
+"""Verifying a company's ledger: seals, leaves, and that they cover its events.
+
+One pass merges three streams read a page at a time in one snapshot: the
+company's events by id, its leaves by index (whose event ids ascend) and its seals
+by tree size. Each leaf is checked against its event, each seal's root is
+recomputed from the leaves before it, and each seal's signature and link to the
+previous head are checked. An event that is no leaf but lies at or below the last
+seal's `through_event_id` was inserted afterwards; a leaf whose event is gone was
+deleted; a leaf that no longer matches its event was edited.
+"""
+
+from __future__ import annotations
+
+import binascii
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from optledger.core.ledger.heads import SignedHead, TreeHead
+from optledger.core.ledger.leaves import event_leaf_hash
+from optledger.core.ledger.merkle import Frontier, extend, frontier_root
+from optledger.core.ledger.sealing import signed_head_of
+from optledger.storage.repositories import ledger as stored
+from optledger.storage.repositories.ledger import NO_BOUND, LedgerEvent, SealRow, StoredLeaf
+from optledger.storage.sql import Connection
+
+PAGE = 5000
+# A ledger rewritten wholesale would list every event: the first ones make the point.
+MAX_FINDINGS = 1000
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something the ledger does not explain, naming the event or record it is about."""
+
+    kind: str
+    company: str
+    detail: str
+    event_id: int | None = None
+    record_id: int | None = None
+
+    def document(self) -> dict[str, Any]:
+        """The finding as `verify --json` prints it."""
+        return {
+            "kind": self.kind,
+            "company": self.company,
+            "event_id": self.event_id,
+            "record_id": self.record_id,
+            "detail": self.detail,
+        }
+
+
+@dataclass
+class Tally:
+    """What verification found, added up over companies."""
+
+    events: int = 0
+    sealed: int = 0
+    unsealed: int = 0
+    redacted: int = 0
+    seals: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    findings_total: int = 0
+
+    def add(self, finding: Finding) -> None:
+        """Count a finding, keeping the first `MAX_FINDINGS`."""
+        self.findings_total += 1
+        if len(self.findings) < MAX_FINDINGS:
+            self.findings.append(finding)
+
+    @property
+    def ok(self) -> bool:
+        """Whether everything held."""
+        return self.findings_total == 0
+
+
+class _Cursor(Generic[T]):
+    """A stream read a page at a time, looked at one item at a time."""
+
+    def __init__(self, items: AsyncIterator[T]) -> None:
+        self._items = items
+        self.current: T | None = None
+
+    async def advance(self) -> T | None:
+        self.current = await anext(self._items, None)
+        return self.current
+
+
+async def _pages(
+    fetch: Callable[[int], Awaitable[list[T]]], start: int, next_start: Callable[[T], int]
+) -> AsyncIterator[T]:
+    position = start
+    while True:
+        page = await fetch(position)
+        for item in page:
+            yield item
+        if len(page) < PAGE:
+            return
+        position = next_start(page[-1])
+
+
+class _CompanyCheck:
+    """The merge of one company's events, leaves and seals."""
+
+    def __init__(
+        self, company_key: str, public: Ed25519PublicKey, tally: Tally, last_through: int
+    ) -> None:
+        self.company = company_key
+        self.public = public
+        self.tally = tally
+        self.last_through = last_through
+        self.frontier: Frontier = []
+        self.next_index = 0
+        self.last_event_id = 0
+        self.previous_head_hash: bytes | None = None
+        # The size of the last seal's tree: leaves past it are in no seal.
+        self.sealed_size = 0
+
+    def finding(self, kind: str, detail: str, event_id: int | None = None) -> None:
+        self.tally.add(Finding(kind, self.company, detail, event_id))
+
+    def event_without_leaf(self, event: LedgerEvent) -> None:
+        self.tally.events += 1
+        if event.id <= self.last_through:
+            self.finding(
+                "inserted_event",
+                f"event {event.id} is below the last seal (through event "
+                f"{self.last_through}) but in no seal",
+                event.id,
+            )
+        else:
+            self.tally.unsealed += 1
+
+    def leaf(self, leaf: StoredLeaf, event: LedgerEvent | None) -> None:
+        if event is None:
+            self.finding("deleted_event", f"leaf {leaf.leaf_index}'s event is gone", leaf.event_id)
+        else:
+            self.tally.events += 1
+            if event_leaf_hash(event) != leaf.leaf_hash:
+                self.finding(
+                    "edited_event",
+                    f"event {event.id} no longer matches its leaf {leaf.leaf_index}",
+                    event.id,
+                )
+        if leaf.leaf_index != self.next_index:
+            self.finding(
+                "missing_leaf",
+                f"leaves jump from index {self.next_index - 1} to {leaf.leaf_index}",
+                leaf.event_id,
+            )
+        if leaf.event_id <= self.last_event_id:
+            self.finding(
+                "reordered_leaf", f"leaf {leaf.leaf_index} is out of event order", leaf.event_id
+            )
+        self.frontier = extend(self.frontier, [leaf.leaf_hash])
+        self.next_index = leaf.leaf_index + 1
+        self.last_event_id = leaf.event_id
+        self.tally.sealed += 1
+
+    def seal(self, seal: SealRow) -> None:
+        """Check a seal against the leaves read so far."""
+        self.tally.seals += 1
+        name = f"seal of {seal.tree_size} leaves (through event {seal.through_event_id})"
+        try:
+            signed = signed_head_of(seal)
+            head = signed.head()
+        except (ValueError, binascii.Error):
+            self.finding("bad_signature", f"{name} holds no readable signed head")
+            return
+        if not signed.is_signed_by(self.public):
+            self.finding("bad_signature", f"{name}: the signature is not the ledger key's")
+        if not self._matches_columns(head, seal):
+            self.finding("bad_seal", f"{name}: its columns differ from its signed head")
+        if head.previous_head_hash != self.previous_head_hash:
+            self.finding("broken_chain", f"{name} does not follow the seal before it")
+        if head.tree_size != self.next_index or frontier_root(self.frontier) != head.root_hash:
+            self.finding("bad_root", f"{name}: the leaves do not give its root")
+        elif seal.frontier != self.frontier:
+            self.finding("bad_root", f"{name}: its stored frontier is not the tree's")
+        self.previous_head_hash = signed.head_hash
+        self.sealed_size = seal.tree_size
+
+    def _matches_columns(self, head: TreeHead, seal: SealRow) -> bool:
+        previous = None if head.previous_head_hash is None else head.previous_head_hash.hex()
+        return (
+            head.company == self.company
+            and head.tree_size == seal.tree_size
+            and head.root_hash.hex() == seal.root_hash
+            and previous == seal.previous_head_hash
+            and head.through_event_id == seal.through_event_id
+        )
+
+
+def _last_through(seal: SealRow | None) -> int:
+    """The event id the last seal is through, as its signed head says when it says."""
+    if seal is None:
+        return 0
+    try:
+        return SignedHead(seal.head.encode(), b"").head().through_event_id
+    except ValueError:
+        return seal.through_event_id
+
+
+async def verify_company(
+    connection: Connection,
+    company_id: int,
+    company_key: str,
+    public: Ed25519PublicKey,
+    tally: Tally,
+) -> None:
+    """Check one company's ledger, adding what it finds to `tally`."""
+    check = _CompanyCheck(
+        company_key, public, tally, _last_through(await stored.latest_seal(connection, company_id))
+    )
+    events = _Cursor(
+        _pages(
+            lambda after: stored.events_page(connection, company_id, after, NO_BOUND, PAGE),
+            0,
+            lambda event: event.id,
+        )
+    )
+    leaves = _Cursor(
+        _pages(
+            lambda start: stored.leaves_page(connection, company_id, start, PAGE),
+            0,
+            lambda leaf: leaf.leaf_index + 1,
+        )
+    )
+    seals = _Cursor(
+        _pages(
+            lambda above: stored.seals_page(connection, company_id, above, PAGE),
+            0,
+            lambda seal: seal.tree_size,
+        )
+    )
+    event, leaf, seal = await events.advance(), await leaves.advance(), await seals.advance()
+    while event is not None or leaf is not None:
+        if leaf is None or (event is not None and event.id < leaf.event_id):
+            assert event is not None
+            check.event_without_leaf(event)
+            event = await events.advance()
+            continue
+        matched = event if event is not None and event.id == leaf.event_id else None
+        check.leaf(leaf, matched)
+        if matched is not None:
+            event = await events.advance()
+        leaf = await leaves.advance()
+        while seal is not None and seal.tree_size <= check.next_index:
+            check.seal(seal)
+            seal = await seals.advance()
+    while seal is not None:
+        check.seal(seal)
+        seal = await seals.advance()
+    if check.next_index > check.sealed_size:
+        check.finding(
+            "unsealed_leaf",
+            f"leaves {check.sealed_size} to {check.next_index - 1} are in no seal",
+        )

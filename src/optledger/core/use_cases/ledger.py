@@ -1,0 +1,101 @@
+"""The tamper-evident ledger's operations: seal, publish a checkpoint, show the public
+key, verify. Sealing runs in the worker (and here on demand), never on a request."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import partial
+
+from optledger.core.companies import every_company, get_company_by_key
+from optledger.core.ledger.keys import installation_key, public_key_pem
+from optledger.core.ledger.sealing import SEAL_BATCH, Sealed, seal_company, signed_head_of
+from optledger.core.ledger.verification import Tally, verify_company
+from optledger.core.use_cases.companies import find_company
+from optledger.storage.database import Database
+from optledger.storage.repositories.exports import snapshot
+from optledger.storage.repositories.ledger import (
+    WatermarkBusy,
+    companies_to_seal,
+    events_watermark,
+    latest_seal,
+)
+from optledger.storage.sql import Connection
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SealRound:
+    """What one round of sealing did: its seals, or that writers kept it waiting."""
+
+    seals: list[Sealed] = field(default_factory=list)
+    busy: bool = False
+
+
+async def seal_ledger(database: Database, company_key: str | None = None) -> SealRound:
+    """Seal every company's events up to the watermark (or one company's).
+
+    When writers hold `events` past the lock timeout, nothing is sealed this round."""
+    key = await installation_key(database)
+    try:
+        watermark = await database.run(events_watermark)
+    except WatermarkBusy:
+        log.info("ledger seal skipped: writers held the events table; sealing next round")
+        return SealRound(busy=True)
+    if company_key is not None:
+        found = await find_company(database, company_key)
+        companies = [(found.id, found.key)]
+    else:
+        companies = await database.read(lambda connection: companies_to_seal(connection, watermark))
+    seals: list[Sealed] = []
+    for company_id, company in companies:
+        seal = partial(
+            seal_company, company_id=company_id, company_key=company, key=key, watermark=watermark
+        )
+        # A backlog is sealed a batch a transaction.
+        while (sealed := await database.run(seal)) is not None:
+            seals.append(sealed)
+            if sealed.new_leaves < SEAL_BATCH:
+                break
+    return SealRound(seals)
+
+
+async def ledger_public_key(database: Database) -> str:
+    """The installation's ledger public key, as PEM."""
+    return public_key_pem((await installation_key(database)).public)
+
+
+async def ledger_checkpoints(
+    database: Database, company_key: str | None = None
+) -> list[dict[str, object]]:
+    """The latest signed tree head of the company (or of each sealed company), as
+    published: its fields, the signature and the signed bytes."""
+
+    async def read(connection: Connection) -> list[dict[str, object]]:
+        if company_key is not None:
+            companies = [await get_company_by_key(connection, company_key)]
+        else:
+            companies = await every_company(connection)
+        found = []
+        for company in companies:
+            seal = await latest_seal(connection, company.id)
+            if seal is not None:
+                found.append(signed_head_of(seal).checkpoint())
+        return found
+
+    return await database.read(read)
+
+
+async def verify_ledger(database: Database, company_key: str | None = None) -> Tally:
+    """Check the ledger of the company (or of every company) in one snapshot."""
+    key = await installation_key(database)
+    tally = Tally()
+    async with database.connection() as connection, snapshot(connection):
+        if company_key is not None:
+            companies = [await get_company_by_key(connection, company_key)]
+        else:
+            companies = await every_company(connection)
+        for company in companies:
+            await verify_company(connection, company.id, company.key, key.public, tally)
+    return tally

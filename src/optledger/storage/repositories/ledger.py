@@ -1,0 +1,229 @@
+"""The tamper-evident ledger's rows: events as leaves read them, leaf hashes, seals.
+
+Every read is a page by key (a company's events by id, its leaves by index, its
+seals by tree size), so sealing and verifying hold one page in memory however
+long the ledger is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from optledger.storage.sql import Connection, Json, Query, Row, as_json, as_time
+
+# Past any id: reads of events with no upper bound.
+NO_BOUND = 2**63 - 1
+
+# Holding SHARE on `events`, no transaction that drew an events id is still open
+# (inserting takes ROW EXCLUSIVE, which SHARE waits for and then keeps out).
+SET_LOCK_TIMEOUT = Query("SET LOCAL lock_timeout = '200ms'")
+LOCK_EVENTS = Query("LOCK TABLE events IN SHARE MODE")
+LAST_EVENT_ID = Query("SELECT COALESCE(MAX(id), 0) FROM events")
+
+_LAST_THROUGH = """COALESCE((SELECT s.through_event_id FROM ledger_seals s
+        WHERE s.company_id = c.id ORDER BY s.tree_size DESC LIMIT 1), 0)"""
+COMPANIES_TO_SEAL = Query(
+    f"""SELECT c.id, c.key FROM companies c
+    WHERE EXISTS (SELECT 1 FROM events e WHERE e.company_id = c.id
+        AND e.id > {_LAST_THROUGH} AND e.id <= :watermark)
+    ORDER BY c.id"""
+)
+EVENTS_PAGE = Query(
+    """SELECT id, company_id, type, person_id, record_id, channel, contact_value, data,
+        credential_id, client_ip, user_agent, created_at
+    FROM events WHERE company_id = :company_id AND id > :after AND id <= :through
+    ORDER BY id LIMIT :limit"""
+)
+INSERT_LEAF = Query(
+    """INSERT INTO ledger_leaves (company_id, leaf_index, event_id, leaf_hash)
+    VALUES (:company_id, :leaf_index, :event_id, :leaf_hash)"""
+)
+LEAVES_PAGE = Query(
+    """SELECT leaf_index, event_id, leaf_hash FROM ledger_leaves
+    WHERE company_id = :company_id AND leaf_index >= :start
+    ORDER BY leaf_index LIMIT :limit"""
+)
+_SEAL_COLUMNS = """id, company_id, tree_size, root_hash, frontier, previous_head_hash,
+    through_event_id, sealed_at, key_id, signature, head"""
+LATEST_SEAL = Query(
+    f"""SELECT {_SEAL_COLUMNS} FROM ledger_seals WHERE company_id = :company_id
+    ORDER BY tree_size DESC LIMIT 1"""
+)
+SEALS_PAGE = Query(
+    f"""SELECT {_SEAL_COLUMNS} FROM ledger_seals
+    WHERE company_id = :company_id AND tree_size > :above
+    ORDER BY tree_size LIMIT :limit"""
+)
+INSERT_SEAL = Query(
+    f"""INSERT INTO ledger_seals ({_SEAL_COLUMNS.replace("id, ", "", 1)})
+    VALUES (:company_id, :tree_size, :root_hash, :frontier, :previous_head_hash,
+        :through_event_id, :sealed_at, :key_id, :signature, :head)"""
+)
+
+
+class WatermarkBusy(Exception):
+    """Writers held `events` longer than the lock timeout: seal on the next round."""
+
+
+@dataclass(frozen=True)
+class LedgerEvent:
+    """An event as its leaf seals it (its webhook topic is routing, not content)."""
+
+    id: int
+    company_id: int
+    type: str
+    person_id: int | None
+    record_id: int | None
+    channel: str | None
+    contact_value: str | None
+    data: dict[str, Any]
+    credential_id: int | None
+    client_ip: str | None
+    user_agent: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class StoredLeaf:
+    """A leaf as stored: its place, its event and its hash."""
+
+    leaf_index: int
+    event_id: int
+    leaf_hash: bytes
+
+
+@dataclass(frozen=True)
+class SealRow:
+    """A seal as stored; `head` and `signature` are what counts, the rest serves lookups."""
+
+    id: int
+    company_id: int
+    tree_size: int
+    root_hash: str
+    frontier: list[tuple[int, bytes]]
+    previous_head_hash: str | None
+    through_event_id: int
+    sealed_at: datetime
+    key_id: str
+    signature: str
+    head: str
+
+
+def _event(row: Row) -> LedgerEvent:
+    values = {key: row[key] for key in row.keys()}  # noqa: SIM118 - `in` reads values
+    values["data"] = as_json(values["data"]) or {}
+    values["created_at"] = as_time(values["created_at"])
+    return LedgerEvent(**values)
+
+
+def _seal(row: Row) -> SealRow:
+    values = {key: row[key] for key in row.keys()}  # noqa: SIM118 - `in` reads values
+    values["frontier"] = [
+        (int(size), bytes.fromhex(node)) for size, node in as_json(row["frontier"])
+    ]
+    values["sealed_at"] = as_time(values["sealed_at"])
+    return SealRow(**values)
+
+
+async def events_watermark(connection: Connection) -> int:
+    """The highest events id below which no event will still appear (see docs/ledger.md).
+
+    On SQLite one writer at a time commits, in id order: the last committed id is it.
+    On PostgreSQL it is read holding SHARE on `events`, which waits for every writer
+    that drew an id; the caller's transaction ends at once, releasing it."""
+    if not connection.is_sqlite:
+        await connection.execute(SET_LOCK_TIMEOUT)
+        try:
+            await connection.execute(LOCK_EVENTS)
+        except asyncpg.LockNotAvailableError as exc:
+            raise WatermarkBusy(str(exc)) from exc
+    return int(await connection.fetchval(LAST_EVENT_ID))
+
+
+async def companies_to_seal(connection: Connection, watermark: int) -> list[tuple[int, str]]:
+    """The (id, key) of each company with events past its last seal, up to `watermark`."""
+    rows = await connection.fetch(COMPANIES_TO_SEAL, {"watermark": watermark})
+    return [(int(row["id"]), str(row["key"])) for row in rows]
+
+
+async def events_page(
+    connection: Connection, company_id: int, after: int, through: int, limit: int
+) -> list[LedgerEvent]:
+    """Up to `limit` of the company's events with `after` < id <= `through`, by id."""
+    rows = await connection.fetch(
+        EVENTS_PAGE,
+        {"company_id": company_id, "after": after, "through": through, "limit": limit},
+    )
+    return [_event(row) for row in rows]
+
+
+async def insert_leaves(
+    connection: Connection, company_id: int, start: int, leaves: Sequence[tuple[int, bytes]]
+) -> None:
+    """Append (event id, leaf hash) pairs at indexes `start`, `start + 1`, ...; a leaf
+    already there, or an event already a leaf, is a lost race (unique constraints)."""
+    await connection.executemany(
+        INSERT_LEAF,
+        [
+            {
+                "company_id": company_id,
+                "leaf_index": start + offset,
+                "event_id": event_id,
+                "leaf_hash": leaf.hex(),
+            }
+            for offset, (event_id, leaf) in enumerate(leaves)
+        ],
+    )
+
+
+async def leaves_page(
+    connection: Connection, company_id: int, start: int, limit: int
+) -> list[StoredLeaf]:
+    """Up to `limit` of the company's leaves from index `start`, in order."""
+    rows = await connection.fetch(
+        LEAVES_PAGE, {"company_id": company_id, "start": start, "limit": limit}
+    )
+    return [
+        StoredLeaf(int(row["leaf_index"]), int(row["event_id"]), bytes.fromhex(row["leaf_hash"]))
+        for row in rows
+    ]
+
+
+async def latest_seal(connection: Connection, company_id: int) -> SealRow | None:
+    """The company's last seal, if it has one."""
+    row = await connection.fetchrow(LATEST_SEAL, {"company_id": company_id})
+    return None if row is None else _seal(row)
+
+
+async def seals_page(
+    connection: Connection, company_id: int, above: int, limit: int
+) -> list[SealRow]:
+    """Up to `limit` of the company's seals of trees larger than `above`, in order."""
+    rows = await connection.fetch(
+        SEALS_PAGE, {"company_id": company_id, "above": above, "limit": limit}
+    )
+    return [_seal(row) for row in rows]
+
+
+async def insert_seal(connection: Connection, seal: SealRow) -> None:
+    """Append a seal (its `id` is the database's)."""
+    await connection.execute(
+        INSERT_SEAL,
+        {
+            "company_id": seal.company_id,
+            "tree_size": seal.tree_size,
+            "root_hash": seal.root_hash,
+            "frontier": Json([[size, node.hex()] for size, node in seal.frontier]),
+            "previous_head_hash": seal.previous_head_hash,
+            "through_event_id": seal.through_event_id,
+            "sealed_at": seal.sealed_at,
+            "key_id": seal.key_id,
+            "signature": seal.signature,
+            "head": seal.head,
+        },
+    )
