@@ -28,7 +28,8 @@ def canonical_json(document: Any) -> bytes:
 
 def utc_text(moment: datetime) -> str:
     """A time as the ledger writes it: ISO 8601, UTC, microseconds, `Z`."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat is several times faster than strftime, and always in this form here.
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def encode_leaf(event: LedgerEvent) -> bytes:
