@@ -14,11 +14,12 @@ from optledger.delivery.worker import DeliveryPolicy, run_workers
 from optledger.storage.database import Database
 from optledger.storage.repositories.events import NewEvent, insert_event_returning_id
 from optledger.storage.sql import Connection
-from tests.conftest import Tenant
+from tests.conftest import Tenant, make_tenant
 from tests.support.helpers import subscribe
 from tests.support.ledger import EVENT_IDS, LEAF_EVENT_IDS, ids_of, subscribe_many
 
 # Sealing often; delivering and sweeping never within the test.
+MOMENT = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 SEALING_WORKER = DeliveryPolicy(poll_seconds=30, sweep_every_seconds=3600, seal_every_seconds=0.1)
 
 
@@ -105,3 +106,30 @@ async def test_writers_and_two_sealers_at_once_seal_every_event_exactly_once(
     tally = await verify_ledger(database, tenant.key)
     assert tally.findings == []
     assert tally.sealed == tally.events == len(events) >= 120
+
+
+async def test_a_writer_holding_events_past_the_lock_timeout_skips_a_round(
+    postgres_database: Database,
+) -> None:
+    tenant = await make_tenant(postgres_database)
+    drawn, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_write(connection: Connection) -> None:
+        await insert_event_returning_id(
+            connection,
+            NewEvent(company_id=tenant.company_id, type="late_test_event", created_at=MOMENT),
+        )
+        drawn.set()
+        await release.wait()
+
+    writer = asyncio.create_task(postgres_database.run(slow_write))
+    try:
+        await drawn.wait()
+        skipped = await seal_ledger(postgres_database, tenant.key)
+    finally:
+        release.set()
+        await writer
+    assert (skipped.busy, skipped.seals) == (True, [])
+    # Committed now, the event goes into the next round's seal.
+    [sealed] = (await seal_ledger(postgres_database, tenant.key)).seals
+    assert sealed.new_leaves == 1

@@ -4,12 +4,15 @@ chain broken) is found and named."""
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
 import httpx
 import pytest
 
+from optledger.core.ledger.heads import SignedHead
+from optledger.core.ledger.keys import load_public_key_pem
 from optledger.core.use_cases.ledger import seal_ledger, verify_ledger
 from optledger.storage.database import Database
 from tests.conftest import Tenant
@@ -47,6 +50,20 @@ async def test_a_sealed_ledger_verifies_and_later_events_wait_for_the_next_seal(
     code, report = verify_json(tenant)
     assert (code, report["ok"], report["findings"]) == (0, True, [])
     assert report["events"] == report["sealed"] == len(events) > 0
+
+    # The head to publish, and the key that checks it.
+    head = json.loads(
+        run_optledger(tenant.database, "ledger", "checkpoint", "--company", tenant.key).stdout
+    )
+    assert (head["company"], head["tree_size"], head["previous_head_hash"]) == (
+        tenant.key,
+        len(events),
+        None,
+    )
+    pem = run_optledger(tenant.database, "ledger", "public-key").stdout
+    signed = SignedHead(head["signed"].encode(), base64.b64decode(head["signature"]))
+    assert signed.is_signed_by(load_public_key_pem(pem))
+    assert signed.head().root_hash.hex() == head["root_hash"]
     assert (report["unsealed"], report["redacted"]) == (0, 0)
 
     await subscribe_many(client, 1, first=10)

@@ -65,20 +65,7 @@ class SignedHead:
 
     def head(self) -> TreeHead:
         """The head these bytes say (`ValueError` if they are no head)."""
-        try:
-            fields = json.loads(self.body)
-            previous = fields["previous_head_hash"]
-            return TreeHead(
-                company=str(fields["company"]),
-                tree_size=int(fields["tree_size"]),
-                root_hash=bytes.fromhex(fields["root_hash"]),
-                previous_head_hash=None if previous is None else bytes.fromhex(previous),
-                through_event_id=int(fields["through_event_id"]),
-                sealed_at=str(fields["sealed_at"]),
-                key_id=str(fields["key_id"]),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"not a tree head: {exc}") from exc
+        return parse_head(self.body)
 
     def checkpoint(self) -> dict[str, Any]:
         """The head as published: its fields, the signature (base64) and the signed bytes."""
@@ -95,6 +82,24 @@ class SignedHead:
         except InvalidSignature:
             return False
         return True
+
+
+def parse_head(body: bytes) -> TreeHead:
+    """The head a head's bytes say (`ValueError` if they are no head)."""
+    try:
+        fields = json.loads(body)
+        previous = fields["previous_head_hash"]
+        return TreeHead(
+            company=str(fields["company"]),
+            tree_size=int(fields["tree_size"]),
+            root_hash=bytes.fromhex(fields["root_hash"]),
+            previous_head_hash=None if previous is None else bytes.fromhex(previous),
+            through_event_id=int(fields["through_event_id"]),
+            sealed_at=str(fields["sealed_at"]),
+            key_id=str(fields["key_id"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"not a tree head: {exc}") from exc
 
 
 def sign_head(head: TreeHead, key: LedgerKey) -> SignedHead:

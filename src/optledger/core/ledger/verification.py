@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from optledger.core.ledger.heads import SignedHead, TreeHead
+from optledger.core.ledger.heads import TreeHead, parse_head
 from optledger.core.ledger.leaves import event_leaf_hash
 from optledger.core.ledger.merkle import Frontier, extend, frontier_root
 from optledger.core.ledger.sealing import signed_head_of
@@ -200,7 +200,7 @@ def _last_through(seal: SealRow | None) -> int:
     if seal is None:
         return 0
     try:
-        return SignedHead(seal.head.encode(), b"").head().through_event_id
+        return parse_head(seal.head.encode()).through_event_id
     except ValueError:
         return seal.through_event_id
 
