@@ -6,6 +6,7 @@ import typer
 
 from optledger.cli.attributes import attributes_app
 from optledger.cli.audience import audience_app
+from optledger.cli.audit import audit_app
 from optledger.cli.companies import companies_app
 from optledger.cli.credentials import credentials_app
 from optledger.cli.export import export_ledger
@@ -39,5 +40,6 @@ for group, name in (
     (companies_app, "companies"),
     (units_app, "units"),
     (lists_app, "lists"),
+    (audit_app, "audit"),
 ):
     app.add_typer(group, name=name)
