@@ -32,10 +32,12 @@ def settings() -> Settings:
     )
 
 
-async def entries(tenant: Tenant, **wanted: str) -> list[AuditEntry]:
-    return await list_audit(
-        tenant.database, AuditFilter(company_id=tenant.company_id, **wanted)  # type: ignore[arg-type]
-    )
+async def entries(
+    tenant: Tenant, object_type: str | None = None, object_id: str | None = None
+) -> list[AuditEntry]:
+    """The tenant's entries, newest first, of one object type and id if given."""
+    wanted = AuditFilter(tenant.company_id, object_type=object_type, object_id=object_id)
+    return await list_audit(tenant.database, wanted)
 
 
 async def new_unit(app_client: httpx.AsyncClient, tenant: Tenant, headers: dict[str, str]) -> int:
