@@ -157,3 +157,17 @@ async def test_the_cli_lists_a_company_s_entries(
     assert table.returncode == 0
     assert "list.archived" in table.stdout
     assert "list.created" not in table.stdout
+
+
+async def test_the_page_needs_a_session_and_refuses_bad_filters_with_a_page(
+    tenant: Tenant, console: httpx.AsyncClient
+) -> None:
+    anonymous = await console.get("/console/audit")
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"] == "/console/login?next=/console/audit"
+    name = await make_operator_without_token(tenant.database, [tenant.key])
+    assert (await sign_in(console, name)).status_code == 303
+    for params in ({"before": "0"}, {"before": "x"}, {"actor": "x" * 201}):
+        refused = await console.get("/console/audit", params=params)
+        assert refused.status_code == 400, params
+        assert refused.headers["content-type"].startswith("text/html")
