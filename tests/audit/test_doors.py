@@ -14,7 +14,7 @@ from optledger.settings import Settings
 from tests.conftest import TEST_SECRET, Tenant
 from tests.support.console_forms import post_form
 from tests.support.helpers import run_optledger
-from tests.support.operator_helpers import make_operator
+from tests.support.operator_helpers import make_operator, make_operator_without_token
 
 OLD = "Old text. Msg & data rates may apply. Reply STOP to cancel."
 NEW = "New text. Msg & data rates may apply. Reply STOP to cancel."
@@ -171,3 +171,23 @@ async def test_a_company_integration_records_nothing_an_operator_does(
     )
     assert made.status_code in (200, 201), made.text
     assert await entries(tenant, object_type="webhook") == []
+
+
+async def test_operator_changes_from_the_cli_name_no_company_and_no_password(
+    tenant: Tenant,
+) -> None:
+    name = await make_operator_without_token(tenant.database, [tenant.key])
+    for args in (("access", name.upper(), "--all"), ("reset-password", name)):
+        done = run_optledger(tenant.database, "operator", *args)
+        assert done.returncode == 0, done.stdout + done.stderr
+    password = done.stdout.split("password: ")[1].strip()
+
+    reset, access = await list_audit(
+        tenant.database, AuditFilter(object_type="operator", object_id=name)
+    )
+    assert access.action == "operator.companies_set"
+    assert access.changes == {"companies": {"before": [tenant.key], "after": "every company"}}
+    assert (reset.action, reset.changes, reset.company_id) == (
+        "operator.password_changed", {}, None
+    )  # fmt: skip
+    assert password not in repr([access, reset])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from optledger.core.audit import Actor, record_change
+from optledger.core.audit import Actor, changed_fields, record_change
 from optledger.core.operators import accounts, tokens
 from optledger.core.operators.accounts import OperatorView
 from optledger.core.operators.tokens import IssuedToken, OperatorPrincipal
@@ -25,6 +25,14 @@ _NO_COMPANY = None
 def _companies(company_keys: Sequence[str] | None) -> list[str] | str:
     """The companies an operator sees, as the audit trail writes them."""
     return "every company" if company_keys is None else sorted(company_keys)
+
+
+async def _companies_seen(connection: Connection, name: str) -> list[str] | str | None:
+    """The companies the operator named `name` sees now, as `_companies` writes them."""
+    for view in await accounts.list_operators(connection):
+        if view.name == name:
+            return _companies(None if view.all_companies else view.company_keys)
+    return None
 
 
 async def add_operator(
@@ -58,7 +66,8 @@ async def remove_operator(database: Database, name: str, *, actor: Actor | None)
 
     async def remove(connection: Connection) -> None:
         await accounts.remove_operator(connection, name)
-        await record_change(connection, actor, _NO_COMPANY, "operator.removed", "operator", name)
+        removed = accounts.operator_name(name)
+        await record_change(connection, actor, _NO_COMPANY, "operator.removed", "operator", removed)
 
     await database.run(remove)
 
@@ -71,8 +80,9 @@ async def change_password(
     async def change(connection: Connection) -> None:
         await accounts.change_password(connection, name, password_hash)
         # That it changed; neither password nor hash.
+        changed = accounts.operator_name(name)
         await record_change(
-            connection, actor, _NO_COMPANY, "operator.password_changed", "operator", name
+            connection, actor, _NO_COMPANY, "operator.password_changed", "operator", changed
         )
 
     await database.run(change)
@@ -85,10 +95,13 @@ async def set_operator_companies(
     loses a company loses their console sessions too."""
 
     async def change(connection: Connection) -> None:
+        changed = accounts.operator_name(name)
+        before = await _companies_seen(connection, changed)
         await accounts.set_operator_companies(connection, name, company_keys)
-        changes = {"companies": {"before": None, "after": _companies(company_keys)}}
+        after = await _companies_seen(connection, changed)
+        changes = changed_fields({"companies": before}, {"companies": after})
         await record_change(
-            connection, actor, _NO_COMPANY, "operator.companies_set", "operator", name, changes
+            connection, actor, _NO_COMPANY, "operator.companies_set", "operator", changed, changes
         )
 
     await database.run(change)
