@@ -7,7 +7,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from optledger.cli.support import JsonListOption, JsonOption, console, print_json, run_operation
+from optledger.cli.support import (
+    JsonListOption,
+    JsonOption,
+    command_line_actor,
+    console,
+    print_json,
+    run_operation,
+)
 from optledger.core.use_cases import companies
 from optledger.core.use_cases.companies import CompanyRow
 from optledger.dialects.manage.wire import CompanyDto
@@ -41,7 +48,9 @@ def create(
 ) -> None:
     """A new company with its default lists (`bootstrap` also adds units and credentials)."""
 
-    created = run_operation(lambda database: companies.add_company(database, key, name))
+    created = run_operation(
+        lambda database: companies.add_company(database, key, name, actor=command_line_actor())
+    )
     if as_json:
         print_json(CompanyDto.of(created))
         return

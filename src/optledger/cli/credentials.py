@@ -17,6 +17,7 @@ from rich.table import Table
 from optledger.cli.support import (
     JsonListOption,
     JsonOption,
+    command_line_actor,
     console,
     in_company,
     print_json,
@@ -60,7 +61,13 @@ def create_credential(
     minted, _ = in_company(
         company,
         lambda database, company_id: credentials.mint_credential(
-            database, company_id, kind, name=name, scopes=scopes or None, rate_limit=rate_limit
+            database,
+            company_id,
+            kind,
+            name=name,
+            scopes=scopes or None,
+            rate_limit=rate_limit,
+            actor=command_line_actor(),
         ),
     )
     shown = {"id": str(minted.id), **minted.shown}
@@ -125,12 +132,16 @@ def revoke(
 ) -> None:
     """Revoke a credential; running servers refuse it within the credential cache time."""
     if company is None:
-        run_operation(lambda database: credentials.revoke_any_credential(database, credential))
+        run_operation(
+            lambda database: credentials.revoke_any_credential(
+                database, credential, actor=command_line_actor()
+            )
+        )
     else:
         in_company(
             company,
             lambda database, company_id: credentials.revoke_credential(
-                database, company_id, credential
+                database, company_id, credential, actor=command_line_actor()
             ),
         )
     console.print(f"[green]{credential} revoked[/green]")

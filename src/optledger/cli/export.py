@@ -19,7 +19,7 @@ from typing import Annotated, Any, TextIO
 import typer
 from rich.console import Console
 
-from optledger.cli.support import ReadUrlOption, open_database
+from optledger.cli.support import ReadUrlOption, command_line_actor, open_database
 from optledger.core.errors import OptledgerError
 from optledger.core.exports import ALL_FIELDS, EVENT, RECORD, parse_since
 from optledger.core.spreadsheets import SpreadsheetWriter
@@ -61,7 +61,7 @@ async def _export(
             writer.writerow(ALL_FIELDS)
         # Closed here, on an error too, so the snapshot ends before the pool closes.
         async with contextlib.aclosing(
-            exports.ledger_entries(database, company, moment)
+            exports.ledger_entries(database, company, moment, actor=command_line_actor())
         ) as entries:
             async for item in entries:
                 counts[item["kind"]] += 1

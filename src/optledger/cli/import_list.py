@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from optledger.cli.import_support import ErrorReport, ImportPipeline, Tally, errors_path
-from optledger.cli.support import console, open_database
+from optledger.cli.support import command_line_actor, console, open_database
 from optledger.core.errors import OptledgerError
 from optledger.core.import_rows import (
     MAX_FIELD_LENGTH,
@@ -126,7 +126,9 @@ async def _import(
     started = time.perf_counter()
     pipeline: ImportPipeline | None = None
     try:
-        target = await imports.find_target(database, unit, company, file.name)
+        target = await imports.start_import(
+            database, unit, company, file.name, actor=command_line_actor()
+        )
         size = raw.seek(0, io.SEEK_END)
         raw.seek(0)
         csv.field_size_limit(READ_FIELD_LIMIT)

@@ -11,6 +11,7 @@ from optledger.cli.support import (
     CompanyOption,
     JsonListOption,
     JsonOption,
+    command_line_actor,
     console,
     in_company,
     print_json,
@@ -77,6 +78,7 @@ def create(
             sub_type=sub_type,
             channel=channel,
             description=description,
+            actor=command_line_actor(),
         ),
     )
     _print_one(added, as_json)
@@ -95,7 +97,12 @@ def update(
     changed = in_company(
         company,
         lambda database, company_id: lists.update_list(
-            database, company_id, list_id, name=name, description=description
+            database,
+            company_id,
+            list_id,
+            name=name,
+            description=description,
+            actor=command_line_actor(),
         ),
     )
     _print_one(changed, as_json)
@@ -106,6 +113,9 @@ def archive(list_id: ListArgument, company: CompanyOption, as_json: JsonOption =
     """Archive a list the company made (default lists stay); its records stay."""
 
     archived = in_company(
-        company, lambda database, company_id: lists.archive(database, company_id, list_id)
+        company,
+        lambda database, company_id: lists.archive(
+            database, company_id, list_id, actor=command_line_actor()
+        ),
     )
     _print_one(archived, as_json)

@@ -6,6 +6,7 @@ import typer
 
 from optledger.cli.attributes import attributes_app
 from optledger.cli.audience import audience_app
+from optledger.cli.audit import audit_app
 from optledger.cli.companies import companies_app
 from optledger.cli.credentials import credentials_app
 from optledger.cli.export import export_ledger
@@ -41,5 +42,6 @@ for group, name in (
     (units_app, "units"),
     (lists_app, "lists"),
     (ledger_app, "ledger"),
+    (audit_app, "audit"),
 ):
     app.add_typer(group, name=name)

@@ -13,7 +13,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from optledger.cli.support import JsonListOption, JsonOption, console, print_json, run_operation
+from optledger.cli.support import (
+    JsonListOption,
+    JsonOption,
+    command_line_actor,
+    console,
+    print_json,
+    run_operation,
+)
 from optledger.core.auth.passwords import generate_password
 from optledger.core.errors import OptledgerError
 from optledger.core.operators.accounts import OperatorView, new_password_hash
@@ -64,7 +71,9 @@ def add(
     password_hash = _hashed(password)
 
     added = run_operation(
-        lambda database: operators.add_operator(database, name, password_hash, companies or None)
+        lambda database: operators.add_operator(
+            database, name, password_hash, companies or None, actor=command_line_actor()
+        )
     ).name
     sees = ", ".join(companies) if companies else "every company"
     console.print(f"[green]operator {added} added[/green] (sees {sees})")
@@ -105,7 +114,9 @@ def list_all(as_json: JsonListOption = False) -> None:
 @operator_app.command("remove")
 def remove(name: NameArgument) -> None:
     """Remove an operator and their tokens."""
-    run_operation(lambda database: operators.remove_operator(database, name))
+    run_operation(
+        lambda database: operators.remove_operator(database, name, actor=command_line_actor())
+    )
     console.print(f"[green]operator {name} removed[/green]")
 
 
@@ -114,7 +125,11 @@ def reset_password(name: NameArgument, password_stdin: PasswordStdin = False) ->
     """Give an operator a new password; without --password-stdin one is generated."""
     password, generated = _password(password_stdin)
     password_hash = _hashed(password)
-    run_operation(lambda database: operators.change_password(database, name, password_hash))
+    run_operation(
+        lambda database: operators.change_password(
+            database, name, password_hash, actor=command_line_actor()
+        )
+    )
     console.print(f"[green]password of {name} changed[/green]")
     if generated:
         console.print(f"password: {password}")
@@ -133,7 +148,11 @@ def access(
     if every == bool(companies):
         raise typer.BadParameter("give --company keys, or --all")
     keys = None if every else companies
-    run_operation(lambda database: operators.set_operator_companies(database, name, keys))
+    run_operation(
+        lambda database: operators.set_operator_companies(
+            database, name, keys, actor=command_line_actor()
+        )
+    )
     console.print(f"[green]{name} now sees {', '.join(keys) if keys else 'every company'}[/green]")
 
 
@@ -146,7 +165,11 @@ def token(
     as_json: JsonOption = False,
 ) -> None:
     """Mint a management API token for an operator; it is printed once."""
-    issued = run_operation(lambda database: operators.issue_token(database, name, token_name))
+    issued = run_operation(
+        lambda database: operators.issue_token(
+            database, name, token_name, actor=command_line_actor()
+        )
+    )
     if as_json:
         print_json(
             {
@@ -185,5 +208,7 @@ def revoke_token(
     token_id: Annotated[str, typer.Argument(help="Its id, or its lookup id (before the dot).")],
 ) -> None:
     """Revoke a token; running servers refuse it within the credential cache time."""
-    run_operation(lambda database: operators.revoke_token(database, token_id))
+    run_operation(
+        lambda database: operators.revoke_token(database, token_id, actor=command_line_actor())
+    )
     console.print(f"[green]{token_id} revoked[/green]")

@@ -12,7 +12,7 @@ import typer
 import uvicorn
 from rich.table import Table
 
-from optledger.cli.support import JsonOption, console, open_database, print_json
+from optledger.cli.support import JsonOption, command_line_actor, console, open_database, print_json
 from optledger.core.errors import OptledgerError
 from optledger.core.use_cases.bootstrap import BootstrapResult, set_up_company
 from optledger.observability.logs import LogFormat, configure_logging, logging_config
@@ -111,7 +111,9 @@ def bootstrap(
         await upgrade_database(settings.resolved_database_url)
         database = Database(settings.resolved_database_url)
         try:
-            return await set_up_company(database, settings, company, name=name)
+            return await set_up_company(
+                database, settings, company, name=name, actor=command_line_actor()
+            )
         finally:
             await database.dispose()
 

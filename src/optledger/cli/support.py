@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 import json
+import os
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any, TypeVar
@@ -12,6 +14,7 @@ import typer
 from pydantic import BaseModel
 from rich.console import Console
 
+from optledger.core.audit import Actor, cli_actor
 from optledger.core.errors import OptledgerError
 from optledger.core.use_cases.companies import find_company
 from optledger.settings import get_settings
@@ -43,6 +46,17 @@ async def open_database(pool_size: int = 20, read_url: str | None = None) -> Dat
         pool_size=pool_size,
         read_url=read_url or settings.read_database_url,
     )
+
+
+def command_line_actor() -> Actor:
+    """Who acts from the command line, for the audit trail: it runs with the database's
+    own access and no operator sign-in, so the OS user it runs as (`cli:<user>`)."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        # No name for this uid (a container's): the uid is still someone.
+        user = f"uid-{os.getuid()}"
+    return cli_actor(user)
 
 
 CompanyOption = Annotated[str, typer.Option(help="Company key.")]

@@ -7,7 +7,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from optledger.cli.support import CompanyOption, JsonListOption, console, in_company, print_json
+from optledger.cli.support import (
+    CompanyOption,
+    JsonListOption,
+    command_line_actor,
+    console,
+    in_company,
+    print_json,
+)
 from optledger.core.templates import MessageKind
 from optledger.core.use_cases import company_settings
 from optledger.dialects.manage.wire import TemplateDto
@@ -46,7 +53,12 @@ def set_template(
     in_company(
         company,
         lambda database, company_id: company_settings.set_template(
-            database, company_id, locale, kind, None if reset else text
+            database,
+            company_id,
+            locale,
+            kind,
+            None if reset else text,
+            actor=command_line_actor(),
         ),
     )
     console.print(f"[green]{kind} for {company} in {locale} updated[/green]")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from optledger.cli.support import CompanyOption, console, in_company
+from optledger.cli.support import CompanyOption, command_line_actor, console, in_company
 from optledger.core.use_cases import company_settings
 
 twilio_app = typer.Typer(help="Twilio settings of a company.", no_args_is_help=True)
@@ -22,7 +22,7 @@ def set_twilio_token(
     in_company(
         company,
         lambda database, company_id: company_settings.set_twilio_auth_token(
-            database, company_id, auth_token
+            database, company_id, auth_token, actor=command_line_actor()
         ),
     )
     console.print(f"[green]Twilio auth token of {company} updated[/green]")

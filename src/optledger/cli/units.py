@@ -16,6 +16,7 @@ from optledger.cli.support import (
     CompanyOption,
     JsonListOption,
     JsonOption,
+    command_line_actor,
     console,
     in_company,
     print_json,
@@ -109,7 +110,10 @@ def create_unit(
     )
 
     unit = in_company(
-        company, lambda database, company_id: units.create_unit(database, company_id, spec)
+        company,
+        lambda database, company_id: units.create_unit(
+            database, company_id, spec, actor=command_line_actor()
+        ),
     )
     if as_json:
         print_json(UnitDto.of(unit))
@@ -169,7 +173,9 @@ def update_unit(
 
     unit = in_company(
         company,
-        lambda database, company_id: units.update_unit(database, company_id, unit_id, changes),
+        lambda database, company_id: units.update_unit(
+            database, company_id, unit_id, changes, actor=command_line_actor()
+        ),
     )
     if as_json:
         print_json(UnitDto.of(unit))
@@ -184,7 +190,10 @@ def archive_unit(
     """Stop a unit taking new consent; what it collected stays."""
 
     unit = in_company(
-        company, lambda database, company_id: units.archive_unit(database, company_id, unit_id)
+        company,
+        lambda database, company_id: units.archive_unit(
+            database, company_id, unit_id, actor=command_line_actor()
+        ),
     )
     if as_json:
         print_json(UnitDto.of(unit))

@@ -98,6 +98,7 @@ async def create_credential(
             name=form.get("name").strip() or None,
             scopes=scopes or None,
             rate_limit=rate_limit,
+            actor=viewer.actor,
         )
     except InvalidInput as exc:
         return await _table(viewer, database, typed=typed, error=exc.message, status=400)
@@ -131,5 +132,5 @@ async def revoke(
     """Revoke it."""
     company = viewer.current()
     await read_form(request, viewer.session)
-    await revoke_credential(database, company.id, str(credential_id))
+    await revoke_credential(database, company.id, str(credential_id), actor=viewer.actor)
     return RedirectResponse(f"/console/credentials?revoked={credential_id}", status_code=303)

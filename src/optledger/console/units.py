@@ -159,7 +159,7 @@ async def create_unit(request: Request, viewer: CurrentViewer, database: Databas
     company = viewer.current()
     typed = _typed(await read_form(request, viewer.session))
     try:
-        unit = await units.create_unit(database, company.id, _spec(typed))
+        unit = await units.create_unit(database, company.id, _spec(typed), actor=viewer.actor)
     except (InvalidInput, Conflict) as exc:
         return _form_page(viewer, typed, error=exc.message, status=_refused(exc))
     return RedirectResponse(f"/console/units?created={unit.id}", status_code=303)
@@ -183,7 +183,7 @@ async def update_unit(
     typed = _typed(await read_form(request, viewer.session))
     typed |= {"type": unit.subscription_type, "method": unit.method}
     try:
-        await units.update_unit(database, company.id, unit_id, _changes(typed))
+        await units.update_unit(database, company.id, unit_id, _changes(typed), actor=viewer.actor)
     except (InvalidInput, Conflict) as exc:
         return _form_page(viewer, typed, unit=unit, error=exc.message, status=_refused(exc))
     return RedirectResponse(f"/console/units?updated={unit_id}", status_code=303)
@@ -217,5 +217,5 @@ async def archive_unit(
     """Archive the unit."""
     company = viewer.current()
     await read_form(request, viewer.session)
-    await units.archive_unit(database, company.id, unit_id)
+    await units.archive_unit(database, company.id, unit_id, actor=viewer.actor)
     return RedirectResponse(f"/console/units?archived={unit_id}", status_code=303)

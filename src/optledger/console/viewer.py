@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from starlette.responses import RedirectResponse, Response
 
 from optledger.console.sessions import ConsoleSession, SessionCookies, session_cookies
+from optledger.core.audit import Actor
 from optledger.core.errors import NotFound
 from optledger.core.operators.tokens import OperatorPrincipal
 from optledger.core.use_cases.companies import CompanyRow
@@ -49,6 +50,13 @@ class Viewer:
     operator: OperatorPrincipal
     companies: list[CompanyRow]
     company: CompanyRow | None
+    client_ip: str | None
+
+    @property
+    def actor(self) -> Actor:
+        """Who the audit trail says made a change from this page: the operator, and
+        from where."""
+        return Actor(self.operator.name, self.client_ip)
 
     @property
     def csrf(self) -> str:
@@ -75,7 +83,12 @@ async def current_viewer(request: Request, database: DatabaseDep) -> Viewer:
     companies = found.companies
     company = next((c for c in companies if c.key == session.company), None)
     return Viewer(
-        session, cookies, found.operator, companies, company or next(iter(companies), None)
+        session,
+        cookies,
+        found.operator,
+        companies,
+        company or next(iter(companies), None),
+        request.client.host if request.client else None,
     )
 
 

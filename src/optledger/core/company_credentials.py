@@ -23,6 +23,7 @@ from optledger.core.errors import InvalidInput, NotFound
 from optledger.core.text import checked_name
 from optledger.storage.repositories.credentials import (
     CredentialListing,
+    RevokedCredential,
     credentials_of_company,
     revoke_credential,
 )
@@ -98,14 +99,17 @@ async def revoke_company_credential(
     connection: Connection, company_id: int, credential: str
 ) -> CredentialListing:
     """Revoke the company's live credential with `credential` as its id or lookup id."""
-    if not await revoke_credential(connection, credential, utcnow(), company_id=company_id):
+    revoked = await revoke_credential(connection, credential, utcnow(), company_id=company_id)
+    if revoked is None:
         raise NotFound(f"the company has no live credential {credential!r}")
     listed = await credentials_of_company(connection, company_id, with_revoked=True)
-    return next(item for item in listed if credential in (str(item.id), item.lookup_id))
+    return next(item for item in listed if item.id == revoked.id)
 
 
-async def revoke_any_credential(connection: Connection, credential: str) -> None:
+async def revoke_any_credential(connection: Connection, credential: str) -> RevokedCredential:
     """Revoke the live credential, of whichever company, with `credential` as its id or
     lookup id (the installation's administrator's way, naming no company)."""
-    if not await revoke_credential(connection, credential, utcnow()):
+    revoked = await revoke_credential(connection, credential, utcnow())
+    if revoked is None:
         raise NotFound(f"no live credential has the id or lookup id {credential!r}")
+    return revoked

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from optledger.core.audit import Actor, record_change
 from optledger.core.auth.passwords import verify_password
 from optledger.core.errors import RateLimited, Unauthorized
 from optledger.storage.database import Database
@@ -107,6 +108,25 @@ async def count_failed_sign_in(
         await count_failure(connection, key, now, now - policy.forget_after)
 
 
+async def _failed(
+    connection: Connection,
+    keys: Sequence[str],
+    attempt: Actor,
+    now: datetime,
+    policy: ThrottlePolicy,
+) -> None:
+    """Count a failed attempt, and put it in the audit trail with the name typed (never
+    the password)."""
+    await count_failed_sign_in(connection, keys, now, policy)
+    await record_change(connection, attempt, None, "sign_in_failed", "operator", attempt.name)
+
+
+async def _succeeded(connection: Connection, keys: Sequence[str], operator: Actor) -> None:
+    """Start the name's failures over, and put the sign-in in the audit trail."""
+    await forget_failures(connection, keys[0])
+    await record_change(connection, operator, None, "sign_in", "operator", operator.name)
+
+
 async def sign_in(
     database: Database,
     name: str,
@@ -130,9 +150,11 @@ async def sign_in(
     # argon2 takes tens of milliseconds of CPU: off the event loop, outside any transaction.
     matches = await asyncio.to_thread(verify_password, stored_hash, password)
     if operator is None or not matches:
-        await database.run(lambda connection: count_failed_sign_in(connection, keys, now, policy))
+        attempt = Actor(normalized, client_ip)
+        await database.run(lambda connection: _failed(connection, keys, attempt, now, policy))
         raise Unauthorized("wrong operator name or password")
-    await database.run(lambda connection: forget_failures(connection, keys[0]))
+    signed_in = Actor(operator.name, client_ip)
+    await database.run(lambda connection: _succeeded(connection, keys, signed_in))
     return operator
 
 

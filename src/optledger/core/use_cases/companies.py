@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from optledger.core.audit import Actor, record_change
 from optledger.core.companies import create_company, every_company, get_company_by_key
 from optledger.core.operators.tokens import OperatorPrincipal, visible_companies
 from optledger.storage.database import Database
 from optledger.storage.repositories.companies import CompanyRow as CompanyRow
+from optledger.storage.sql import Connection
 
 
 async def find_company(database: Database, key: str) -> CompanyRow:
@@ -27,7 +29,21 @@ async def list_visible_companies(
     )
 
 
-async def add_company(database: Database, key: str, name: str | None = None) -> CompanyRow:
+async def add_company(
+    database: Database, key: str, name: str | None = None, *, actor: Actor | None
+) -> CompanyRow:
     """A new company with its default lists (no units, no credentials); `Conflict` if
     the key is taken."""
-    return await database.run(lambda connection: create_company(connection, key, name))
+
+    async def add(connection: Connection) -> CompanyRow:
+        company = await create_company(connection, key, name)
+        changes = {
+            "key": {"before": None, "after": company.key},
+            "name": {"before": None, "after": company.name},
+        }
+        await record_change(
+            connection, actor, company.id, "company.created", "company", company.key, changes
+        )
+        return company
+
+    return await database.run(add)

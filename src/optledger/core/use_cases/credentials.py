@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from optledger.core import company_credentials
+from optledger.core.audit import Actor, record_change
 from optledger.core.auth.credentials import CredentialKind, Principal, authenticate
 from optledger.core.company_credentials import MintedCredential
 from optledger.storage.database import Database
@@ -39,6 +40,7 @@ async def mint_credential(
     name: str | None = None,
     scopes: Sequence[str] | None = None,
     rate_limit: int | None = None,
+    actor: Actor | None,
 ) -> tuple[MintedCredential, CredentialListing]:
     """A new credential for the company (a live one of its kind with the same name gets
     this secret instead), and the new credential as it is listed."""
@@ -48,25 +50,68 @@ async def mint_credential(
             connection, company_id, kind, name=name, scopes=scopes, rate_limit=rate_limit
         )
         listed = await company_credentials.list_credentials(connection, company_id)
-        return minted, next(one for one in listed if one.id == minted.id)
+        listing = next(one for one in listed if one.id == minted.id)
+        # What it is called and may do; its secret never.
+        await record_change(
+            connection,
+            actor,
+            company_id,
+            "credential.created",
+            "credential",
+            minted.id,
+            {
+                "kind": {"before": None, "after": listing.kind},
+                "name": {"before": None, "after": listing.name},
+                "scopes": {"before": None, "after": listing.scopes},
+                "rate_limit": {"before": None, "after": listing.rate_limit},
+            },
+        )
+        return minted, listing
 
     return await database.run(mint)
 
 
+def _revoked(kind: str, name: str) -> dict[str, dict[str, str | None]]:
+    """What the audit trail says of a revoked credential: which it was, not its secret."""
+    return {
+        "kind": {"before": kind, "after": kind},
+        "name": {"before": name, "after": name},
+        "state": {"before": "live", "after": "revoked"},
+    }
+
+
 async def revoke_credential(
-    database: Database, company_id: int, credential: str
+    database: Database, company_id: int, credential: str, *, actor: Actor | None
 ) -> CredentialListing:
     """Revoke the company's live credential with `credential` as its id or lookup id."""
-    return await database.run(
-        lambda connection: company_credentials.revoke_company_credential(
+
+    async def revoke(connection: Connection) -> CredentialListing:
+        found = await company_credentials.revoke_company_credential(
             connection, company_id, credential
         )
-    )
+        changes = _revoked(found.kind, found.name)
+        await record_change(
+            connection, actor, company_id, "credential.revoked", "credential", found.id, changes
+        )
+        return found
+
+    return await database.run(revoke)
 
 
-async def revoke_any_credential(database: Database, credential: str) -> None:
+async def revoke_any_credential(database: Database, credential: str, *, actor: Actor) -> None:
     """Revoke the live credential, of whichever company, with `credential` as its id or
     lookup id."""
-    await database.run(
-        lambda connection: company_credentials.revoke_any_credential(connection, credential)
-    )
+
+    async def revoke(connection: Connection) -> None:
+        found = await company_credentials.revoke_any_credential(connection, credential)
+        await record_change(
+            connection,
+            actor,
+            found.company_id,
+            "credential.revoked",
+            "credential",
+            found.id,
+            _revoked(found.kind, found.name),
+        )
+
+    await database.run(revoke)

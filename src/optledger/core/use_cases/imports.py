@@ -4,18 +4,33 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from optledger.core.audit import Actor, record_change
 from optledger.core.import_rows import ImportRow
 from optledger.core.imports import BatchOutcome, ImportTarget, find_import_target, import_batch
 from optledger.storage.database import Database
+from optledger.storage.sql import Connection
 
 
-async def find_target(
-    database: Database, unit_id: str, company_key: str | None, file_name: str
+async def start_import(
+    database: Database,
+    unit_id: str,
+    company_key: str | None,
+    file_name: str,
+    *,
+    actor: Actor | None,
 ) -> ImportTarget:
-    """The active unit rows go in through; with `company_key`, it must be that company's."""
-    return await database.read(
-        lambda connection: find_import_target(connection, unit_id, company_key, file_name)
-    )
+    """The active unit rows go in through (with `company_key`, it must be that company's),
+    once the import's start is in the audit trail."""
+
+    async def start(connection: Connection) -> ImportTarget:
+        target = await find_import_target(connection, unit_id, company_key, file_name)
+        changes = {"unit": {"before": None, "after": target.unit.id}}
+        await record_change(
+            connection, actor, target.company.id, "import.started", "import", file_name, changes
+        )
+        return target
+
+    return await database.run(start)
 
 
 async def import_rows(

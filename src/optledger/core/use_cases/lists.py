@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from optledger.core.audit import Actor, changed_fields, record_change
 from optledger.core.catalog import load_catalog
 from optledger.core.consent import Channel, SubscriptionType
 from optledger.core.subscription_lists import (
@@ -13,6 +14,31 @@ from optledger.core.subscription_lists import (
 from optledger.core.subscriptions.of_person import subscription_list
 from optledger.storage.database import Database
 from optledger.storage.repositories.units import ListRow as ListRow
+from optledger.storage.sql import Connection
+
+
+def _audited(found: ListRow) -> dict[str, str]:
+    """A list's fields as the audit trail compares them."""
+    return {
+        "name": found.name,
+        "description": found.description,
+        "type": found.type,
+        "channel": found.channel,
+        "status": found.status,
+    }
+
+
+async def _recorded(
+    connection: Connection,
+    actor: Actor | None,
+    action: str,
+    before: ListRow | None,
+    after: ListRow,
+) -> ListRow:
+    """`after`, once what changed from `before` (None: nothing before) is recorded."""
+    changes = changed_fields({} if before is None else _audited(before), _audited(after))
+    await record_change(connection, actor, after.company_id, action, "list", after.id, changes)
+    return after
 
 
 async def list_lists(database: Database, company_id: int) -> list[ListRow]:
@@ -38,10 +64,12 @@ async def add_list(
     sub_type: SubscriptionType,
     channel: Channel,
     description: str = "",
+    actor: Actor | None,
 ) -> ListRow:
     """A new active list of the company (never a (type, channel) default)."""
-    return await database.run(
-        lambda connection: create_list(
+
+    async def add(connection: Connection) -> ListRow:
+        added = await create_list(
             connection,
             company_id,
             name=name,
@@ -49,7 +77,9 @@ async def add_list(
             channel=channel,
             description=description,
         )
-    )
+        return await _recorded(connection, actor, "list.created", None, added)
+
+    return await database.run(add)
 
 
 async def update_list(
@@ -59,18 +89,31 @@ async def update_list(
     *,
     name: str | None = None,
     description: str | None = None,
+    actor: Actor | None,
 ) -> ListRow:
     """Rename a list or change its description; only what is given changes."""
-    return await database.run(
-        lambda connection: change_list(
+
+    async def update(connection: Connection) -> ListRow:
+        before = await subscription_list(connection, company_id, list_id)
+        after = await change_list(
             connection, company_id, list_id, name=name, description=description
         )
-    )
+        return await _recorded(connection, actor, "list.updated", before, after)
+
+    return await database.run(update)
 
 
-async def archive(database: Database, company_id: int, list_id: int) -> ListRow:
+async def archive(
+    database: Database, company_id: int, list_id: int, *, actor: Actor | None
+) -> ListRow:
     """Archive a list the company made (a default list is `Conflict`); its records stay."""
-    return await database.run(lambda connection: archive_list(connection, company_id, list_id))
+
+    async def archive_one(connection: Connection) -> ListRow:
+        before = await subscription_list(connection, company_id, list_id)
+        after = await archive_list(connection, company_id, list_id)
+        return await _recorded(connection, actor, "list.archived", before, after)
+
+    return await database.run(archive_one)
 
 
 async def lists_and_sizes(database: Database, company_id: int) -> list[tuple[ListRow, int]]:

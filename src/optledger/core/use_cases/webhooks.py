@@ -5,16 +5,64 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
+from optledger.core.audit import Actor, changed_fields, record_change
 from optledger.core.context import RequestContext
 from optledger.core.webhooks import across_companies, registrations
-from optledger.core.webhooks.registrations import WebhookSpec, WebhookStyle, checked_spec
+from optledger.core.webhooks.registrations import (
+    WebhookSpec,
+    WebhookStyle,
+    checked_spec,
+    spec_of,
+)
 from optledger.settings import Settings
 from optledger.storage.database import Database
 from optledger.storage.repositories.webhook_deliveries import LoggedDelivery as LoggedDelivery
 from optledger.storage.repositories.webhooks import WebhookRow as WebhookRow
 from optledger.storage.sql import Connection
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _audited(found: WebhookRow | None) -> dict[str, Any]:
+    """A registration as the audit trail compares it: its settings, its URL without
+    what may be a secret (user and password, query), never its signing key."""
+    if found is None:
+        return {}
+    spec = spec_of(found)
+    url = urlsplit(spec.url)
+    return {
+        "url": f"{url.scheme}://{url.hostname or ''}{f':{url.port}' if url.port else ''}{url.path}",
+        "events": sorted(spec.events),
+        "disabled": spec.disabled,
+        "method": spec.method,
+        "content_type": spec.content_type,
+        "list_id": spec.list_id,
+        "starts_at": _iso(spec.starts_at),
+        "ends_at": _iso(spec.ends_at),
+    }
+
+
+async def _record(
+    connection: Connection,
+    actor: Actor | None,
+    action: str,
+    before: WebhookRow | None,
+    after: WebhookRow | None,
+) -> None:
+    """Append what changed from `before` to `after` (None: none before, or none left)."""
+    for found in (after, before):
+        if found is not None:
+            changes = changed_fields(_audited(before), _audited(after))
+            await record_change(
+                connection, actor, found.company_id, action, "webhook", found.id, changes
+            )
+            return
 
 
 async def list_webhooks(
@@ -54,15 +102,20 @@ async def register_webhook(
     spec: WebhookSpec,
     *,
     settings: Settings,
+    actor: Actor | None,
 ) -> WebhookRow:
     """A new registration with a new signing key; nothing is sent to its URL now.
 
     A bad one is refused before any transaction (this resolves the URL's host).
     """
     await checked_spec(spec, style, settings)
-    return await database.run(
-        lambda connection: registrations.register_webhook(connection, company_id, style, spec)
-    )
+
+    async def register(connection: Connection) -> WebhookRow:
+        found = await registrations.register_webhook(connection, company_id, style, spec)
+        await _record(connection, actor, "webhook.created", None, found)
+        return found
+
+    return await database.run(register)
 
 
 async def update_webhook(
@@ -73,15 +126,19 @@ async def update_webhook(
     spec: WebhookSpec,
     *,
     settings: Settings,
+    actor: Actor | None,
 ) -> WebhookRow:
     """Replace a registration's settings; its signing key stays, and enabling it
     resumes its deliveries (the caller says the receiver is back)."""
     await checked_spec(spec, style, settings)
-    return await database.run(
-        lambda connection: registrations.update_webhook(
-            connection, company_id, style, webhook_id, spec
-        )
-    )
+
+    async def update(connection: Connection) -> WebhookRow:
+        before = await registrations.get_webhook(connection, company_id, style, webhook_id)
+        after = await registrations.update_webhook(connection, company_id, style, webhook_id, spec)
+        await _record(connection, actor, "webhook.updated", before, after)
+        return after
+
+    return await database.run(update)
 
 
 async def amend_webhook(
@@ -92,20 +149,32 @@ async def amend_webhook(
     changes: Mapping[str, Any],
     *,
     settings: Settings,
+    actor: Actor | None,
 ) -> WebhookRow:
     """Change the `WebhookSpec` fields in `changes` and keep the others."""
     found = await get_webhook(database, company_id, style, webhook_id)
-    spec = replace(registrations.spec_of(found), **changes)
-    return await update_webhook(database, company_id, style, webhook_id, spec, settings=settings)
+    spec = replace(spec_of(found), **changes)
+    return await update_webhook(
+        database, company_id, style, webhook_id, spec, settings=settings, actor=actor
+    )
 
 
 async def remove_webhook(
-    database: Database, company_id: int, style: WebhookStyle, webhook_id: int
+    database: Database,
+    company_id: int,
+    style: WebhookStyle,
+    webhook_id: int,
+    *,
+    actor: Actor | None,
 ) -> None:
     """Delete a registration with its delivery log; nothing more is sent to it."""
-    await database.run(
-        lambda connection: registrations.remove_webhook(connection, company_id, style, webhook_id)
-    )
+
+    async def remove(connection: Connection) -> None:
+        before = await registrations.get_webhook(connection, company_id, style, webhook_id)
+        await registrations.remove_webhook(connection, company_id, style, webhook_id)
+        await _record(connection, actor, "webhook.deleted", before, None)
+
+    await database.run(remove)
 
 
 async def send_test_event(

@@ -138,7 +138,7 @@ async def create_webhook(
     """
     spec = WebhookSpec(url=body.url, events=body.events, disabled=body.disabled)
     found = await webhooks.register_webhook(
-        database, principal.company.id, STYLE, spec, settings=request.app.state.settings
+        database, principal.company.id, STYLE, spec, settings=request.app.state.settings, actor=None
     )
     return CreatedWebhookDto.model_validate(
         {
@@ -185,6 +185,7 @@ async def replace_webhook(
         _id(webhook_id),
         spec,
         settings=request.app.state.settings,
+        actor=None,
     )
     return _dto(found)
 
@@ -205,6 +206,7 @@ async def amend_webhook(
         _id(webhook_id),
         body.model_dump(exclude_none=True),
         settings=request.app.state.settings,
+        actor=None,
     )
     return _dto(found)
 
@@ -214,7 +216,9 @@ async def delete_webhook(
     webhook_id: WebhookId, principal: WebhooksWriter, database: DatabaseDep
 ) -> Response:
     """Remove a webhook and its delivery log; nothing more is sent to it."""
-    await webhooks.remove_webhook(database, principal.company.id, STYLE, _id(webhook_id))
+    await webhooks.remove_webhook(
+        database, principal.company.id, STYLE, _id(webhook_id), actor=None
+    )
     return Response(status_code=204)
 
 

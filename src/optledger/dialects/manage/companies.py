@@ -11,6 +11,7 @@ from optledger.core.use_cases import companies
 from optledger.dialects.manage.dependencies import (
     COMPANY_RESPONSES,
     PREFIX,
+    ActingOperator,
     ManagedCompany,
     Operator,
 )
@@ -49,10 +50,12 @@ async def list_companies(
         409: {"description": "A company has this key."},
     },
 )
-async def add_company(body: NewCompany, principal: Operator, database: DatabaseDep) -> CompanyDto:
+async def add_company(
+    body: NewCompany, principal: Operator, actor: ActingOperator, database: DatabaseDep
+) -> CompanyDto:
     """A new company with its default lists (no sign-up units, no credentials yet)."""
     require_every_company(principal)
-    return CompanyDto.of(await companies.add_company(database, body.key, body.name))
+    return CompanyDto.of(await companies.add_company(database, body.key, body.name, actor=actor))
 
 
 @router.get("/companies/{company_key}", responses=COMPANY_RESPONSES)

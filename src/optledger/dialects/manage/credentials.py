@@ -11,7 +11,12 @@ from fastapi import APIRouter, Path, Query, Request
 
 from optledger.core.auth.credentials import CredentialKind
 from optledger.core.use_cases import credentials
-from optledger.dialects.manage.dependencies import COMPANY_RESPONSES, PREFIX, ManagedCompany
+from optledger.dialects.manage.dependencies import (
+    COMPANY_RESPONSES,
+    PREFIX,
+    ActingOperator,
+    ManagedCompany,
+)
 from optledger.dialects.manage.wire import (
     CredentialDto,
     CredentialsDto,
@@ -50,7 +55,11 @@ async def read_credentials(
 
 @router.post("", status_code=201)
 async def create_credential(
-    body: NewCredential, request: Request, company: ManagedCompany, database: DatabaseDep
+    body: NewCredential,
+    request: Request,
+    company: ManagedCompany,
+    actor: ActingOperator,
+    database: DatabaseDep,
 ) -> MintedCredentialDto:
     """Mint a credential; its secret is in this answer only."""
     minted, listing = await credentials.mint_credential(
@@ -60,6 +69,7 @@ async def create_credential(
         name=body.name,
         scopes=None if body.scopes is None else [scope.value for scope in body.scopes],
         rate_limit=body.rate_limit,
+        actor=actor,
     )
     shown = CredentialDto.of(listing, _default_limit(request))
     return MintedCredentialDto.model_validate({**shown.model_dump(), **minted.shown})
@@ -67,8 +77,12 @@ async def create_credential(
 
 @router.post("/{credential}/revoke")
 async def revoke_credential(
-    credential: CredentialRef, request: Request, company: ManagedCompany, database: DatabaseDep
+    credential: CredentialRef,
+    request: Request,
+    company: ManagedCompany,
+    actor: ActingOperator,
+    database: DatabaseDep,
 ) -> CredentialDto:
     """Revoke a live credential of the company."""
-    found = await credentials.revoke_credential(database, company.id, credential)
+    found = await credentials.revoke_credential(database, company.id, credential, actor=actor)
     return CredentialDto.of(found, _default_limit(request))

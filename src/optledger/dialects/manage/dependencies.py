@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from fastapi.dependencies.models import Dependant
 
+from optledger.core.audit import Actor
 from optledger.core.errors import InvalidInput, Unauthorized
 from optledger.core.operators.tokens import OperatorPrincipal
 from optledger.core.use_cases.companies import CompanyRow
@@ -61,6 +62,15 @@ class OperatorToken:
 
 
 Operator = Annotated[OperatorPrincipal, Depends(OperatorToken())]
+
+
+async def acting_operator(request: Request, principal: Operator) -> Actor:
+    """Who a change is made by, for the audit trail: the token's operator and the
+    client's address."""
+    return Actor(principal.name, request.client.host if request.client else None)
+
+
+ActingOperator = Annotated[Actor, Depends(acting_operator)]
 
 
 def _query_names(dependant: Dependant) -> set[str]:

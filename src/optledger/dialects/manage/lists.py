@@ -8,7 +8,12 @@ from fastapi import APIRouter, Path
 
 from optledger.core.consent import Channel, SubscriptionType
 from optledger.core.use_cases import lists
-from optledger.dialects.manage.dependencies import COMPANY_RESPONSES, PREFIX, ManagedCompany
+from optledger.dialects.manage.dependencies import (
+    COMPANY_RESPONSES,
+    PREFIX,
+    ActingOperator,
+    ManagedCompany,
+)
 from optledger.dialects.manage.wire import ListDto, ListPatch, ListsDto, NewList
 from optledger.web.authentication import DatabaseDep
 
@@ -28,7 +33,9 @@ async def list_lists(company: ManagedCompany, database: DatabaseDep) -> ListsDto
 
 
 @router.post("", status_code=201)
-async def add_list(body: NewList, company: ManagedCompany, database: DatabaseDep) -> ListDto:
+async def add_list(
+    body: NewList, company: ManagedCompany, actor: ActingOperator, database: DatabaseDep
+) -> ListDto:
     """A new list of the company (never a (type, channel) default)."""
     added = await lists.add_list(
         database,
@@ -37,6 +44,7 @@ async def add_list(body: NewList, company: ManagedCompany, database: DatabaseDep
         description=body.description,
         sub_type=SubscriptionType(body.type),
         channel=Channel(body.channel),
+        actor=actor,
     )
     return ListDto.of(added)
 
@@ -49,16 +57,27 @@ async def read_list(list_id: ListId, company: ManagedCompany, database: Database
 
 @router.patch("/{list_id}", responses={409: {"description": "The list is archived."}})
 async def update_list(
-    list_id: ListId, body: ListPatch, company: ManagedCompany, database: DatabaseDep
+    list_id: ListId,
+    body: ListPatch,
+    company: ManagedCompany,
+    actor: ActingOperator,
+    database: DatabaseDep,
 ) -> ListDto:
     """Rename a list or change its description; only what is given changes."""
     changed = await lists.update_list(
-        database, company.id, list_id, name=body.name, description=body.description
+        database,
+        company.id,
+        list_id,
+        name=body.name,
+        description=body.description,
+        actor=actor,
     )
     return ListDto.of(changed)
 
 
 @router.post("/{list_id}/archive")
-async def archive(list_id: ListId, company: ManagedCompany, database: DatabaseDep) -> ListDto:
+async def archive(
+    list_id: ListId, company: ManagedCompany, actor: ActingOperator, database: DatabaseDep
+) -> ListDto:
     """Archive a list the company made (a default list is 409); its records stay."""
-    return ListDto.of(await lists.archive(database, company.id, list_id))
+    return ListDto.of(await lists.archive(database, company.id, list_id, actor=actor))

@@ -9,7 +9,12 @@ from fastapi import APIRouter, Path
 
 from optledger.core.templates import MessageKind
 from optledger.core.use_cases import company_settings
-from optledger.dialects.manage.dependencies import COMPANY_RESPONSES, PREFIX, ManagedCompany
+from optledger.dialects.manage.dependencies import (
+    COMPANY_RESPONSES,
+    PREFIX,
+    ActingOperator,
+    ManagedCompany,
+)
 from optledger.dialects.manage.wire import TemplateBody, TemplateDto, TemplatesDto
 from optledger.web.authentication import DatabaseDep
 
@@ -34,17 +39,26 @@ async def set_template(
     kind: MessageKind,
     body: TemplateBody,
     company: ManagedCompany,
+    actor: ActingOperator,
     database: DatabaseDep,
 ) -> TemplateDto:
     """Use the company's own text for a locale and kind."""
-    changed = await company_settings.set_template(database, company.id, locale, kind, body.text)
+    changed = await company_settings.set_template(
+        database, company.id, locale, kind, body.text, actor=actor
+    )
     return TemplateDto.of(changed)
 
 
 @router.delete("/{locale}/{kind}")
 async def reset_template(
-    locale: LocaleTag, kind: MessageKind, company: ManagedCompany, database: DatabaseDep
+    locale: LocaleTag,
+    kind: MessageKind,
+    company: ManagedCompany,
+    actor: ActingOperator,
+    database: DatabaseDep,
 ) -> TemplateDto:
     """Go back to the built-in text (the company's override is removed)."""
-    reset = await company_settings.set_template(database, company.id, locale, kind, None)
+    reset = await company_settings.set_template(
+        database, company.id, locale, kind, None, actor=actor
+    )
     return TemplateDto.of(reset)

@@ -13,7 +13,12 @@ from fastapi import APIRouter, Path
 from optledger.core.consent import SubscriptionType
 from optledger.core.sign_up_units import TEXTS, Locale, UnitSpec
 from optledger.core.use_cases import units
-from optledger.dialects.manage.dependencies import COMPANY_RESPONSES, PREFIX, ManagedCompany
+from optledger.dialects.manage.dependencies import (
+    COMPANY_RESPONSES,
+    PREFIX,
+    ActingOperator,
+    ManagedCompany,
+)
 from optledger.dialects.manage.wire import NewUnit, UnitDto, UnitPatch, UnitsDto
 from optledger.web.authentication import DatabaseDep
 
@@ -57,13 +62,15 @@ async def list_units(company: ManagedCompany, database: DatabaseDep) -> UnitsDto
 
 
 @router.post("", status_code=201)
-async def create_unit(body: NewUnit, company: ManagedCompany, database: DatabaseDep) -> UnitDto:
+async def create_unit(
+    body: NewUnit, company: ManagedCompany, actor: ActingOperator, database: DatabaseDep
+) -> UnitDto:
     """A new active unit; its `id` is the `signUpSourceId` subscribe requests name.
 
     A MARKETING unit needs legal disclosure text; a KEYWORD unit needs keywords, none
     of them reserved (STOP, HELP, YES, ...) nor another active unit's.
     """
-    return UnitDto.of(await units.create_unit(database, company.id, unit_spec(body)))
+    return UnitDto.of(await units.create_unit(database, company.id, unit_spec(body), actor=actor))
 
 
 @router.get("/{unit_id}")
@@ -74,14 +81,20 @@ async def get_unit(unit_id: UnitId, company: ManagedCompany, database: DatabaseD
 
 @router.patch("/{unit_id}", responses=CONFLICTS)
 async def update_unit(
-    unit_id: UnitId, body: UnitPatch, company: ManagedCompany, database: DatabaseDep
+    unit_id: UnitId,
+    body: UnitPatch,
+    company: ManagedCompany,
+    actor: ActingOperator,
+    database: DatabaseDep,
 ) -> UnitDto:
     """Change an active unit; consent already given keeps the texts it was given with."""
     changes = unit_changes(body)
-    return UnitDto.of(await units.update_unit(database, company.id, unit_id, changes))
+    return UnitDto.of(await units.update_unit(database, company.id, unit_id, changes, actor=actor))
 
 
 @router.post("/{unit_id}/archive")
-async def archive_unit(unit_id: UnitId, company: ManagedCompany, database: DatabaseDep) -> UnitDto:
+async def archive_unit(
+    unit_id: UnitId, company: ManagedCompany, actor: ActingOperator, database: DatabaseDep
+) -> UnitDto:
     """Stop the unit taking new consent; its records and their evidence stay."""
-    return UnitDto.of(await units.archive_unit(database, company.id, unit_id))
+    return UnitDto.of(await units.archive_unit(database, company.id, unit_id, actor=actor))

@@ -205,7 +205,12 @@ async def create_callback(
     Nothing is sent to the URL now.
     """
     found = await webhooks.register_webhook(
-        database, principal.company.id, STYLE, _spec(body), settings=request.app.state.settings
+        database,
+        principal.company.id,
+        STYLE,
+        _spec(body),
+        settings=request.app.state.settings,
+        actor=None,
     )
     shown_once = {"secret": found.signing_key, "webhook_secret": webhook_secret(found.signing_key)}
     return CreatedCallbackOut.model_validate({**_fields(company_key, found), **shown_once})
@@ -255,6 +260,7 @@ async def replace_callback(
         _callback_id(callback_id),
         _spec(body),
         settings=request.app.state.settings,
+        actor=None,
     )
     return CallbackOut.model_validate(_fields(company_key, found))
 
@@ -267,7 +273,9 @@ async def delete_callback(
     database: DatabaseDep,
 ) -> Response:
     """Remove a callback; nothing more is sent to it."""
-    await webhooks.remove_webhook(database, principal.company.id, STYLE, _callback_id(callback_id))
+    await webhooks.remove_webhook(
+        database, principal.company.id, STYLE, _callback_id(callback_id), actor=None
+    )
     return Response(status_code=204)
 
 

@@ -108,12 +108,14 @@ async def save_credential(
 
 REVOKE_CREDENTIAL = Query(
     """UPDATE credentials SET revoked_at = :now
-    WHERE (lookup_id = :credential OR CAST(id AS TEXT) = :credential) AND revoked_at IS NULL"""
+    WHERE (lookup_id = :credential OR CAST(id AS TEXT) = :credential) AND revoked_at IS NULL
+    RETURNING id, company_id, kind, name"""
 )
 REVOKE_COMPANY_CREDENTIAL = Query(
     """UPDATE credentials SET revoked_at = :now
     WHERE company_id = :company_id AND revoked_at IS NULL
-      AND (lookup_id = :credential OR CAST(id AS TEXT) = :credential)"""
+      AND (lookup_id = :credential OR CAST(id AS TEXT) = :credential)
+    RETURNING id, company_id, kind, name"""
 )
 COMPANY_CREDENTIALS = Query(
     """SELECT id, kind, name, lookup_id, scopes, rate_limit, created_at, revoked_at
@@ -123,16 +125,29 @@ COMPANY_CREDENTIALS = Query(
 )
 
 
+@dataclass(frozen=True)
+class RevokedCredential:
+    """A credential just revoked: which, whose, and what it was called."""
+
+    id: int
+    company_id: int
+    kind: str
+    name: str
+
+
 async def revoke_credential(
     connection: Connection, credential: str, now: datetime, company_id: int | None = None
-) -> bool:
+) -> RevokedCredential | None:
     """Revoke the live credential with `credential` as its id or lookup id (of the company
-    `company_id`, unless None); False if none."""
+    `company_id`, unless None); None if there is none."""
     if company_id is None:
-        params = {"credential": credential, "now": now}
-        return await connection.execute(REVOKE_CREDENTIAL, params) > 0
-    params = {"credential": credential, "now": now, "company_id": company_id}
-    return await connection.execute(REVOKE_COMPANY_CREDENTIAL, params) > 0
+        row = await connection.fetchrow(REVOKE_CREDENTIAL, {"credential": credential, "now": now})
+    else:
+        params = {"credential": credential, "now": now, "company_id": company_id}
+        row = await connection.fetchrow(REVOKE_COMPANY_CREDENTIAL, params)
+    if row is None:
+        return None
+    return RevokedCredential(row["id"], row["company_id"], row["kind"], row["name"])
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """All tables, imported together so that `Base.metadata` is complete."""
 
 from optledger.storage.tables.attributes import AttributeDefinition, PersonAttribute
+from optledger.storage.tables.audit import OperatorAudit
 from optledger.storage.tables.base import Base
 from optledger.storage.tables.companies import Company, Credential, ServerSecret
 from optledger.storage.tables.delivery import Message, WorkerHeartbeat
@@ -32,6 +33,7 @@ __all__ = [
     "LedgerSeal",
     "Message",
     "Operator",
+    "OperatorAudit",
     "OperatorCompany",
     "OperatorToken",
     "Person",

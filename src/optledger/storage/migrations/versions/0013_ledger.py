@@ -1,7 +1,7 @@
 """ledger: each sealed event's leaf hash, the signed seals of each company's tree, and
 an index of each company's events in order
 
-Revision ID: 0013_ledger
+Revision ID: 0013
 Revises: 0012
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 import optledger.storage.types
 
-revision = "0013_ledger"
+revision = "0013"
 down_revision = "0012"
 branch_labels = None
 depends_on = None
