@@ -127,7 +127,10 @@ async def run_workers(
                 stop,
             ),
             _now_and_then(
-                "ledger seal", lambda: seal_ledger(database), policy.seal_every_seconds, stop
+                "ledger seal",
+                lambda: seal_ledger(database, stop=stop),
+                policy.seal_every_seconds,
+                stop,
             ),
             *loops,
         )

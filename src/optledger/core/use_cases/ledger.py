@@ -3,6 +3,7 @@ key, verify. Sealing runs in the worker (and here on demand), never on a request
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 from functools import partial
@@ -33,10 +34,14 @@ class SealRound:
     busy: bool = False
 
 
-async def seal_ledger(database: Database, company_key: str | None = None) -> SealRound:
+async def seal_ledger(
+    database: Database, company_key: str | None = None, stop: asyncio.Event | None = None
+) -> SealRound:
     """Seal every company's events up to the watermark (or one company's).
 
-    When writers hold `events` past the lock timeout, nothing is sealed this round."""
+    When writers hold `events` past the lock timeout, nothing is sealed this round.
+    Once `stop` is set, a backlog waits for the next round (or process) after the
+    batch in hand, so that a worker asked to stop does not seal a million events first."""
     key = await installation_key(database)
     try:
         watermark = await database.run(events_watermark)
@@ -56,8 +61,10 @@ async def seal_ledger(database: Database, company_key: str | None = None) -> Sea
         # A backlog is sealed a batch a transaction.
         while (sealed := await database.run(seal)) is not None:
             seals.append(sealed)
-            if sealed.new_leaves < SEAL_BATCH:
+            if sealed.new_leaves < SEAL_BATCH or (stop is not None and stop.is_set()):
                 break
+        if stop is not None and stop.is_set():
+            break
     return SealRound(seals)
 
 
