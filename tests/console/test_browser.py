@@ -33,6 +33,9 @@ CHROMIUM = os.environ.get("OPTLEDGER_CHROMIUM") or shutil.which("chromium")
 SCREENSHOTS = os.environ.get("OPTLEDGER_CONSOLE_SCREENSHOTS")
 DISCLOSURE = "By subscribing you agree to receive marketing texts. Msg & data rates may apply."
 
+# How long a page that renders in script may take on a busy machine.
+RENDERING_MS = 30_000
+
 
 @pytest.fixture(scope="module")
 async def chromium() -> AsyncIterator[Browser]:
@@ -172,12 +175,14 @@ async def test_the_api_documentation_renders_from_this_server_alone(
         lambda message: blocked.append(message.text) if "Content Security Policy" in message.text
         else None,
     )  # fmt: skip
+    # Both pages lay the whole document out in script, past the default five seconds
+    # when the machine is busy.
     await page.goto("/docs")
-    await expect(page.locator(".opblock").first).to_be_visible()
+    await expect(page.locator(".opblock").first).to_be_visible(timeout=RENDERING_MS)
     await expect(page.locator(".info .title")).to_contain_text("optledger")
     await page.goto("/redoc")
-    await expect(page.locator("h1").first).to_contain_text("optledger")
-    await expect(page.get_by_text("Subscribers").first).to_be_visible()
+    await expect(page.locator("h1").first).to_contain_text("optledger", timeout=RENDERING_MS)
+    await expect(page.get_by_text("Subscribers").first).to_be_visible(timeout=RENDERING_MS)
     assert elsewhere == []
     # The policy blocks only what would load from elsewhere (ReDoc's footer logo),
     # never a script, style or inline script of the pages.
