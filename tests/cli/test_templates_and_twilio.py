@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 
 import httpx
@@ -54,6 +55,29 @@ async def test_templates_set_overrides_a_companys_text_per_locale(
     )  # fmt: skip
     assert reset.returncode == 0, reset.stderr
     assert company_setting((await company(tenant)).settings, ("templates", "en-US")) == {}
+
+
+async def test_templates_list_counts_sms_segments(tenant: Tenant) -> None:
+    emoji = "{company} 🎉 " + "x" * 70
+    done = optledger(
+        tenant.database, "templates", "set", "--company", tenant.key, "--locale", "fr-CA",
+        "--kind", "HELP", emoji,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    listed = optledger(tenant.database, "templates", "list", "--company", tenant.key, "--json")
+    assert listed.returncode == 0, listed.stderr
+    found = {(t["locale"], t["kind"]): t for t in json.loads(listed.stdout)}
+    # "Acme 🎉 xx...": the emoji's two code units make 78, two UCS-2 parts.
+    assert found["fr-CA", "HELP"] | {"text": ""} == {
+        "locale": "fr-CA", "kind": "HELP", "text": "", "source": "company",
+        "encoding": "UCS-2", "characters": 78, "segments": 2,
+    }  # fmt: skip
+    help_en = found["en-US", "HELP"]
+    assert (help_en["encoding"], help_en["segments"]) == ("GSM-7", 1)
+    assert help_en["characters"] == len(help_en["text"].replace("{company}", "Acme"))
+    table = optledger(tenant.database, "templates", "list", "--company", tenant.key)
+    assert "segments" in table.stdout
+    assert "2 (UCS-2, 78)" in table.stdout
 
 
 async def test_messages_command_lists_what_was_sent(

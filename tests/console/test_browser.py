@@ -187,3 +187,29 @@ async def test_the_api_documentation_renders_from_this_server_alone(
     # The policy blocks only what would load from elsewhere (ReDoc's footer logo),
     # never a script, style or inline script of the pages.
     assert all(re.search(r"'https://(?!127\.0\.0\.1)", text) for text in blocked), blocked
+
+
+async def test_editing_a_template_shows_its_sms_count_change(page: Page, brand: Tenant) -> None:
+    name = await make_operator_without_token(brand.database, [brand.key])
+    await page.goto("/console")
+    await sign_in(page, name)
+    await page.get_by_role("link", name="Templates").click()
+    await page.get_by_role("link", name="Edit Welcome (en-US)").click()
+    count = page.locator("#sms-count")
+    await expect(count).to_contain_text("GSM-7")
+    text = page.get_by_label("Text")
+    await text.fill("{company}: " + "Thanks for joining! " * 4)
+    await page.get_by_role("button", name="Preview").click()
+    await expect(count).to_contain_text("1 SMS segment ·")
+    await expect(page.locator("#preview-text")).to_contain_text("Browser Brand: Thanks")
+    await text.fill("{company}: " + "Thanks for joining! " * 4 + "🎉")
+    await page.get_by_role("button", name="Preview").click()
+    await expect(count).to_contain_text("2 SMS segments")
+    await expect(count).to_contain_text("UCS-2")
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.get_by_role("status").first).to_contain_text("Saved")
+    await expect(text).to_have_value(re.compile("🎉$"))
+    await screenshot(page, "template-form")
+    await page.get_by_role("button", name="Reset to built-in").click()
+    await expect(page.locator("p.notice")).to_contain_text("Back to the built-in text")
+    await expect(text).to_have_value(re.compile(r"^\{company\}: You are now subscribed"))

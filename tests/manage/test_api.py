@@ -298,6 +298,10 @@ async def test_templates_are_overridden_and_reset_per_locale_and_kind(
         "kind": "HELP",
         "text": "{company}: STOP zum Abmelden",
         "source": "company",
+        # "Acme: STOP zum Abmelden" as SMS.
+        "encoding": "GSM-7",
+        "characters": 23,
+        "segments": 1,
     }
     assert ("de-DE", "WELCOME") in {
         (t["locale"], t["kind"]) for t in (await app_client.get(base)).json()["templates"]

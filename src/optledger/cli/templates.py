@@ -24,15 +24,17 @@ templates_app = typer.Typer(help="Message texts per company and locale.", no_arg
 
 @templates_app.command("list")
 def list_templates(company: CompanyOption, as_json: JsonListOption = False) -> None:
-    """Every text the company sends, per locale and kind, and whose each is."""
+    """Every text the company sends, per locale and kind, whose each is, and the SMS it
+    takes with the company's name filled in (a unit's disclosure adds to it)."""
 
     found = in_company(company, company_settings.list_templates)
     if as_json:
         print_json([TemplateDto.of(text) for text in found])
         return
-    table = Table("locale", "kind", "source", "text")
+    table = Table("locale", "kind", "source", "segments", "text")
     for text in found:
-        table.add_row(text.locale, text.kind.value, text.source, text.text)
+        sms = f"{text.sms.segments} ({text.sms.encoding}, {text.sms.characters})"
+        table.add_row(text.locale, text.kind.value, text.source, sms, text.text)
     console.print(table)
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from optledger.core.company_settings import set_company_setting
 from optledger.core.consent import Channel
 from optledger.core.errors import InvalidInput
+from optledger.core.text import CONTROL_IN_FREE_TEXT, control_message
 from optledger.storage.repositories.companies import CompanyRow
 from optledger.storage.sql import Connection
 
@@ -118,6 +119,14 @@ def render(
         ]
     candidates += [BUILT_IN.get(locale, {}).get(kind), BUILT_IN[DEFAULT_LOCALE][kind]]
     template = next(text for text in candidates if text)
+    return fill(template, company_name, disclosure, confirm_url)
+
+
+def fill(
+    template: str, company_name: str, disclosure: str | None, confirm_url: str | None = None
+) -> str:
+    """A template with its placeholders filled in, as sent: a `confirm_url` it does not
+    place is added at its end, and runs of whitespace become one space."""
     text = template.format(
         company=company_name, disclosure=disclosure or "", confirm_url=confirm_url or ""
     )
@@ -128,27 +137,48 @@ def render(
 
 _LOCALE_TAG = re.compile(r"^[a-z]{2,3}-[A-Z]{2}$")
 PLACEHOLDERS = frozenset({"company", "disclosure", "confirm_url"})
+# Ten concatenated SMS of GSM-7; an email's text is no longer.
+MAX_TEMPLATE_LENGTH = 1600
+
+
+def checked_locale(locale: str) -> str:
+    """`locale` if it is a tag such as en-US, else `InvalidInput`."""
+    if not _LOCALE_TAG.match(locale):
+        raise InvalidInput(f"locale {locale!r} must look like en-US")
+    return locale
+
+
+def checked_template(text: str) -> str:
+    """`text` if it can be sent as a template, else `InvalidInput` saying why: empty,
+    too long, a control character, a malformed or unknown placeholder."""
+    if not text.strip():
+        raise InvalidInput("a template must not be empty")
+    if len(text) > MAX_TEMPLATE_LENGTH:
+        raise InvalidInput(
+            f"a template has at most {MAX_TEMPLATE_LENGTH} characters, not {len(text)}"
+        )
+    if CONTROL_IN_FREE_TEXT.search(text):
+        raise InvalidInput(control_message("a template"))
+    try:
+        fields = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError as exc:
+        raise InvalidInput(f"template is malformed: {exc}") from None
+    unknown = fields - PLACEHOLDERS
+    if unknown:
+        raise InvalidInput(
+            f"unknown placeholders {sorted(unknown)}; use {{company}}, {{disclosure}} "
+            "and {confirm_url}"
+        )
+    return text
 
 
 async def set_company_template(
     connection: Connection, company: CompanyRow, locale: str, kind: MessageKind, text: str | None
 ) -> None:
     """Override one text for a company and locale; None restores the built-in one."""
-    if not _LOCALE_TAG.match(locale):
-        raise InvalidInput(f"locale {locale!r} must look like en-US")
+    checked_locale(locale)
     if text is not None:
-        if not text.strip():
-            raise InvalidInput("a template must not be empty")
-        try:
-            fields = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
-        except ValueError as exc:
-            raise InvalidInput(f"template is malformed: {exc}") from None
-        unknown = fields - PLACEHOLDERS
-        if unknown:
-            raise InvalidInput(
-                f"unknown placeholders {sorted(unknown)}; use {{company}}, {{disclosure}} "
-                "and {confirm_url}"
-            )
+        checked_template(text)
     await set_company_setting(
         connection, company.id, company.settings, ("templates", locale, kind.value), text
     )

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from optledger.core.audit import Actor, changed_fields, record_change
 from optledger.core.catalog import load_catalog
 from optledger.core.companies import get_company
 from optledger.core.company_settings import TWILIO_AUTH_TOKEN, set_company_setting
+from optledger.core.sms_segments import SmsCount, sms_count
 from optledger.core.template_listing import TemplateText as TemplateText
-from optledger.core.template_listing import company_templates
-from optledger.core.templates import MessageKind, set_company_template
+from optledger.core.template_listing import company_templates, preview_unit, template_of
+from optledger.core.templates import (
+    MessageKind,
+    checked_locale,
+    checked_template,
+    fill,
+    set_company_template,
+)
 from optledger.storage.database import Database
 from optledger.storage.repositories.companies import CompanyRow
 from optledger.storage.sql import Connection
@@ -22,6 +30,38 @@ async def list_templates(database: Database, company_id: int) -> list[TemplateTe
         lambda connection: load_catalog(connection, company_id), standby=True
     )
     return company_templates(catalog.company)
+
+
+@dataclass(frozen=True)
+class TemplatePreview:
+    """A text as it would be sent, next to what the company sends now."""
+
+    current: TemplateText
+    # The text previewed: the one typed, or the current one.
+    text: str
+    message: str
+    sms: SmsCount
+    # The unit whose disclosure fills {disclosure}, if the company has one.
+    disclosure_from: str | None
+
+
+async def preview_template(
+    database: Database, company_id: int, locale: str, kind: MessageKind, text: str | None
+) -> TemplatePreview:
+    """`text` (None: the company's current text) filled in with the company's name and
+    a unit's disclosure, the way it is sent, and the SMS it takes; a text the company
+    could not save is refused the same way (`InvalidInput`)."""
+    catalog = await database.read(
+        lambda connection: load_catalog(connection, company_id), standby=True
+    )
+    current = template_of(catalog.company, checked_locale(locale), kind)
+    previewed = current.text if text is None else checked_template(text)
+    unit = preview_unit(catalog.units, locale)
+    disclosure = unit.legal_disclosure if unit is not None else None
+    message = fill(previewed, catalog.company.name, disclosure)
+    return TemplatePreview(
+        current, previewed, message, sms_count(message), unit.name if unit else None
+    )
 
 
 def _matching(company: CompanyRow, locale: str, kind: MessageKind) -> Iterator[TemplateText]:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from optledger.core.auth.scopes import Scope
 from optledger.core.template_listing import TemplateText
+from optledger.core.templates import MAX_TEMPLATE_LENGTH
 from optledger.core.use_cases.companies import CompanyRow
 from optledger.core.use_cases.credentials import CredentialListing
 from optledger.core.use_cases.lists import ListRow
@@ -178,10 +179,25 @@ class TemplateDto(BaseModel):
     kind: str
     text: str
     source: Literal["built_in", "company"]
+    encoding: Literal["GSM-7", "UCS-2"] = Field(
+        description="How the text goes as SMS, with the company's name filled in."
+    )
+    characters: int = Field(description="Its length as SMS: septets, or UTF-16 code units.")
+    segments: int = Field(
+        description="The SMS it takes (a unit's disclosure, where it is placed, adds to it)."
+    )
 
     @classmethod
     def of(cls, found: TemplateText) -> TemplateDto:
-        return cls(locale=found.locale, kind=found.kind.value, text=found.text, source=found.source)
+        return cls(
+            locale=found.locale,
+            kind=found.kind.value,
+            text=found.text,
+            source=found.source,
+            encoding=found.sms.encoding,
+            characters=found.sms.characters,
+            segments=found.sms.segments,
+        )
 
 
 class TemplatesDto(BaseModel):
@@ -189,7 +205,7 @@ class TemplatesDto(BaseModel):
 
 
 class TemplateBody(Body):
-    text: Annotated[str, StringConstraints(min_length=1, max_length=1600)] = Field(
+    text: Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEMPLATE_LENGTH)] = Field(
         description="Placeholders: {company} and {disclosure}."
     )
 
