@@ -11,8 +11,11 @@ from typing import Any
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from optledger.core.auth.scopes import Scope
+from optledger.core.ledger.keys import public_key_pem
+from optledger.core.ledger.merkle import leaf_hash
 from optledger.storage.database import Database
 from tests.conftest import Tenant, make_tenant
 from tests.support.helpers import key_with_scopes, run_optledger, subscribe_active
@@ -64,11 +67,13 @@ async def test_a_proof_from_the_api_verifies_offline_and_says_what_it_proves(
         "subscription_created",
         "subscription_ended",
     ]
-    assert record["unit"]["name"] and record["credential"]["name"]
+    assert record["unit"]["name"]
+    assert record["credential"]["name"]
     code, said = verify_proof(tenant.database, tmp_path, document)
     assert code == 0, said
     assert f"{PHONE} (MARKETING TEXT" in said
-    assert "opted in on " in said and f'through unit {record["unit"]["id"]} "' in said
+    assert "opted in on " in said
+    assert f'through unit {record["unit"]["id"]} "' in said
     assert "; opted out on " in said
     assert "the proof holds" in said
 
@@ -84,8 +89,6 @@ def _event_content(document: dict[str, Any]) -> None:
 
 def _event_content_rehashed(document: dict[str, Any]) -> None:
     # The leaf hash recomputed for the edited content: the tree still gives it away.
-    from optledger.core.ledger.merkle import leaf_hash
-
     event = document["events"][0]
     event["leaf"] = event["leaf"].replace('"type":"MARKETING"', '"type":"TRANSACTIONAL"')
     event["leaf_hash"] = leaf_hash(event["leaf"].encode()).hex()
@@ -157,10 +160,6 @@ async def test_changing_any_of_its_evidence_makes_the_proof_fail(
 async def test_a_proof_checked_with_another_key_fails(
     tenant: Tenant, client: httpx.AsyncClient, tmp_path: Path
 ) -> None:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    from optledger.core.ledger.keys import public_key_pem
-
     await opted_in_and_out(client)
     document = await proof_of(client)
     proof, key = tmp_path / "proof.json", tmp_path / "other.pem"
