@@ -3,8 +3,8 @@
 What holds when `check_proof` finds no problem: the head was signed by the key given;
 every event's content hashes to a leaf that the head's tree holds at the index given;
 and each record's evidence (contact point, unit, source, credential, address, user
-agent, status) is what its sealed events say. A record's unit name and disclosure
-text are as the record states them: the sealed events fix the unit's id, not its text.
+agent, status) is what its sealed events say. A record's unit and credential names and
+its disclosure text are as the record states them: the sealed events fix the ids.
 """
 
 from __future__ import annotations
@@ -114,8 +114,7 @@ def _check_records(document: Any, leaves: dict[int, dict[str, Any]], check: Proo
             check.problems.append(f"event {leaf['id']}: its record is not in the proof")
     for record in document["records"]:
         name = f"record {record['id']}"
-        own = sorted((leaf for leaf in leaves.values() if leaf["record_id"] == record["id"]),
-                     key=lambda leaf: leaf["id"])  # fmt: skip
+        own = [leaf for _, leaf in sorted(leaves.items()) if leaf["record_id"] == record["id"]]
         created = [leaf for leaf in own if leaf["type"] == "subscription_created"]
         if not created:
             check.problems.append(f"{name}: no sealed event created it")
@@ -158,7 +157,7 @@ def _statements(document: Any, leaves: dict[int, dict[str, Any]], head: TreeHead
     for record in document["records"]:
         unit = record["unit"] or {}
         said = []
-        for leaf in sorted(leaves.values(), key=lambda leaf: leaf["id"]):
+        for _, leaf in sorted(leaves.items()):
             if leaf["record_id"] == record["id"]:
                 said += _saying(leaf, unit, record)
         lines.append(
@@ -168,9 +167,9 @@ def _statements(document: Any, leaves: dict[int, dict[str, Any]], head: TreeHead
         )
     lines.append(
         f"Sealed in {head.company}'s ledger under the head signed {_when(head.sealed_at)} "
-        f"(tree of {head.tree_size} events, key {head.key_id}). Unit names and disclosure "
-        "texts are as the records state them; the sealed events fix each unit's id, the "
-        "source, credential, address, user agent and times."
+        f"(tree of {head.tree_size} events, key {head.key_id}). Unit and credential names "
+        "and disclosure texts are as the records state them; the sealed events fix the "
+        "unit's and credential's ids, the source, address, user agent and times."
     )
     return lines
 
