@@ -14,8 +14,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from optledger.core.auth.scopes import Scope
-from optledger.core.ledger.keys import public_key_pem
+from optledger.core.ledger.keys import load_public_key_pem, public_key_pem
 from optledger.core.ledger.merkle import leaf_hash
+from optledger.core.ledger.proofs import check_proof
+from optledger.core.use_cases.ledger import ledger_public_key
 from optledger.storage.database import Database
 from tests.conftest import Tenant, make_tenant
 from tests.support.helpers import key_with_scopes, run_optledger, subscribe_active
@@ -221,3 +223,27 @@ async def test_the_cli_writes_the_same_proof_and_exits_1_for_an_unknown_one(
     )
     assert unknown.returncode == 1
     assert "no subscriber has this phone or email" in unknown.stdout + unknown.stderr
+
+
+async def test_no_character_of_any_leaf_changes_without_the_proof_failing(
+    tenant: Tenant, client: httpx.AsyncClient
+) -> None:
+    await opted_in_and_out(client)
+    document = await proof_of(client)
+    public = load_public_key_pem(await ledger_public_key(tenant.database))
+    assert check_proof(document, public).ok
+    for event in document["events"]:
+        original = event["leaf"]
+        for position in range(0, len(original), 7):
+            swapped = "x" if original[position] != "x" else "y"
+            event["leaf"] = original[:position] + swapped + original[position + 1 :]
+            assert not check_proof(document, public).ok, (event["event_id"], position)
+        event["leaf"] = original
+
+
+def test_what_is_no_proof_is_said_to_be_none() -> None:
+    public = Ed25519PrivateKey.generate().public_key()
+    for document in ({}, [], {"head": {"signed": "{}", "signature": "", "key_id": ""}}):
+        check = check_proof(document, public)
+        assert not check.ok
+        assert check.problems[0].startswith("not a proof of consent")
