@@ -13,6 +13,7 @@ from optledger.core.ledger.merkle import (
     frontier_root,
     frontier_size,
     inclusion_proof,
+    inclusion_proofs,
     leaf_hash,
     root_of,
     verify_consistency,
@@ -148,3 +149,14 @@ def test_every_consistency_proof_verifies_and_no_altered_one_does(
         at = bit % len(proof)
         altered = [*proof[:at], flipped(proof[at], bit), *proof[at + 1 :]]
         assert not verify_consistency(old, new, altered, old_root, new_root)
+
+
+@given(trees, st.lists(st.integers(min_value=0), max_size=8))
+def test_the_proofs_of_several_leaves_at_once_each_verify(
+    leaves: list[bytes], picks: list[int]
+) -> None:
+    size, root = len(leaves), root_of(leaves)
+    proofs = inclusion_proofs(leaves, [pick % size for pick in picks])
+    assert sorted(proofs) == sorted({pick % size for pick in picks})
+    for index, proof in proofs.items():
+        assert verify_inclusion(leaves[index], index, size, proof, root)

@@ -18,6 +18,7 @@ REQUESTS: dict[tuple[str, str], tuple[str, dict[str, Any] | None]] = {
         None,
     ),
     ("GET", "/v1/subscriptions"): (f"/v1/subscriptions?phone={PHONE}", None),
+    ("GET", "/v1/subscriptions/proof"): (f"/v1/subscriptions/proof?phone={PHONE}", None),
     ("POST", "/1/subscribers/unsubscribe"): (
         "/1/subscribers/unsubscribe",
         {"phone": PHONE, "sendOptOutMessage": False},

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from optledger.cli.support import JsonOption, console, print_json, run_operation
+from optledger.cli.support import CompanyOption, JsonOption, console, print_json, run_operation
+from optledger.core.contact_points import ContactPoints
+from optledger.core.ledger.keys import load_public_key_pem
+from optledger.core.ledger.proofs import check_proof
 from optledger.core.use_cases import ledger
 
 ledger_app = typer.Typer(
@@ -86,3 +91,48 @@ def verify(company: OneCompanyOption = None, as_json: JsonOption = False) -> Non
         console.print("ok" if tally.ok else f"[red]{tally.findings_total} findings[/red]")
     if not tally.ok:
         raise typer.Exit(1)
+
+
+@ledger_app.command("proof")
+def proof(
+    company: CompanyOption,
+    phone: Annotated[str | None, typer.Option(help="The phone number proven.")] = None,
+    email: Annotated[str | None, typer.Option(help="The email address proven.")] = None,
+    output: Annotated[Path | None, typer.Option(help="Write here instead of stdout.")] = None,
+) -> None:
+    """Print the proof of consent of one phone or email: its records and their evidence,
+    every event of them with an inclusion proof against one signed head (sealing first)."""
+    document = run_operation(
+        lambda database: ledger.prove_consent(database, company, ContactPoints.parse(phone, email))
+    )
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@ledger_app.command("verify-proof")
+def verify_proof(
+    file: Annotated[Path, typer.Argument(help="A proof of consent (JSON).", exists=True)],
+    public_key: Annotated[
+        Path, typer.Option(help="The installation's public key (PEM) you trust.", exists=True)
+    ],
+) -> None:
+    """Check a proof of consent offline, with only a public key, and say what it proves.
+    Exit 1 when it does not hold."""
+    try:
+        document = json.loads(file.read_text(encoding="utf-8"))
+        key = load_public_key_pem(public_key.read_text())
+    except ValueError as exc:
+        console.print(f"[red]cannot read: {exc}[/red]")
+        raise typer.Exit(1) from None
+    check = check_proof(document, key)
+    for problem in check.problems:
+        console.print(f"[red]{problem}[/red]", highlight=False)
+    if not check.ok:
+        console.print("[red]the proof does not hold[/red]")
+        raise typer.Exit(1)
+    for statement in check.statements:
+        console.print(statement, highlight=False, markup=False)
+    console.print("the proof holds", highlight=False)

@@ -79,20 +79,48 @@ def frontier_root(frontier: Frontier) -> bytes:
     return root
 
 
-def _path(leaves: Sequence[bytes], index: int, start: int, end: int) -> list[bytes]:
+def _paths(
+    leaves: Sequence[bytes],
+    wanted: Sequence[int],
+    start: int,
+    end: int,
+    paths: dict[int, list[bytes]],
+) -> bytes:
+    """The root of leaves[start:end], adding to each wanted index's path on the way up."""
     if end - start == 1:
-        return []
+        return leaves[start]
+    if not wanted:
+        return _root(leaves, start, end)
     middle = start + _split(end - start)
-    if start + index < middle:
-        return [*_path(leaves, index, start, middle), _root(leaves, middle, end)]
-    return [*_path(leaves, start + index - middle, middle, end), _root(leaves, start, middle)]
+    left_wanted = [index for index in wanted if index < middle]
+    right_wanted = [index for index in wanted if index >= middle]
+    left = _paths(leaves, left_wanted, start, middle, paths)
+    right = _paths(leaves, right_wanted, middle, end, paths)
+    for index in left_wanted:
+        paths[index].append(right)
+    for index in right_wanted:
+        paths[index].append(left)
+    return node_hash(left, right)
+
+
+def inclusion_proofs(
+    leaf_hashes: Sequence[bytes], indexes: Iterable[int]
+) -> dict[int, list[bytes]]:
+    """The audit path of each leaf of `indexes` in the tree of `leaf_hashes` (RFC 9162,
+    2.1.3.1), hashing the tree once however many leaves are asked for."""
+    wanted = sorted(set(indexes))
+    for index in wanted:
+        if not 0 <= index < len(leaf_hashes):
+            raise ValueError(f"leaf {index} is not in a tree of {len(leaf_hashes)}")
+    paths: dict[int, list[bytes]] = {index: [] for index in wanted}
+    if wanted:
+        _paths(leaf_hashes, wanted, 0, len(leaf_hashes), paths)
+    return paths
 
 
 def inclusion_proof(leaf_hashes: Sequence[bytes], index: int) -> list[bytes]:
     """The audit path of leaf `index` in the tree of `leaf_hashes` (RFC 9162, 2.1.3.1)."""
-    if not 0 <= index < len(leaf_hashes):
-        raise ValueError(f"leaf {index} is not in a tree of {len(leaf_hashes)}")
-    return _path(leaf_hashes, index, 0, len(leaf_hashes))
+    return inclusion_proofs(leaf_hashes, [index])[index]
 
 
 def _shift_while_even(first: int, second: int) -> tuple[int, int]:

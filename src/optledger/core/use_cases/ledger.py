@@ -1,5 +1,6 @@
 """The tamper-evident ledger's operations: seal, publish a checkpoint, show the public
-key, verify. Sealing runs in the worker (and here on demand), never on a request."""
+key, verify, prove one contact point's consent. Sealing runs in the worker (and here
+on demand or for a proof), never on a consent request."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 from optledger.core.companies import every_company, get_company_by_key
+from optledger.core.contact_points import ContactPoints
+from optledger.core.errors import Conflict, InvalidInput
+from optledger.core.ledger.consent_proof import consent_proof
 from optledger.core.ledger.keys import installation_key, public_key_pem
 from optledger.core.ledger.sealing import SEAL_BATCH, Sealed, seal_company, signed_head_of
 from optledger.core.ledger.verification import Tally, verify_company
@@ -106,3 +111,27 @@ async def verify_ledger(database: Database, company_key: str | None = None) -> T
         for company in companies:
             await verify_company(connection, company.id, company.key, key.public, tally)
     return tally
+
+
+# Rounds of sealing a proof waits for before it gives up (writers kept the watermark
+# below one of the contact point's events each time).
+PROOF_SEAL_ATTEMPTS = 3
+
+
+async def prove_consent(
+    database: Database, company_key: str, contacts: ContactPoints
+) -> dict[str, Any]:
+    """The proof of consent of one phone or email of the company, against one signed
+    head; its events not yet sealed are sealed first. `NotFound` for an unknown one."""
+    if len(contacts.values) != 1:
+        raise InvalidInput("a proof is of one phone or one email")
+    [contact] = contacts.values
+    key = await installation_key(database)
+    company = await find_company(database, company_key)
+    for _ in range(PROOF_SEAL_ATTEMPTS):
+        async with database.connection() as connection, snapshot(connection):
+            proof = await consent_proof(connection, company.id, company.key, contact, key)
+        if proof is not None:
+            return proof
+        await seal_ledger(database, company.key)
+    raise Conflict("the ledger is busy: the proof's events are not sealed yet, try again")

@@ -8,6 +8,7 @@ from optledger.dialects.attentive import (
     identity,
     me,
     privacy,
+    proofs,
     subscriptions,
     user_attributes,
     webhooks,
@@ -16,6 +17,7 @@ from optledger.web.errors import Dialect, attentive_error
 
 router = APIRouter()
 router.include_router(eligibility.router)
+router.include_router(proofs.router)
 router.include_router(subscriptions.router)
 router.include_router(me.router)
 router.include_router(user_attributes.router)

@@ -114,7 +114,8 @@ MAX_PHONE_QUERY = 32
 MAX_EMAIL_QUERY = MAX_EMAIL_LENGTH
 
 
-def _query_phone(raw: str | None) -> str | None:
+def query_phone(raw: str | None) -> str | None:
+    """A phone from a query string, its "+" restored if it arrived as a space."""
     # An unencoded "+" in a query string arrives as a space.
     if raw is not None and raw.startswith(" ") and raw.strip().isascii() and raw.strip().isdigit():
         return "+" + raw.strip()
@@ -125,7 +126,7 @@ async def eligibility_answer(
     database: Database, company_id: int, phone: str | None, email: str | None
 ) -> JSONResponse:
     """The `GET /v1/subscriptions` answer, built as plain JSON (see `eligibility_lane`)."""
-    contacts = ContactPoints.parse(_query_phone(phone), email)
+    contacts = ContactPoints.parse(query_phone(phone), email)
     found = await use_cases.check_eligibility(database, company_id, contacts)
     return JSONResponse(
         {

@@ -114,7 +114,8 @@ class SealRow:
     head: str
 
 
-def _event(row: Row) -> LedgerEvent:
+def ledger_event(row: Row) -> LedgerEvent:
+    """An event row read in `EVENTS_PAGE`'s column order."""
     # By position, in `EVENTS_PAGE`'s order: verification reads a million of these.
     return LedgerEvent(
         row[0], row[1], row[2], row[3], row[4], row[5], row[6], as_json(row[7]) or {},
@@ -160,7 +161,7 @@ async def events_page(
         EVENTS_PAGE,
         {"company_id": company_id, "after": after, "through": through, "limit": limit},
     )
-    return [_event(row) for row in rows]
+    return [ledger_event(row) for row in rows]
 
 
 async def insert_leaves(
