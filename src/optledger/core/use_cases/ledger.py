@@ -10,6 +10,7 @@ from functools import partial
 
 from optledger.core.companies import every_company, get_company_by_key
 from optledger.core.ledger.keys import installation_key, public_key_pem
+from optledger.core.ledger.replay import replay_records
 from optledger.core.ledger.sealing import SEAL_BATCH, Sealed, seal_company, signed_head_of
 from optledger.core.ledger.verification import Tally, verify_company
 from optledger.core.use_cases.companies import find_company
@@ -95,7 +96,8 @@ async def ledger_checkpoints(
 
 
 async def verify_ledger(database: Database, company_key: str | None = None) -> Tally:
-    """Check the ledger of the company (or of every company) in one snapshot."""
+    """Check the ledger of the company (or of every company) in one snapshot: its
+    seals and leaves, and that its events replay to its records' state."""
     key = await installation_key(database)
     tally = Tally()
     async with database.connection() as connection, snapshot(connection):
@@ -105,4 +107,5 @@ async def verify_ledger(database: Database, company_key: str | None = None) -> T
             companies = await every_company(connection)
         for company in companies:
             await verify_company(connection, company.id, company.key, key.public, tally)
+            await replay_records(connection, company.id, company.key, tally)
     return tally
