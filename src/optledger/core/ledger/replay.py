@@ -8,7 +8,7 @@ record; `subscription_ended` ends an open one at its time. What comes out must b
 the record as stored: its status (so whether it is open or ended), opt-in date and
 opt-out date. A record its events do not explain, or with none, is a finding.
 
-Records are read a page at a time by id with the events of that id range, so one
+Records are read a page at a time with the events of that page's records, so one
 page of records and their events is in memory however long the ledger is.
 """
 
@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 
 from optledger.core.consent import (
+    OPEN_STATUSES,
     ConsentAction,
     IllegalTransition,
     RecordStatus,
@@ -27,18 +27,21 @@ from optledger.core.consent import (
 )
 from optledger.core.events import EventType
 from optledger.core.ledger.verification import Finding, Tally
-from optledger.storage.repositories.ledger import NO_BOUND
 from optledger.storage.repositories.record_histories import (
     RecordState,
+    StoredTime,
     Transition,
     record_states_page,
     transitions_of_records,
 )
-from optledger.storage.sql import Connection
+from optledger.storage.sql import Connection, as_time
 
 PAGE = 5000
 UNEXPLAINED = "unexplained_record"
 
+# Plain strings, looked up once: the replay runs these per event.
+_CREATED = EventType.SUBSCRIPTION_CREATED.value
+_OPENING = {status.value: status for status in OPEN_STATUSES}
 _ACTIONS = {
     EventType.SUBSCRIPTION_CONFIRMED.value: ConsentAction.CONFIRM,
     EventType.SUBSCRIPTION_DECLINED.value: ConsentAction.DECLINE,
@@ -52,8 +55,8 @@ class Replayed:
     """A record's state as its events leave it."""
 
     status: RecordStatus
-    opt_in_date: datetime | None = None
-    opt_out_date: datetime | None = None
+    opt_in_date: StoredTime | None = None
+    opt_out_date: StoredTime | None = None
 
 
 class UnexplainedEvent(Exception):
@@ -65,7 +68,7 @@ def replay(transitions: Iterable[Transition]) -> Replayed | None:
     when there are none."""
     state: Replayed | None = None
     for event in transitions:
-        if event.type == EventType.SUBSCRIPTION_CREATED.value:
+        if event.type == _CREATED:
             if state is not None:
                 raise UnexplainedEvent(f"event {event.event_id} opens it a second time")
             state = _opened(event)
@@ -87,12 +90,11 @@ def replay(transitions: Iterable[Transition]) -> Replayed | None:
 
 
 def _opened(event: Transition) -> Replayed:
-    try:
-        status = RecordStatus(event.opened_as or "")
-    except ValueError:
+    status = _OPENING.get(event.opened_as or "")
+    if status is None:
         raise UnexplainedEvent(
-            f"event {event.event_id} opens it as {event.opened_as!r}, no status"
-        ) from None
+            f"event {event.event_id} opens it as {event.opened_as!r}, not an open status"
+        )
     if status == RecordStatus.ACTIVE:
         return Replayed(status, opt_in_date=event.opted_in_at or event.created_at)
     return Replayed(status)
@@ -111,7 +113,7 @@ def differences(stored: RecordState, replayed: Replayed) -> list[str]:
         ("opt_in_date", stored.opt_in_date, replayed.opt_in_date),
         ("opt_out_date", stored.opt_out_date, replayed.opt_out_date),
     ):
-        if kept != derived:
+        if not _same(kept, derived):
             found.append(f"{name}: stored {_moment(kept)}, replayed {_moment(derived)}")
     return found
 
@@ -123,23 +125,28 @@ def _openness(status: str) -> str:
         return "unknown"
 
 
-def _moment(value: datetime | None) -> str:
-    return "none" if value is None else value.isoformat()
+def _same(kept: StoredTime | None, derived: StoredTime | None) -> bool:
+    if kept == derived:
+        return True
+    return kept is not None and derived is not None and as_time(kept) == as_time(derived)
 
 
-def _check(record_id: int, stored: RecordState | None, history: list[Transition]) -> str | None:
+def _moment(value: StoredTime | None) -> str:
+    moment = as_time(value)
+    return "none" if moment is None else moment.isoformat()
+
+
+def _check(stored: RecordState, history: list[Transition]) -> str | None:
     """What is wrong with one record, if anything."""
-    if stored is None:
-        return f"record {record_id} is gone, yet {len(history)} events name it"
     if not history:
-        return f"record {record_id} has no event that opens it"
+        return f"record {stored.id} has no event that opens it"
     try:
         replayed = replay(history)
     except UnexplainedEvent as exc:
-        return f"record {record_id}: {exc}"
+        return f"record {stored.id}: {exc}"
     assert replayed is not None
     found = differences(stored, replayed)
-    return f"record {record_id}: " + "; ".join(found) if found else None
+    return f"record {stored.id}: " + "; ".join(found) if found else None
 
 
 async def replay_records(
@@ -147,20 +154,15 @@ async def replay_records(
 ) -> None:
     """Check every record of the company against its events, adding what does not
     hold to `tally` as `unexplained_record` findings."""
-    after = 0
-    while True:
-        records = await record_states_page(connection, company_id, after, PAGE)
-        # The last page reaches past every id: events naming a record gone are read too.
-        through = records[-1].id if len(records) == PAGE else NO_BOUND
-        by_id = {record.id: record for record in records}
-        transitions = await transitions_of_records(connection, company_id, after, through)
+    after = (0, 0)
+    while records := await record_states_page(connection, company_id, after, PAGE):
         histories: dict[int, list[Transition]] = {record.id: [] for record in records}
-        for transition in transitions:
-            histories.setdefault(transition.record_id, []).append(transition)
-        for record_id in sorted(histories):
-            detail = _check(record_id, by_id.get(record_id), histories[record_id])
+        for transition in await transitions_of_records(connection, company_id, list(histories)):
+            histories[transition.record_id].append(transition)
+        for record in records:
+            detail = _check(record, histories[record.id])
             if detail is not None:
-                tally.add(Finding(UNEXPLAINED, company_key, detail, record_id=record_id))
-        if through == NO_BOUND:
+                tally.add(Finding(UNEXPLAINED, company_key, detail, record_id=record.id))
+        if len(records) < PAGE:
             return
-        after = through
+        after = (records[-1].person_id, records[-1].id)
