@@ -63,7 +63,8 @@ def checkpoint(company: OneCompanyOption = None) -> None:
 @ledger_app.command("verify")
 def verify(company: OneCompanyOption = None, as_json: JsonOption = False) -> None:
     """Check every seal's signature and chain, every leaf against its event, that every
-    sealed event is in the tree and nothing else is. Exit 1 with findings."""
+    sealed event is in the tree and nothing else is, and that replaying the events gives
+    every subscription record's state. Exit 1 with findings."""
     tally = run_operation(lambda database: ledger.verify_ledger(database, company))
     if as_json:
         print_json(
@@ -84,7 +85,12 @@ def verify(company: OneCompanyOption = None, as_json: JsonOption = False) -> Non
             f"{tally.unsealed} not sealed yet, {tally.redacted} redacted"
         )
         for finding in tally.findings:
-            about = f"event {finding.event_id}" if finding.event_id is not None else "ledger"
+            if finding.event_id is not None:
+                about = f"event {finding.event_id}"
+            elif finding.record_id is not None:
+                about = f"record {finding.record_id}"
+            else:
+                about = "ledger"
             console.print(f"[red]{finding.kind}[/red] {finding.company} {about}: {finding.detail}")
         if tally.findings_total > len(tally.findings):
             console.print(f"... {tally.findings_total - len(tally.findings)} more findings")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -70,13 +71,18 @@ def new_event(
     channel: str | None = None,
     contact_value: str | None = None,
     data: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> NewEvent:
-    """An event with the request's evidence, not yet written."""
+    """An event with the request's evidence, not yet written.
+
+    `at` is the time of the change it records, when there is one: a record's opt-in
+    or opt-out date and its event's time are then the same, which replaying the
+    events to check the records relies on (`core.ledger.replay`)."""
     topic = topic_of(event_type, data or {})
     return NewEvent(
         company_id=company_id,
         type=event_type.value,
-        created_at=utcnow(),
+        created_at=utcnow() if at is None else at,
         person_id=person_id,
         record_id=record_id,
         channel=channel,
@@ -90,9 +96,14 @@ def new_event(
 
 
 def event_on(
-    record: RecordRow, event_type: EventType, context: RequestContext, **data: Any
+    record: RecordRow,
+    event_type: EventType,
+    context: RequestContext,
+    at: datetime | None = None,
+    **data: Any,
 ) -> NewEvent:
-    """An event about one subscription record: its person, channel and contact point."""
+    """An event about one subscription record: its person, channel and contact point,
+    at the time of the change (`at`) when it records one."""
     return new_event(
         record.company_id,
         event_type,
@@ -102,6 +113,7 @@ def event_on(
         channel=record.channel,
         contact_value=record.contact_value,
         data={"type": record.type, **data},
+        at=at,
     )
 
 

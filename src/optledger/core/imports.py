@@ -267,6 +267,7 @@ async def _open_records(
             contacts.append(contact)
             consented.append(row.opted_in_at)
             evidence.append(row_evidence)
+    now = utcnow()
     records = ImportedRecords(
         company_id=catalog.company.id,
         unit_id=unit.id,
@@ -278,7 +279,7 @@ async def _open_records(
         language=unit.language,
         country=unit.country,
         source=IMPORT_SOURCE,
-        now=utcnow(),
+        now=now,
         person_ids=person_ids,
         list_ids=list_ids,
         channels=channels,
@@ -296,6 +297,7 @@ async def _open_records(
             "status": RecordStatus.ACTIVE.value,
             "file": target.file_name,
         },
+        at=now,
     )
     opened = await open_imported_records(connection, records, created)
     return {key: line_of[key] for key in opened}

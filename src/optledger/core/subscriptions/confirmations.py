@@ -46,7 +46,7 @@ async def _answer(
     await record_events(
         connection,
         [
-            event_on(record, _EVENT_BY_ACTION[action], context, unit_id=record.unit_id)
+            event_on(record, _EVENT_BY_ACTION[action], context, now, unit_id=record.unit_id)
             for record in answered
         ],
     )

@@ -229,6 +229,7 @@ async def open_subscription(
         channel=channel.value,
         contact_value=contact,
         data={"type": sub_type.value, "unit_id": unit.id, "status": status.value},
+        at=now,
     )
     kind = _promised_message(status, single_opt_in, unit)
     # An email's prompt carries a link to its record: it is queued once the id is known.

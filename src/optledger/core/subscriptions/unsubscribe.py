@@ -114,8 +114,9 @@ async def unsubscribe(
         if (SubscriptionType(r.type), Channel(r.channel)) in targets
         and is_open(RecordStatus(r.status))
     ]
+    now = utcnow()
     events = [
-        event_on(r, EventType.SUBSCRIPTION_ENDED, context, reason=command.reason.value)
+        event_on(r, EventType.SUBSCRIPTION_ENDED, context, now, reason=command.reason.value)
         for r in open_targets
     ]
     outcomes = []
@@ -169,7 +170,7 @@ async def unsubscribe(
         )
     ended_ids = [r.id for r in open_targets]
     written = await end_with_events_and_notice(
-        connection, ended_ids, command.reason.value, utcnow(), events, notice
+        connection, ended_ids, command.reason.value, now, events, notice
     )
     if not written:
         # A concurrent request changed one of these records first: decide again.

@@ -15,6 +15,7 @@ from optledger.core.contact_points import ContactPoints
 from optledger.core.errors import Conflict, InvalidInput
 from optledger.core.ledger.consent_proof import consent_proof
 from optledger.core.ledger.keys import installation_key, public_key_pem
+from optledger.core.ledger.replay import replay_records
 from optledger.core.ledger.sealing import SEAL_BATCH, Sealed, seal_company, signed_head_of
 from optledger.core.ledger.verification import Tally, verify_company
 from optledger.core.use_cases.companies import find_company
@@ -100,7 +101,8 @@ async def ledger_checkpoints(
 
 
 async def verify_ledger(database: Database, company_key: str | None = None) -> Tally:
-    """Check the ledger of the company (or of every company) in one snapshot."""
+    """Check the ledger of the company (or of every company) in one snapshot: its
+    seals and leaves, and that its events replay to its records' state."""
     key = await installation_key(database)
     tally = Tally()
     async with database.connection() as connection, snapshot(connection):
@@ -110,6 +112,7 @@ async def verify_ledger(database: Database, company_key: str | None = None) -> T
             companies = await every_company(connection)
         for company in companies:
             await verify_company(connection, company.id, company.key, key.public, tally)
+            await replay_records(connection, company.id, company.key, tally)
     return tally
 
 
