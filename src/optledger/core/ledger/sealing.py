@@ -61,7 +61,8 @@ async def seal_company(
     if not events:
         return None
     start = last.tree_size if last is not None else 0
-    hashes = [event_leaf_hash(event) for event in events]
+    # An event erased before it was sealed is sealed as it was (see `event_redaction`).
+    hashes = [event.original_leaf or event_leaf_hash(event) for event in events]
     await stored.insert_leaves(
         connection,
         company_id,
