@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from typing import Any
 
 from optledger.core.ledger.heads import SignedHead, TreeHead, sign_head
 from optledger.core.ledger.keys import LedgerKey
@@ -43,6 +44,13 @@ class Sealed:
 def signed_head_of(seal: SealRow) -> SignedHead:
     """A stored seal's signed bytes and signature."""
     return SignedHead(seal.head.encode(), base64.b64decode(seal.signature))
+
+
+async def latest_checkpoint(connection: Connection, company_id: int) -> dict[str, Any] | None:
+    """The company's latest signed tree head as published (`SignedHead.checkpoint`), if
+    it has been sealed."""
+    seal = await stored.latest_seal(connection, company_id)
+    return None if seal is None else signed_head_of(seal).checkpoint()
 
 
 async def seal_company(
