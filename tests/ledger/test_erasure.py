@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 
 from optledger.storage.sql import Query, as_dict
 from tests.conftest import Tenant
@@ -93,8 +94,17 @@ async def test_an_erasure_leaves_no_personal_content_in_events_and_verify_counts
     assert report["redacted"] == len(redacted)
 
 
-async def test_a_redaction_that_does_not_keep_the_leaf_excuses_nothing(
-    client: httpx.AsyncClient, tenant: Tenant
+@pytest.mark.parametrize(
+    "forgery",
+    [
+        # A redaction that does not keep the event's leaf excuses nothing.
+        "UPDATE ledger_redactions SET leaf_hash = :zeros WHERE event_id = :id",
+        # Nor does one for an event changed after its erasure.
+        "UPDATE events SET type = 'subscription_ended' WHERE id = :id",
+    ],
+)
+async def test_a_redacted_event_changed_behind_the_erasure_is_found(
+    client: httpx.AsyncClient, tenant: Tenant, forgery: str
 ) -> None:
     await upsert_ann(client, tenant, {"firstName": "Ann"})
     response = await client.post(DELETE, json={"subjectPhone": PHONE})
@@ -104,10 +114,7 @@ async def test_a_redaction_that_does_not_keep_the_leaf_excuses_nothing(
     first = min(row["id"] for row in await event_rows(tenant))
 
     async def forge(connection: Any) -> None:
-        await connection.execute(
-            Query("UPDATE ledger_redactions SET leaf_hash = :zeros WHERE event_id = :id"),
-            {"zeros": "0" * 64, "id": first},
-        )
+        await connection.execute(Query(forgery), {"zeros": "0" * 64, "id": first})
 
     await tenant.database.run(forge)
     code, report = verify_json(tenant)

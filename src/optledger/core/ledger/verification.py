@@ -164,7 +164,8 @@ class _CompanyCheck:
             self.finding("deleted_event", f"leaf {leaf.leaf_index}'s event is gone", leaf.event_id)
         else:
             self.tally.events += 1
-            if event_leaf_hash(event) != leaf.leaf_hash and not self.redacted(event, leaf):
+            content = event_leaf_hash(event)
+            if content != leaf.leaf_hash and not self.redacted(event, content, leaf):
                 self.finding(
                     "edited_event",
                     f"event {event.id} no longer matches its leaf {leaf.leaf_index}",
@@ -185,10 +186,15 @@ class _CompanyCheck:
         self.last_event_id = leaf.event_id
         self.tally.sealed += 1
 
-    def redacted(self, event: LedgerEvent, leaf: StoredLeaf) -> bool:
-        """Whether an event that no longer encodes to its leaf was erased: marked
-        redacted by an erasure request that kept exactly that leaf's hash."""
-        if event.redacted_by is None or event.original_leaf != leaf.leaf_hash:
+    def redacted(self, event: LedgerEvent, content: bytes, leaf: StoredLeaf) -> bool:
+        """Whether an event that no longer encodes to its leaf (its `content` hash) was
+        erased: marked redacted by an erasure request that kept exactly that leaf's
+        hash, and unchanged since the erasure."""
+        if (
+            event.redacted_by is None
+            or event.original_leaf != leaf.leaf_hash
+            or event.redacted_leaf != content
+        ):
             return False
         self.tally.add_redaction(Redaction(self.company, event.id, event.redacted_by))
         return True

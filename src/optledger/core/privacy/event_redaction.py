@@ -7,12 +7,15 @@ attribute values in its data become a redaction, and its IP address and user age
 go. In the same transaction the event is marked redacted by the request, with the
 leaf hash of its content as it was: an event sealed before keeps its leaf, one not
 yet sealed is sealed with that hash (`core.ledger.sealing`), so none escapes the
-tree, and `optledger ledger verify` counts it as redacted rather than edited.
+tree, and `optledger ledger verify` counts it as redacted rather than edited. The
+leaf hash of what the erasure left is kept too, so an erased event edited
+afterwards is still found.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import replace
 from typing import Any
 
 from optledger.core.ledger.leaves import event_leaf_hash
@@ -46,6 +49,18 @@ def erased_data(data: dict[str, Any], redactions: Mapping[str, str]) -> dict[str
     return erased
 
 
+def erased_event(event: LedgerEvent, redactions: Mapping[str, str]) -> LedgerEvent:
+    """The event as the erasure leaves it."""
+    contact = event.contact_value
+    return replace(
+        event,
+        contact_value=None if contact is None else redactions.get(contact, contact),
+        data=erased_data(event.data, redactions),
+        client_ip=None,
+        user_agent=None,
+    )
+
+
 async def redact_events(
     connection: Connection,
     company_id: int,
@@ -54,27 +69,22 @@ async def redact_events(
     privacy_request_id: int,
 ) -> int:
     """Erase the subject's personal content from the company's events, mark each one
-    redacted by the request with its leaf hash from before; the count redacted."""
+    redacted by the request with its leaf hashes before and after; the count redacted."""
     after, count = 0, 0
     while page := await stored.subject_events_page(
         connection, company_id, list(redactions), person_ids, after, PAGE
     ):
+        erased = [erased_event(event, redactions) for event in page]
         await insert_redactions(
-            connection, company_id, privacy_request_id, [(e.id, _original_leaf(e)) for e in page]
-        )
-        await stored.redact_events(
             connection,
+            company_id,
+            privacy_request_id,
             [
-                (
-                    event.id,
-                    None
-                    if event.contact_value is None
-                    else redactions.get(event.contact_value, event.contact_value),
-                    erased_data(event.data, redactions),
-                )
-                for event in page
+                (event.id, _original_leaf(event), event_leaf_hash(left))
+                for event, left in zip(page, erased, strict=True)
             ],
         )
+        await stored.redact_events(connection, [(e.id, e.contact_value, e.data) for e in erased])
         after, count = page[-1].id, count + len(page)
     return count
 

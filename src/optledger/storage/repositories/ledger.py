@@ -38,7 +38,7 @@ COMPANIES_TO_SEAL = Query(
 # redaction of one moment.
 LEDGER_EVENT_COLUMNS = """e.id, e.company_id, e.type, e.person_id, e.record_id, e.channel,
     e.contact_value, e.data, e.credential_id, e.client_ip, e.user_agent, e.created_at,
-    r.privacy_request_id, r.leaf_hash"""
+    r.privacy_request_id, r.leaf_hash, r.redacted_hash"""
 EVENTS_PAGE = Query(
     f"""SELECT {LEDGER_EVENT_COLUMNS}
     FROM events e LEFT JOIN ledger_redactions r ON r.event_id = e.id
@@ -50,9 +50,10 @@ INSERT_LEAF = Query(
     VALUES (:company_id, :leaf_index, :event_id, :leaf_hash)"""
 )
 INSERT_REDACTION = Query(
-    """INSERT INTO ledger_redactions (event_id, company_id, privacy_request_id, leaf_hash)
-    VALUES (:event_id, :company_id, :privacy_request_id, :leaf_hash)
-    ON CONFLICT (event_id) DO NOTHING"""
+    """INSERT INTO ledger_redactions (event_id, company_id, privacy_request_id, leaf_hash,
+        redacted_hash)
+    VALUES (:event_id, :company_id, :privacy_request_id, :leaf_hash, :redacted_hash)
+    ON CONFLICT (event_id) DO UPDATE SET redacted_hash = excluded.redacted_hash"""
 )
 LEAVES_PAGE = Query(
     """SELECT leaf_index, event_id, leaf_hash FROM ledger_leaves
@@ -97,9 +98,11 @@ class LedgerEvent:
     client_ip: str | None
     user_agent: str | None
     created_at: datetime
-    # Not content: the erasure that removed it, and the leaf hash of what it was.
+    # Not content: the erasure that removed it, and the leaf hashes of what it was
+    # and of what the erasure left.
     redacted_by: int | None = None
     original_leaf: bytes | None = None
+    redacted_leaf: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,7 @@ def ledger_event(row: Row) -> LedgerEvent:
         row[0], row[1], row[2], row[3], row[4], row[5], row[6], as_json(row[7]) or {},
         row[8], row[9], row[10], as_time(row[11]),  # type: ignore[arg-type]
         row[12], None if row[13] is None else bytes.fromhex(row[13]),
+        None if row[14] is None else bytes.fromhex(row[14]),
     )  # fmt: skip
 
 
@@ -202,10 +206,10 @@ async def insert_redactions(
     connection: Connection,
     company_id: int,
     privacy_request_id: int,
-    leaves: Sequence[tuple[int, bytes]],
+    redacted: Sequence[tuple[int, bytes, bytes]],
 ) -> None:
-    """Mark (event id, leaf hash of its content before erasure) pairs as redacted by
-    the request; an event already redacted keeps its first redaction."""
+    """Mark events (id, leaf hash of the content before the erasure, and after) as
+    redacted by the request; one erased again keeps its first request and leaf."""
     await connection.executemany(
         INSERT_REDACTION,
         [
@@ -213,9 +217,10 @@ async def insert_redactions(
                 "event_id": event_id,
                 "company_id": company_id,
                 "privacy_request_id": privacy_request_id,
-                "leaf_hash": leaf.hex(),
+                "leaf_hash": original.hex(),
+                "redacted_hash": after.hex(),
             }
-            for event_id, leaf in leaves
+            for event_id, original, after in redacted
         ],
     )
 

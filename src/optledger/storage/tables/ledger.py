@@ -65,3 +65,5 @@ class LedgerRedaction(Base):
     privacy_request_id: Mapped[int] = mapped_column(ForeignKey("privacy_requests.id"))
     # SHA-256(0x00 || the event's canonical content before the erasure), hex.
     leaf_hash: Mapped[str] = mapped_column(String(64))
+    # The same of its content after: an erased event edited afterwards is found.
+    redacted_hash: Mapped[str] = mapped_column(String(64))

@@ -1,5 +1,5 @@
 """ledger redactions: events whose personal content a privacy erasure removed, with the
-leaf hash of their content before it, and an index of each person's events
+leaf hashes of their content before and after, and an index of each person's events
 
 Revision ID: 0015
 Revises: 0014
@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("company_id", ID, nullable=False),
         sa.Column("privacy_request_id", ID, nullable=False),
         sa.Column("leaf_hash", sa.String(length=64), nullable=False),
+        sa.Column("redacted_hash", sa.String(length=64), nullable=False),
         sa.ForeignKeyConstraint(
             ["company_id"], ["companies.id"], name=op.f("fk_ledger_redactions_company_id_companies")
         ),
