@@ -9,7 +9,10 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from optledger.core.privacy.event_redaction import REDACTED_VALUE, erased_data
 from optledger.storage.sql import Query, as_dict
 from tests.conftest import Tenant
 from tests.support.helpers import run_optledger, upsert_user
@@ -120,3 +123,25 @@ async def test_a_redacted_event_changed_behind_the_erasure_is_found(
     code, report = verify_json(tenant)
     assert code == 1
     assert ("edited_event", first) in {(f["kind"], f["event_id"]) for f in report["findings"]}
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.sampled_from([PHONE, EMAIL, "api", "x"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner),
+    max_leaves=12,
+)
+
+
+@settings(deadline=None)
+@given(data=st.dictionaries(st.sampled_from(["source", "records", "attributes"]), JSON_VALUES))
+def test_erased_data_keeps_no_contact_point_and_no_attribute_value(data: dict[str, Any]) -> None:
+    redactions = {PHONE: "erased:1", EMAIL: "erased:2"}
+    erased = erased_data(data, redactions)
+    assert PHONE not in repr(erased)
+    assert EMAIL not in repr(erased)
+    assert erased.keys() == data.keys()
+    if isinstance(data.get("attributes"), dict):
+        assert erased["attributes"] == dict.fromkeys(data["attributes"], REDACTED_VALUE)
+    # What names nobody stays as it was.
+    if "source" in data and PHONE not in repr(data["source"]) and EMAIL not in repr(data["source"]):
+        assert erased["source"] == data["source"]
