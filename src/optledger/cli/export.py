@@ -21,7 +21,7 @@ from rich.console import Console
 
 from optledger.cli.support import ReadUrlOption, command_line_actor, open_database
 from optledger.core.errors import OptledgerError
-from optledger.core.exports import ALL_FIELDS, EVENT, RECORD, parse_since
+from optledger.core.exports import ALL_FIELDS, CHECKPOINT, EVENT, RECORD, parse_since
 from optledger.core.spreadsheets import SpreadsheetWriter
 from optledger.core.use_cases import exports
 
@@ -52,7 +52,7 @@ async def _export(
 ) -> tuple[int, int]:
     moment = parse_since(since) if since is not None else None
     database = await open_database(read_url=read_url, pool_size=1)
-    counts = {RECORD: 0, EVENT: 0}
+    counts = {RECORD: 0, EVENT: 0, CHECKPOINT: 0}
     try:
         writer = None
         if export_format == ExportFormat.CSV:
@@ -87,7 +87,8 @@ def export_ledger(
     read_url: ReadUrlOption = None,
 ) -> None:
     """Export the consent ledger: every subscription record with its evidence, then
-    every event (kind `record` or `event` on each line)."""
+    every event with its ledger leaf hash, then each company's latest signed tree head
+    (kind `record`, `event` or `checkpoint` on each line)."""
     try:
         with contextlib.ExitStack() as files:
             out = (

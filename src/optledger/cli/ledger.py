@@ -77,6 +77,7 @@ def verify(company: OneCompanyOption = None, as_json: JsonOption = False) -> Non
                 "seals": tally.seals,
                 "findings_total": tally.findings_total,
                 "findings": [finding.document() for finding in tally.findings],
+                "redactions": [redaction.document() for redaction in tally.redactions],
             }
         )
     else:

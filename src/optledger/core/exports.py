@@ -1,9 +1,13 @@
-"""The consent ledger for an auditor: every record with its evidence, then every event.
+"""The consent ledger for an auditor: every record with its evidence, then every event,
+then the latest signed tree head of each company exported.
 
 Entries stream from one read-only snapshot a page at a time, so an export of any
 size holds one page in memory and shows the ledger as it stood when it began. Each
-entry is a flat mapping: `kind` (`record` or `event`), then its fields; times are
-ISO-8601 in UTC.
+entry is a flat mapping: `kind` (`record`, `event` or `checkpoint`), then its fields;
+times are ISO-8601 in UTC. An event carries its ledger leaf hash (empty while not yet
+sealed), and the checkpoints (as `optledger ledger checkpoint` prints them) are of
+the same snapshot, so every leaf hash exported is in the tree a checkpoint signs: an
+auditor checks an export against a checkpoint published elsewhere.
 """
 
 from __future__ import annotations
@@ -12,14 +16,15 @@ from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from typing import Any
 
-from optledger.core.companies import get_company_by_key
+from optledger.core.companies import every_company, get_company_by_key
 from optledger.core.errors import InvalidInput
+from optledger.core.ledger.sealing import latest_checkpoint
 from optledger.storage.repositories import exports as stored
 from optledger.storage.repositories.exports import ExportedEvent, ExportedRecord
 from optledger.storage.sql import Connection
 
 PAGE = 5000
-RECORD, EVENT = "record", "event"
+RECORD, EVENT, CHECKPOINT = "record", "event", "checkpoint"
 # The fields of each kind of entry, in the order a table shows them. A record's
 # `type` is its subscription type, an event's its event type: each is named so.
 RECORD_FIELDS = (
@@ -31,10 +36,14 @@ RECORD_FIELDS = (
 EVENT_FIELDS = (
     "kind", "id", "company", "event_type", "person_key", "record_id", "channel",
     "contact_value", "data", "credential_id", "client_ip", "user_agent", "created_at", "topic",
+    "leaf_hash",
 )  # fmt: skip
-# One table for both kinds (CSV): each row fills its own kind's columns.
+# A company's latest signed tree head, whole, in one field.
+CHECKPOINT_FIELDS = ("kind", "company", "checkpoint")
+# One table for every kind (CSV): each row fills its own kind's columns.
 ALL_FIELDS = tuple(dict.fromkeys((*RECORD_FIELDS[:4], "event_type", "record_id",
-                                   *RECORD_FIELDS[4:], *EVENT_FIELDS)))  # fmt: skip
+                                   *RECORD_FIELDS[4:], *EVENT_FIELDS,
+                                   *CHECKPOINT_FIELDS)))  # fmt: skip
 
 
 def parse_since(text: str) -> datetime:
@@ -73,11 +82,15 @@ async def ledger(
     page: int = PAGE,
 ) -> AsyncGenerator[dict[str, Any], None]:
     """Every record, then every event, oldest first: one company's (or all), changed or
-    happened since `since` (or ever). Read in one snapshot on `connection`."""
+    happened since `since` (or ever); then each of those companies' latest signed tree
+    head. Read in one snapshot on `connection`."""
     async with stored.snapshot(connection):
         company_id = None
         if company_key is not None:
-            company_id = (await get_company_by_key(connection, company_key)).id
+            company = await get_company_by_key(connection, company_key)
+            company_id, companies = company.id, [company]
+        else:
+            companies = await every_company(connection)
         after = 0
         while records := await stored.records_page(connection, after, company_id, since, page):
             for record in records:
@@ -88,3 +101,7 @@ async def ledger(
             for event in events:
                 yield entry(event)
             after = events[-1].id
+        for company in companies:
+            checkpoint = await latest_checkpoint(connection, company.id)
+            if checkpoint is not None:
+                yield {"kind": CHECKPOINT, "company": company.key, "checkpoint": checkpoint}

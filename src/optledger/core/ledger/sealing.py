@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from typing import Any
 
 from optledger.core.ledger.heads import SignedHead, TreeHead, sign_head
 from optledger.core.ledger.keys import LedgerKey
@@ -45,6 +46,13 @@ def signed_head_of(seal: SealRow) -> SignedHead:
     return SignedHead(seal.head.encode(), base64.b64decode(seal.signature))
 
 
+async def latest_checkpoint(connection: Connection, company_id: int) -> dict[str, Any] | None:
+    """The company's latest signed tree head as published (`SignedHead.checkpoint`), if
+    it has been sealed."""
+    seal = await stored.latest_seal(connection, company_id)
+    return None if seal is None else signed_head_of(seal).checkpoint()
+
+
 async def seal_company(
     connection: Connection,
     company_id: int,
@@ -61,7 +69,8 @@ async def seal_company(
     if not events:
         return None
     start = last.tree_size if last is not None else 0
-    hashes = [event_leaf_hash(event) for event in events]
+    # An event erased before it was sealed is sealed as it was (see `event_redaction`).
+    hashes = [event.original_leaf or event_leaf_hash(event) for event in events]
     await stored.insert_leaves(
         connection,
         company_id,

@@ -54,6 +54,23 @@ class Finding:
         }
 
 
+@dataclass(frozen=True)
+class Redaction:
+    """An event whose content an erasure removed, its leaf kept: not a finding."""
+
+    company: str
+    event_id: int
+    erasure_request: int
+
+    def document(self) -> dict[str, Any]:
+        """The redaction as `verify --json` prints it."""
+        return {
+            "company": self.company,
+            "event_id": self.event_id,
+            "erasure_request": self.erasure_request,
+        }
+
+
 @dataclass
 class Tally:
     """What verification found, added up over companies."""
@@ -65,6 +82,13 @@ class Tally:
     seals: int = 0
     findings: list[Finding] = field(default_factory=list)
     findings_total: int = 0
+    redactions: list[Redaction] = field(default_factory=list)
+
+    def add_redaction(self, redaction: Redaction) -> None:
+        """Count a redaction, keeping the first `MAX_FINDINGS`."""
+        self.redacted += 1
+        if len(self.redactions) < MAX_FINDINGS:
+            self.redactions.append(redaction)
 
     def add(self, finding: Finding) -> None:
         """Count a finding, keeping the first `MAX_FINDINGS`."""
@@ -140,7 +164,8 @@ class _CompanyCheck:
             self.finding("deleted_event", f"leaf {leaf.leaf_index}'s event is gone", leaf.event_id)
         else:
             self.tally.events += 1
-            if event_leaf_hash(event) != leaf.leaf_hash:
+            content = event_leaf_hash(event)
+            if content != leaf.leaf_hash and not self.redacted(event, content, leaf):
                 self.finding(
                     "edited_event",
                     f"event {event.id} no longer matches its leaf {leaf.leaf_index}",
@@ -160,6 +185,19 @@ class _CompanyCheck:
         self.next_index = leaf.leaf_index + 1
         self.last_event_id = leaf.event_id
         self.tally.sealed += 1
+
+    def redacted(self, event: LedgerEvent, content: bytes, leaf: StoredLeaf) -> bool:
+        """Whether an event that no longer encodes to its leaf (its `content` hash) was
+        erased: marked redacted by an erasure request that kept exactly that leaf's
+        hash, and unchanged since the erasure."""
+        if (
+            event.redacted_by is None
+            or event.original_leaf != leaf.leaf_hash
+            or event.redacted_leaf != content
+        ):
+            return False
+        self.tally.add_redaction(Redaction(self.company, event.id, event.redacted_by))
+        return True
 
     def seal(self, seal: SealRow) -> None:
         """Check a seal against the leaves read so far."""

@@ -8,7 +8,8 @@ email even if no person has them:
 - every phone and email of theirs joins the suppression list (a keyed hash);
 - the raw contact values on subscription records, events and messages are
   replaced by `erased:<hash>`, message bodies by a redaction, and queued messages
-  are cancelled;
+  are cancelled; events lose their personal content but keep their ledger leaves
+  (see `event_redaction`);
 - identifiers and attribute values are deleted. The person row stays (records
   and events point at it) with nothing left that names anyone.
 
@@ -25,6 +26,7 @@ from optledger.core.errors import InvalidInput, NotFound
 from optledger.core.events import EventType, event_on, record_event, record_events
 from optledger.core.identity import Identity
 from optledger.core.people import IdentifierKind, find_people
+from optledger.core.privacy.event_redaction import redact_events
 from optledger.core.privacy.suppression import ERASURE_REASON, contact_hash, ensure_privacy_key
 from optledger.storage.repositories import privacy as stored
 from optledger.storage.repositories import records
@@ -125,21 +127,16 @@ async def _erase(
         contacts.setdefault(record.contact_value, Channel(record.channel))
     open_ids = [r.id for r in found if is_open(RecordStatus(r.status))]
     if open_ids:
-        # The subject asked to leave: their open records end before anything is scrubbed.
+        # The subject asked to leave: their open records end before anything is scrubbed,
+        # each ending event at the record's own opt-out time (the ledger replays them).
+        now = utcnow()
+        reason = OptOutReason.API_OPT_OUT.value
         ended = await records.records_by_ids(
-            connection,
-            await records.end_records(
-                connection, open_ids, OptOutReason.API_OPT_OUT.value, utcnow()
-            ),
+            connection, await records.end_records(connection, open_ids, reason, now)
         )
         await record_events(
             connection,
-            [
-                event_on(
-                    r, EventType.SUBSCRIPTION_ENDED, context, reason=OptOutReason.API_OPT_OUT.value
-                )
-                for r in ended
-            ],
+            [event_on(r, EventType.SUBSCRIPTION_ENDED, context, now, reason=reason) for r in ended],
         )
     digests = {value: contact_hash(key, channel, value) for value, channel in contacts.items()}
     await stored.suppress(
@@ -150,12 +147,9 @@ async def _erase(
         request_id,
         utcnow(),
     )
-    await stored.redact_contact_values(
-        connection,
-        company_id,
-        {value: f"erased:{digest}" for value, digest in digests.items()},
-        REDACTED_BODY,
-    )
+    redactions = {value: f"erased:{digest}" for value, digest in digests.items()}
+    await stored.redact_contact_values(connection, company_id, redactions, REDACTED_BODY)
+    await redact_events(connection, company_id, redactions, person_ids, request_id)
     await delete_identifiers_of_people(connection, company_id, person_ids)
     await stored.delete_attribute_values(connection, company_id, person_ids)
     await record_event(

@@ -16,7 +16,12 @@ from optledger.core.errors import Conflict, InvalidInput
 from optledger.core.ledger.consent_proof import consent_proof
 from optledger.core.ledger.keys import installation_key, public_key_pem
 from optledger.core.ledger.replay import replay_records
-from optledger.core.ledger.sealing import SEAL_BATCH, Sealed, seal_company, signed_head_of
+from optledger.core.ledger.sealing import (
+    SEAL_BATCH,
+    Sealed,
+    latest_checkpoint,
+    seal_company,
+)
 from optledger.core.ledger.verification import Tally, verify_company
 from optledger.core.use_cases.companies import find_company
 from optledger.storage.database import Database
@@ -25,7 +30,6 @@ from optledger.storage.repositories.ledger import (
     WatermarkBusy,
     companies_to_seal,
     events_watermark,
-    latest_seal,
 )
 from optledger.storage.sql import Connection
 
@@ -81,20 +85,20 @@ async def ledger_public_key(database: Database) -> str:
 
 async def ledger_checkpoints(
     database: Database, company_key: str | None = None
-) -> list[dict[str, object]]:
+) -> list[dict[str, Any]]:
     """The latest signed tree head of the company (or of each sealed company), as
     published: its fields, the signature and the signed bytes."""
 
-    async def read(connection: Connection) -> list[dict[str, object]]:
+    async def read(connection: Connection) -> list[dict[str, Any]]:
         if company_key is not None:
             companies = [await get_company_by_key(connection, company_key)]
         else:
             companies = await every_company(connection)
         found = []
         for company in companies:
-            seal = await latest_seal(connection, company.id)
-            if seal is not None:
-                found.append(signed_head_of(seal).checkpoint())
+            checkpoint = await latest_checkpoint(connection, company.id)
+            if checkpoint is not None:
+                found.append(checkpoint)
         return found
 
     return await database.read(read)

@@ -31,10 +31,11 @@ _RECORDS = """SELECT r.id, c.key AS company, p.person_key, r.channel, r.contact_
     ORDER BY r.id LIMIT :limit"""
 _EVENTS = """SELECT e.id, c.key AS company, e.type, p.person_key, e.record_id, e.channel,
         e.contact_value, e.data, e.credential_id, e.client_ip, e.user_agent, e.created_at,
-        e.topic
+        e.topic, COALESCE(l.leaf_hash, '') AS leaf_hash
     FROM events e
     JOIN companies c ON c.id = e.company_id
     LEFT JOIN persons p ON p.id = e.person_id
+    LEFT JOIN ledger_leaves l ON l.event_id = e.id
     WHERE e.id > :after AND {filters}
     ORDER BY e.id LIMIT :limit"""
 # A record belongs to the export when it changed since the date (an opt-out of an
@@ -97,6 +98,8 @@ class ExportedEvent:
     user_agent: str | None
     created_at: datetime | None
     topic: str | None
+    # Its ledger leaf hash (hex), empty while it is not sealed.
+    leaf_hash: str
 
 
 _TIMES = frozenset({"opt_in_date", "opt_out_date", "consented_at", "created_at", "updated_at"})

@@ -33,15 +33,27 @@ COMPANIES_TO_SEAL = Query(
         AND e.id > {_LAST_THROUGH} AND e.id <= :watermark)
     ORDER BY c.id"""
 )
+# An event's content, then its redaction if an erasure removed that content (in the
+# order `ledger_event` reads them). One statement, so sealing sees the content and the
+# redaction of one moment.
+LEDGER_EVENT_COLUMNS = """e.id, e.company_id, e.type, e.person_id, e.record_id, e.channel,
+    e.contact_value, e.data, e.credential_id, e.client_ip, e.user_agent, e.created_at,
+    r.privacy_request_id, r.leaf_hash, r.redacted_hash"""
 EVENTS_PAGE = Query(
-    """SELECT id, company_id, type, person_id, record_id, channel, contact_value, data,
-        credential_id, client_ip, user_agent, created_at
-    FROM events WHERE company_id = :company_id AND id > :after AND id <= :through
-    ORDER BY id LIMIT :limit"""
+    f"""SELECT {LEDGER_EVENT_COLUMNS}
+    FROM events e LEFT JOIN ledger_redactions r ON r.event_id = e.id
+    WHERE e.company_id = :company_id AND e.id > :after AND e.id <= :through
+    ORDER BY e.id LIMIT :limit"""
 )
 INSERT_LEAF = Query(
     """INSERT INTO ledger_leaves (company_id, leaf_index, event_id, leaf_hash)
     VALUES (:company_id, :leaf_index, :event_id, :leaf_hash)"""
+)
+INSERT_REDACTION = Query(
+    """INSERT INTO ledger_redactions (event_id, company_id, privacy_request_id, leaf_hash,
+        redacted_hash)
+    VALUES (:event_id, :company_id, :privacy_request_id, :leaf_hash, :redacted_hash)
+    ON CONFLICT (event_id) DO UPDATE SET redacted_hash = excluded.redacted_hash"""
 )
 LEAVES_PAGE = Query(
     """SELECT leaf_index, event_id, leaf_hash FROM ledger_leaves
@@ -86,6 +98,11 @@ class LedgerEvent:
     client_ip: str | None
     user_agent: str | None
     created_at: datetime
+    # Not content: the erasure that removed it, and the leaf hashes of what it was
+    # and of what the erasure left.
+    redacted_by: int | None = None
+    original_leaf: bytes | None = None
+    redacted_leaf: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -115,11 +132,13 @@ class SealRow:
 
 
 def ledger_event(row: Row) -> LedgerEvent:
-    """An event row read in `EVENTS_PAGE`'s column order."""
-    # By position, in `EVENTS_PAGE`'s order: verification reads a million of these.
+    """An event read with `LEDGER_EVENT_COLUMNS`."""
+    # By position: verification reads a million of these.
     return LedgerEvent(
         row[0], row[1], row[2], row[3], row[4], row[5], row[6], as_json(row[7]) or {},
         row[8], row[9], row[10], as_time(row[11]),  # type: ignore[arg-type]
+        row[12], None if row[13] is None else bytes.fromhex(row[13]),
+        None if row[14] is None else bytes.fromhex(row[14]),
     )  # fmt: skip
 
 
@@ -179,6 +198,29 @@ async def insert_leaves(
                 "leaf_hash": leaf.hex(),
             }
             for offset, (event_id, leaf) in enumerate(leaves)
+        ],
+    )
+
+
+async def insert_redactions(
+    connection: Connection,
+    company_id: int,
+    privacy_request_id: int,
+    redacted: Sequence[tuple[int, bytes, bytes]],
+) -> None:
+    """Mark events (id, leaf hash of the content before the erasure, and after) as
+    redacted by the request; one erased again keeps its first request and leaf."""
+    await connection.executemany(
+        INSERT_REDACTION,
+        [
+            {
+                "event_id": event_id,
+                "company_id": company_id,
+                "privacy_request_id": privacy_request_id,
+                "leaf_hash": original.hex(),
+                "redacted_hash": after.hex(),
+            }
+            for event_id, original, after in redacted
         ],
     )
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from optledger.storage.repositories.ledger import LEDGER_EVENT_COLUMNS, LedgerEvent, ledger_event
 from optledger.storage.sql import Connection, Json, Query, Row, as_time
 
 _REQUEST_COLUMNS = """id, company_id, type, subject_email, subject_phone, request_msg, processed,
@@ -48,6 +50,24 @@ RECORDS_OF_SUBJECT = Query(
       AND (contact_value = ANY(:values::text[]) OR person_id = ANY(:person_ids::bigint[]))
     ORDER BY id""",
 )
+_SUBJECT_EVENTS = f"""SELECT {LEDGER_EVENT_COLUMNS}
+    FROM events e LEFT JOIN ledger_redactions r ON r.event_id = e.id
+    WHERE e.company_id = :company_id AND e.id > :after AND ({{subject}})
+    ORDER BY e.id LIMIT :limit"""
+SUBJECT_EVENTS_PAGE = Query(
+    _SUBJECT_EVENTS.format(
+        subject="""e.contact_value IN (SELECT value FROM json_each(:values))
+        OR e.person_id IN (SELECT value FROM json_each(:person_ids))"""
+    ),
+    postgresql=_SUBJECT_EVENTS.format(
+        subject="e.contact_value = ANY(:values::text[]) OR e.person_id = ANY(:person_ids::bigint[])"
+    ),
+)
+REDACT_EVENT = Query(
+    """UPDATE events SET contact_value = :contact_value, data = :data, client_ip = NULL,
+        user_agent = NULL
+    WHERE id = :id"""
+)
 DELETE_ATTRIBUTE_VALUES = Query(
     """DELETE FROM person_attributes
     WHERE company_id = :company_id AND person_id IN (SELECT value FROM json_each(:person_ids))""",
@@ -73,8 +93,9 @@ def _redaction(table: str, column: str, also: str = "") -> Query:
     )
 
 
-# Every (table, column) that keeps a raw contact value. Message bodies go too, and
-# nothing more may be sent to an erased contact point: queued messages are cancelled.
+# Every (table, column) that keeps a raw contact value, but events (see
+# `redact_events`). Message bodies go too, and nothing more may be sent to an erased
+# contact point: queued messages are cancelled.
 REDACTIONS = (
     _redaction(
         "messages",
@@ -84,7 +105,6 @@ REDACTIONS = (
     ),
     _redaction("inbound_messages", "from_address", also="body = :body,"),
     _redaction("subscription_records", "contact_value"),
-    _redaction("events", "contact_value"),
     _redaction("confirmation_blocks", "contact_value"),
 )
 
@@ -248,3 +268,39 @@ async def redact_contact_values(
     }
     for query in REDACTIONS:
         await connection.execute(query, params)
+
+
+async def subject_events_page(
+    connection: Connection,
+    company_id: int,
+    values: Collection[str],
+    person_ids: Collection[int],
+    after: int,
+    limit: int,
+) -> list[LedgerEvent]:
+    """Up to `limit` of the company's events past id `after` that hold one of the
+    contact `values` or are about one of the people, by id, as the ledger reads them."""
+    rows = await connection.fetch(
+        SUBJECT_EVENTS_PAGE,
+        {
+            "company_id": company_id,
+            "values": list(values),
+            "person_ids": list(person_ids),
+            "after": after,
+            "limit": limit,
+        },
+    )
+    return [ledger_event(row) for row in rows]
+
+
+async def redact_events(
+    connection: Connection, redacted: Sequence[tuple[int, str | None, dict[str, Any]]]
+) -> None:
+    """Rewrite events' (id, contact value, data), and drop their address and user agent."""
+    await connection.executemany(
+        REDACT_EVENT,
+        [
+            {"id": event_id, "contact_value": contact_value, "data": Json(data)}
+            for event_id, contact_value, data in redacted
+        ],
+    )

@@ -8,7 +8,7 @@ from optledger.storage.tables.delivery import Message, WorkerHeartbeat
 from optledger.storage.tables.events import Event
 from optledger.storage.tables.idempotency import IdempotentAnswer
 from optledger.storage.tables.inbound import ConfirmationBlock, InboundMessage
-from optledger.storage.tables.ledger import LedgerLeaf, LedgerSeal
+from optledger.storage.tables.ledger import LedgerLeaf, LedgerRedaction, LedgerSeal
 from optledger.storage.tables.operators import (
     Operator,
     OperatorCompany,
@@ -30,6 +30,7 @@ __all__ = [
     "IdempotentAnswer",
     "InboundMessage",
     "LedgerLeaf",
+    "LedgerRedaction",
     "LedgerSeal",
     "Message",
     "Operator",

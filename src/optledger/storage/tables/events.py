@@ -19,6 +19,8 @@ class Event(Base):
     __table_args__ = (
         Index("ix_events_contact", "company_id", "contact_value"),
         Index("ix_events_record", "company_id", "record_id"),
+        # A person's events: what an erasure finds to redact beyond their contact points.
+        Index("ix_events_person", "company_id", "person_id"),
         # A company's events in order: what sealing and verifying the ledger read.
         Index("ix_events_company_order", "company_id", "id"),
     )

@@ -1,4 +1,5 @@
-"""The tamper-evident ledger: each sealed event's leaf hash, and the signed seals."""
+"""The tamper-evident ledger: each sealed event's leaf hash, the signed seals, and the
+events whose content an erasure removed."""
 
 from __future__ import annotations
 
@@ -47,3 +48,22 @@ class LedgerSeal(Base):
     signature: Mapped[str] = mapped_column(String(88))
     # The signed bytes (canonical JSON), as text.
     head: Mapped[str] = mapped_column(Text)
+
+
+class LedgerRedaction(Base):
+    """An event whose personal content a privacy erasure removed, naming the request.
+
+    Written in the erasure's transaction, with the leaf hash of the event's content as
+    it was before: a seal made afterwards seals that hash, so no event escapes the tree,
+    and verification tells a redacted event from an edited one."""
+
+    __tablename__ = "ledger_redactions"
+
+    # No foreign key, as for leaves: verification names what is gone.
+    event_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    privacy_request_id: Mapped[int] = mapped_column(ForeignKey("privacy_requests.id"))
+    # SHA-256(0x00 || the event's canonical content before the erasure), hex.
+    leaf_hash: Mapped[str] = mapped_column(String(64))
+    # The same of its content after: an erased event edited afterwards is found.
+    redacted_hash: Mapped[str] = mapped_column(String(64))
