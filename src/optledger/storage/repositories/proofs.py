@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from optledger.storage.repositories.ledger import LedgerEvent, ledger_event
+from optledger.storage.repositories.ledger import LEDGER_EVENT_COLUMNS, LedgerEvent, ledger_event
 from optledger.storage.sql import Connection, Query, as_dict, as_time
 
 RECORDS_OF_CONTACT_POINT = Query(
@@ -22,15 +22,14 @@ RECORDS_OF_CONTACT_POINT = Query(
     WHERE r.company_id = :company_id AND r.contact_value = :contact_value
     ORDER BY r.id"""
 )
-# In `EVENTS_PAGE`'s column order, then the event's leaf index (null until sealed).
+# `LEDGER_EVENT_COLUMNS`, then the event's leaf index (null until sealed).
 EVENTS_OF_CONTACT_POINT_RECORDS = Query(
-    """SELECT e.id, e.company_id, e.type, e.person_id, e.record_id, e.channel,
-        e.contact_value, e.data, e.credential_id, e.client_ip, e.user_agent, e.created_at,
-        f.leaf_index
+    f"""SELECT {LEDGER_EVENT_COLUMNS}, f.leaf_index
     FROM events e
-    JOIN subscription_records r ON r.id = e.record_id
+    JOIN subscription_records s ON s.id = e.record_id
+    LEFT JOIN ledger_redactions r ON r.event_id = e.id
     LEFT JOIN ledger_leaves f ON f.event_id = e.id
-    WHERE r.company_id = :company_id AND r.contact_value = :contact_value
+    WHERE s.company_id = :company_id AND s.contact_value = :contact_value
         AND e.company_id = :company_id
     ORDER BY e.id"""
 )
@@ -64,4 +63,4 @@ async def events_of_contact_point_records(
     """Every event of the contact point's records, by id, with its leaf index."""
     params = {"company_id": company_id, "contact_value": contact_value}
     rows = await connection.fetch(EVENTS_OF_CONTACT_POINT_RECORDS, params)
-    return [EventLeaf(ledger_event(row), None if row[12] is None else int(row[12])) for row in rows]
+    return [EventLeaf(ledger_event(row), None if row[15] is None else int(row[15])) for row in rows]
