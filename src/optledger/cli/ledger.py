@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -13,6 +13,8 @@ from optledger.core.contact_points import ContactPoints
 from optledger.core.ledger.keys import load_public_key_pem
 from optledger.core.ledger.proofs import check_proof
 from optledger.core.use_cases import ledger
+from optledger.core.use_cases.companies import find_company
+from optledger.storage.database import Database
 
 ledger_app = typer.Typer(
     help="The tamper-evident ledger: signed Merkle seals of every event (docs/ledger.md).",
@@ -109,9 +111,12 @@ def proof(
 ) -> None:
     """Print the proof of consent of one phone or email: its records and their evidence,
     every event of them with an inclusion proof against one signed head (sealing first)."""
-    document = run_operation(
-        lambda database: ledger.prove_consent(database, company, ContactPoints.parse(phone, email))
-    )
+
+    async def prove(database: Database) -> dict[str, Any]:
+        contacts = ContactPoints.parse(phone, email)
+        return await ledger.prove_consent(database, await find_company(database, company), contacts)
+
+    document = run_operation(prove)
     text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     if output is None:
         typer.echo(text, nl=False)

@@ -48,7 +48,7 @@ async def download_proof(
     contacts = (
         ContactPoints.parse(None, contact) if "@" in contact else ContactPoints.parse(contact, None)
     )
-    document = await prove_consent(database, company.key, contacts)
+    document = await prove_consent(database, company, contacts)
     name = re.sub(r"[^A-Za-z0-9]+", "-", contact).strip("-")
     return Response(
         json.dumps(document, indent=2, ensure_ascii=False) + "\n",

@@ -23,7 +23,7 @@ from optledger.core.ledger.sealing import (
     seal_company,
 )
 from optledger.core.ledger.verification import Tally, verify_company
-from optledger.core.use_cases.companies import find_company
+from optledger.core.use_cases.companies import CompanyRow, find_company
 from optledger.storage.database import Database
 from optledger.storage.repositories.exports import snapshot
 from optledger.storage.repositories.ledger import (
@@ -126,7 +126,7 @@ PROOF_SEAL_ATTEMPTS = 3
 
 
 async def prove_consent(
-    database: Database, company_key: str, contacts: ContactPoints
+    database: Database, company: CompanyRow, contacts: ContactPoints
 ) -> dict[str, Any]:
     """The proof of consent of one phone or email of the company, against one signed
     head; its events not yet sealed are sealed first. `NotFound` for an unknown one."""
@@ -134,7 +134,6 @@ async def prove_consent(
         raise InvalidInput("a proof is of one phone or one email")
     [contact] = contacts.values
     key = await installation_key(database)
-    company = await find_company(database, company_key)
     for _ in range(PROOF_SEAL_ATTEMPTS):
         async with database.connection() as connection, snapshot(connection):
             proof = await consent_proof(connection, company.id, company.key, contact, key)

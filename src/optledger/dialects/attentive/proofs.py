@@ -8,18 +8,18 @@ offline (docs/ledger.md).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from optledger.core.contact_points import ContactPoints
 from optledger.core.use_cases.ledger import prove_consent
 from optledger.dialects.attentive.dependencies import SubscriberWriter
 from optledger.dialects.attentive.subscriptions import (
-    MAX_EMAIL_QUERY,
-    MAX_PHONE_QUERY,
     NO_SUBSCRIBER,
+    EmailQuery,
+    PhoneQuery,
     query_phone,
 )
 from optledger.web.authentication import DatabaseDep
@@ -54,15 +54,11 @@ PROOF_EXAMPLE: dict[str, Any] = {
 async def get_proof(
     principal: SubscriberWriter,
     database: DatabaseDep,
-    phone: Annotated[
-        str | None, Query(max_length=MAX_PHONE_QUERY, examples=["+14155550123"])
-    ] = None,
-    email: Annotated[
-        str | None, Query(max_length=MAX_EMAIL_QUERY, examples=["ada@example.com"])
-    ] = None,
+    phone: PhoneQuery = None,
+    email: EmailQuery = None,
 ) -> JSONResponse:
     """The proof of consent of one phone or email, checkable offline with the
     installation's public key; its events are sealed first if they are not yet."""
     contacts = ContactPoints.parse(query_phone(phone), email)
-    document = await prove_consent(database, principal.company.key, contacts)
+    document = await prove_consent(database, principal.company, contacts)
     return JSONResponse(document, headers={"Cache-Control": "no-store"})

@@ -112,6 +112,9 @@ class EligibilityResponse(WireModel):
 
 MAX_PHONE_QUERY = 32
 MAX_EMAIL_QUERY = MAX_EMAIL_LENGTH
+# The query parameters that name one subscriber: eligibility and proofs take them alike.
+PhoneQuery = Annotated[str | None, Query(max_length=MAX_PHONE_QUERY, examples=["+14155550123"])]
+EmailQuery = Annotated[str | None, Query(max_length=MAX_EMAIL_QUERY, examples=["ada@example.com"])]
 
 
 def query_phone(raw: str | None) -> str | None:
@@ -193,12 +196,8 @@ async def create_subscription(
 async def get_subscriptions(
     principal: SubscriberWriter,
     database: DatabaseDep,
-    phone: Annotated[
-        str | None, Query(max_length=MAX_PHONE_QUERY, examples=["+14155550123"])
-    ] = None,
-    email: Annotated[
-        str | None, Query(max_length=MAX_EMAIL_QUERY, examples=["ada@example.com"])
-    ] = None,
+    phone: PhoneQuery = None,
+    email: EmailQuery = None,
 ) -> JSONResponse:
     """Which subscriptions a phone or email has, and whether each may be messaged now."""
     return await eligibility_answer(database, principal.company.id, phone, email)
