@@ -26,7 +26,7 @@ from tests.support.helpers import (
     text_in,
     vibes_headers,
 )
-from tests.support.ledger import change
+from tests.support.ledger import change, events_not_stored_canonically
 
 
 def subscriber(number: int) -> tuple[str, str]:
@@ -188,3 +188,5 @@ async def test_random_histories_through_every_door_replay_to_the_stored_records(
     tally = await verify_ledger(tenant.database, tenant.key)
     assert tally.findings == []
     assert tally.sealed == tally.events
+    # Every door writes an event's data in the form verification can hash as stored.
+    assert await events_not_stored_canonically(tenant.database, tenant.company_id) == []

@@ -8,7 +8,9 @@ from typing import Any
 
 import httpx
 
+from optledger.core.ledger.leaves import event_leaf_hash, stored_leaf_hash
 from optledger.storage.database import Database
+from optledger.storage.repositories.ledger import ledger_event, stored_events_page
 from optledger.storage.sql import Connection, Query, as_dict
 from tests.support.helpers import subscribe
 
@@ -62,3 +64,16 @@ async def put_back(database: Database, row: dict[str, Any]) -> None:
     if isinstance(params["data"], dict):
         params["data"] = json.dumps(params["data"])
     await change(database, f"INSERT INTO events ({columns}) VALUES ({values})", **params)
+
+
+async def events_not_stored_canonically(database: Database, company_id: int) -> list[int]:
+    """The company's events whose stored form does not hash, as it is, to the leaf of
+    their decoded content: the ones verification has to decode."""
+    events = await database.read(
+        lambda connection: stored_events_page(connection, company_id, 0, 100_000)
+    )
+    return [
+        event.id
+        for event in events
+        if stored_leaf_hash(event) != event_leaf_hash(ledger_event(event))
+    ]

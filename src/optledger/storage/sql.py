@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -34,6 +34,10 @@ class Row(Protocol):
     """A result row: by position or by column name (asyncpg Record, sqlite3.Row)."""
 
     def __getitem__(self, key: int | str) -> Any: ...
+
+    def __iter__(self) -> Iterator[Any]:
+        """The values, in column order."""
+        ...
 
     def keys(self) -> Any:
         """The column names."""
@@ -162,21 +166,31 @@ class Connection:
 _PLAIN = frozenset({str, int, float, bool, bytes, type(None)})
 
 
+# Sorted keys, no spaces, text as it is: the form the ledger's leaves write data in,
+# so that verifying can hash an event's data as stored (see `core/ledger/leaves.py`).
+_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def json_text(value: Any) -> str:
+    """The text a JSON column is given for `value`."""
+    return _JSON.encode(value)
+
+
 def _sqlite_value(value: Any) -> Any:
     if type(value) in _PLAIN:
         return value
     if isinstance(value, datetime):
         return sqlite_time(value)
     if isinstance(value, Json):
-        return json.dumps(value.value)
+        return json_text(value.value)
     if isinstance(value, list | tuple | set | frozenset):
-        return json.dumps(list(value))
+        return json_text(list(value))
     return value
 
 
 def _postgres_value(value: Any) -> Any:
     if isinstance(value, Json):
-        return json.dumps(value.value)
+        return json_text(value.value)
     if isinstance(value, set | frozenset | tuple):
         return list(value)
     return value

@@ -51,16 +51,21 @@ def root_of(leaf_hashes: Sequence[bytes]) -> bytes:
     return _root(leaf_hashes, 0, len(leaf_hashes))
 
 
-def extend(frontier: Frontier, leaf_hashes: Iterable[bytes]) -> Frontier:
-    """The frontier after appending `leaf_hashes` (a new list; the given one is kept)."""
-    extended = list(frontier)
+def append_leaves(frontier: Frontier, leaf_hashes: Iterable[bytes]) -> None:
+    """Append `leaf_hashes` to the tree of `frontier`, changing it in place."""
     for leaf in leaf_hashes:
         size, node = 1, leaf
         # Two perfect subtrees of one size are the two halves of one twice as big.
-        while extended and extended[-1][0] == size:
-            left_size, left = extended.pop()
+        while frontier and frontier[-1][0] == size:
+            left_size, left = frontier.pop()
             size, node = left_size + size, node_hash(left, node)
-        extended.append((size, node))
+        frontier.append((size, node))
+
+
+def extend(frontier: Frontier, leaf_hashes: Iterable[bytes]) -> Frontier:
+    """The frontier after appending `leaf_hashes` (a new list; the given one is kept)."""
+    extended = list(frontier)
+    append_leaves(extended, leaf_hashes)
     return extended
 
 

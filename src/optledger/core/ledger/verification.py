@@ -1,36 +1,41 @@
 """Verifying a company's ledger: seals, leaves, and that they cover its events.
 
-One pass merges three streams read a page at a time in one snapshot: the
-company's events by id, its leaves by index (whose event ids ascend) and its seals
-by tree size. Each leaf is checked against its event, each seal's root is
-recomputed from the leaves before it, and each seal's signature and link to the
-previous head are checked. An event that is no leaf but lies at or below the last
-seal's `through_event_id` was inserted afterwards; a leaf whose event is gone was
-deleted; a leaf that no longer matches its event was edited.
+One pass in one snapshot merges the company's events by id with its leaves by event
+id, a chunk of ids at a time, then checks the seals the chunk's leaves reach. Each
+leaf is checked against its event, each seal's root is recomputed from the leaves
+before it, and each seal's signature and link to the previous head are checked. An
+event that is no leaf but lies at or below the last seal's `through_event_id` was
+inserted afterwards; a leaf whose event is gone was deleted; a leaf that no longer
+matches its event was edited.
 """
 
 from __future__ import annotations
 
 import binascii
-from collections.abc import AsyncIterator, Awaitable, Callable
+from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from optledger.core.ledger.heads import TreeHead, parse_head
-from optledger.core.ledger.leaves import event_leaf_hash
-from optledger.core.ledger.merkle import Frontier, extend, frontier_root
+from optledger.core.ledger.leaves import event_leaf_hash, stored_leaf_hash
+from optledger.core.ledger.merkle import Frontier, append_leaves, frontier_root
 from optledger.core.ledger.sealing import signed_head_of
 from optledger.storage.repositories import ledger as stored
-from optledger.storage.repositories.ledger import NO_BOUND, LedgerEvent, SealRow, StoredLeaf
+from optledger.storage.repositories.ledger import (
+    NO_BOUND,
+    LedgerEvent,
+    SealRow,
+    StoredEvent,
+    StoredLeaf,
+    ledger_event,
+)
 from optledger.storage.sql import Connection
 
 PAGE = 5000
 # A ledger rewritten wholesale would list every event: the first ones make the point.
 MAX_FINDINGS = 1000
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -102,33 +107,9 @@ class Tally:
         return self.findings_total == 0
 
 
-class _Cursor(Generic[T]):
-    """A stream read a page at a time, looked at one item at a time."""
-
-    def __init__(self, items: AsyncIterator[T]) -> None:
-        self._items = items
-        self.current: T | None = None
-
-    async def advance(self) -> T | None:
-        self.current = await anext(self._items, None)
-        return self.current
-
-
-async def _pages(
-    fetch: Callable[[int], Awaitable[list[T]]], start: int, next_start: Callable[[T], int]
-) -> AsyncIterator[T]:
-    position = start
-    while True:
-        page = await fetch(position)
-        for item in page:
-            yield item
-        if len(page) < PAGE:
-            return
-        position = next_start(page[-1])
-
-
 class _CompanyCheck:
-    """The merge of one company's events, leaves and seals."""
+    """The merge of one company's events, leaves and seals, a chunk of event ids at a
+    time (see `verify_company`)."""
 
     def __init__(
         self, company_key: str, public: Ed25519PublicKey, tally: Tally, last_through: int
@@ -138,6 +119,11 @@ class _CompanyCheck:
         self.tally = tally
         self.last_through = last_through
         self.frontier: Frontier = []
+        # Leaf hashes read but not yet in the frontier (checking a seal folds them
+        # in), with the tree size each leaf ends at, and that of the last one folded.
+        self.unfolded: list[bytes] = []
+        self.unfolded_ends: list[int] = []
+        self.folded_end = 0
         self.next_index = 0
         self.last_event_id = 0
         self.previous_head_hash: bytes | None = None
@@ -147,8 +133,26 @@ class _CompanyCheck:
     def finding(self, kind: str, detail: str, event_id: int | None = None) -> None:
         self.tally.add(Finding(kind, self.company, detail, event_id))
 
-    def event_without_leaf(self, event: LedgerEvent) -> None:
-        self.tally.events += 1
+    def merge(self, events: list[StoredEvent], leaves: list[StoredLeaf]) -> None:
+        """Check a chunk: the events and the leaves of one range of event ids, each by id."""
+        self.tally.events += len(events)
+        position, count = 0, len(events)
+        for leaf in leaves:
+            while position < count and events[position].id < leaf.event_id:
+                self.event_without_leaf(events[position])
+                position += 1
+            if position < count and events[position].id == leaf.event_id:
+                self.leaf(leaf, events[position])
+                position += 1
+            else:
+                self.finding(
+                    "deleted_event", f"leaf {leaf.leaf_index}'s event is gone", leaf.event_id
+                )
+                self.leaf(leaf, None)
+        for event in events[position:]:
+            self.event_without_leaf(event)
+
+    def event_without_leaf(self, event: StoredEvent) -> None:
         if event.id <= self.last_through:
             self.finding(
                 "inserted_event",
@@ -159,11 +163,9 @@ class _CompanyCheck:
         else:
             self.tally.unsealed += 1
 
-    def leaf(self, leaf: StoredLeaf, event: LedgerEvent | None) -> None:
-        if event is None:
-            self.finding("deleted_event", f"leaf {leaf.leaf_index}'s event is gone", leaf.event_id)
-        else:
-            self.tally.events += 1
+    def leaf(self, leaf: StoredLeaf, stored: StoredEvent | None) -> None:
+        if stored is not None and stored_leaf_hash(stored) != leaf.leaf_hash:
+            event = ledger_event(stored)
             content = event_leaf_hash(event)
             if content != leaf.leaf_hash and not self.redacted(event, content, leaf):
                 self.finding(
@@ -181,10 +183,23 @@ class _CompanyCheck:
             self.finding(
                 "reordered_leaf", f"leaf {leaf.leaf_index} is out of event order", leaf.event_id
             )
-        self.frontier = extend(self.frontier, [leaf.leaf_hash])
+        self.unfolded.append(leaf.leaf_hash)
+        self.unfolded_ends.append(leaf.leaf_index + 1)
         self.next_index = leaf.leaf_index + 1
         self.last_event_id = leaf.event_id
         self.tally.sealed += 1
+
+    def fold_through(self, tree_size: int) -> None:
+        """Fold the leaves read into the frontier up to the first that reaches
+        `tree_size` (all of them, when none does)."""
+        folded = 0
+        for end in self.unfolded_ends:
+            if self.folded_end >= tree_size:
+                break
+            self.folded_end = end
+            folded += 1
+        append_leaves(self.frontier, self.unfolded[:folded])
+        del self.unfolded[:folded], self.unfolded_ends[:folded]
 
     def redacted(self, event: LedgerEvent, content: bytes, leaf: StoredLeaf) -> bool:
         """Whether an event that no longer encodes to its leaf (its `content` hash) was
@@ -200,8 +215,9 @@ class _CompanyCheck:
         return True
 
     def seal(self, seal: SealRow) -> None:
-        """Check a seal against the leaves read so far."""
+        """Check a seal against the leaves up to its size."""
         self.tally.seals += 1
+        self.fold_through(seal.tree_size)
         name = f"seal of {seal.tree_size} leaves (through event {seal.through_event_id})"
         try:
             signed = signed_head_of(seal)
@@ -215,7 +231,7 @@ class _CompanyCheck:
             self.finding("bad_seal", f"{name}: its columns differ from its signed head")
         if head.previous_head_hash != self.previous_head_hash:
             self.finding("broken_chain", f"{name} does not follow the seal before it")
-        if head.tree_size != self.next_index or frontier_root(self.frontier) != head.root_hash:
+        if head.tree_size != self.folded_end or frontier_root(self.frontier) != head.root_hash:
             self.finding("bad_root", f"{name}: the leaves do not give its root")
         elif seal.frontier != self.frontier:
             self.finding("bad_root", f"{name}: its stored frontier is not the tree's")
@@ -250,51 +266,46 @@ async def verify_company(
     public: Ed25519PublicKey,
     tally: Tally,
 ) -> None:
-    """Check one company's ledger, adding what it finds to `tally`."""
+    """Check one company's ledger, adding what it finds to `tally`.
+
+    A chunk is a page of events and the leaves of the same range of event ids; the
+    seals its leaves reach are checked after it. One chunk is in memory at a time."""
     check = _CompanyCheck(
         company_key, public, tally, _last_through(await stored.latest_seal(connection, company_id))
     )
-    events = _Cursor(
-        _pages(
-            lambda after: stored.events_page(connection, company_id, after, NO_BOUND, PAGE),
-            0,
-            lambda event: event.id,
+    after, seals_above = 0, 0
+    while True:
+        events = await stored.stored_events_page(connection, company_id, after, PAGE)
+        through = events[-1].id if len(events) == PAGE else NO_BOUND
+        leaves = await stored.leaves_of_events(connection, company_id, after, through, PAGE)
+        if len(leaves) == PAGE and leaves[-1].event_id < through:
+            # Leaves of deleted events crowd the range: the chunk ends at the last read.
+            through = leaves[-1].event_id
+            events = events[: bisect_right(events, through, key=lambda event: event.id)]
+        check.merge(events, leaves)
+        last_chunk = through == NO_BOUND
+        seals_above = await _check_seals(
+            connection, company_id, check, seals_above, NO_BOUND if last_chunk else check.next_index
         )
-    )
-    leaves = _Cursor(
-        _pages(
-            lambda start: stored.leaves_page(connection, company_id, start, PAGE),
-            0,
-            lambda leaf: leaf.leaf_index + 1,
-        )
-    )
-    seals = _Cursor(
-        _pages(
-            lambda above: stored.seals_page(connection, company_id, above, PAGE),
-            0,
-            lambda seal: seal.tree_size,
-        )
-    )
-    event, leaf, seal = await events.advance(), await leaves.advance(), await seals.advance()
-    while event is not None or leaf is not None:
-        if leaf is None or (event is not None and event.id < leaf.event_id):
-            assert event is not None
-            check.event_without_leaf(event)
-            event = await events.advance()
-            continue
-        matched = event if event is not None and event.id == leaf.event_id else None
-        check.leaf(leaf, matched)
-        if matched is not None:
-            event = await events.advance()
-        leaf = await leaves.advance()
-        while seal is not None and seal.tree_size <= check.next_index:
-            check.seal(seal)
-            seal = await seals.advance()
-    while seal is not None:
-        check.seal(seal)
-        seal = await seals.advance()
+        if last_chunk:
+            break
+        after = through
     if check.next_index > check.sealed_size:
         check.finding(
             "unsealed_leaf",
             f"leaves {check.sealed_size} to {check.next_index - 1} are in no seal",
         )
+
+
+async def _check_seals(
+    connection: Connection, company_id: int, check: _CompanyCheck, above: int, through: int
+) -> int:
+    """Check the seals of more than `above` and at most `through` leaves; the tree size
+    of the last one."""
+    while seals := await stored.seals_page(connection, company_id, above, through, PAGE):
+        for seal in seals:
+            check.seal(seal)
+        above = seals[-1].tree_size
+        if len(seals) < PAGE:
+            break
+    return above

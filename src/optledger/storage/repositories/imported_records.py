@@ -18,7 +18,7 @@ from typing import Any
 
 from optledger.observability.metrics import CONSENT_EVENTS
 from optledger.storage.repositories.events import RETURNED_FOR_WEBHOOKS, NewEvent, fan_out_from
-from optledger.storage.sql import Connection, Json, Query, sqlite_time
+from optledger.storage.sql import Connection, Query, json_text, sqlite_time
 
 _RECORD_COLUMNS = """company_id, person_id, list_id, unit_id, type, channel, contact_value,
     status, single_opt_in, opt_in_date, disclosure_text, language, country, source,
@@ -60,18 +60,17 @@ INSERT_CREATED_EVENTS = Query(
     f"""INSERT INTO events ({_EVENT_COLUMNS})
     SELECT :company_id, :e_type, json_extract(e.value, '$[0]'), json_extract(e.value, '$[1]'),
         json_extract(e.value, '$[2]'), json_extract(e.value, '$[3]'),
-        json_patch(:e_data, json_extract(e.value, '$[4]')), :credential_id, :client_ip,
+        json_extract(e.value, '$[4]'), :credential_id, :client_ip,
         :user_agent, :e_created_at, :e_topic
     FROM json_each(:events) AS e
     RETURNING id""",
     postgresql=f"""WITH created AS (
         INSERT INTO events ({_EVENT_COLUMNS})
         SELECT :company_id, :e_type, e.person_id, e.record_id, e.channel, e.contact_value,
-            (:e_data::jsonb || e.evidence::jsonb)::json, :credential_id, :client_ip,
-            :user_agent, :e_created_at, :e_topic
+            e.data::json, :credential_id, :client_ip, :user_agent, :e_created_at, :e_topic
         FROM unnest(:person_ids::bigint[], :record_ids::bigint[], :channels::text[],
-            :contacts::text[], :evidence::text[])
-            WITH ORDINALITY AS e(person_id, record_id, channel, contact_value, evidence, n)
+            :contacts::text[], :data::text[])
+            WITH ORDINALITY AS e(person_id, record_id, channel, contact_value, data, n)
         ORDER BY e.n
         {RETURNED_FOR_WEBHOOKS}
     ) {fan_out_from("created")}""",
@@ -212,8 +211,10 @@ async def _insert_events(
     opened: dict[tuple[int, str], int],
     created: NewEvent,
 ) -> None:
+    # Each event's data is the created event's, extended with the record's evidence,
+    # written once here in the one JSON form every event's data has.
     events = [
-        (person_id, opened[(list_id, contact)], channel, contact, evidence)
+        (person_id, opened[(list_id, contact)], channel, contact, _with_evidence(created, evidence))
         for person_id, list_id, channel, contact, evidence in zip(
             records.person_ids,
             records.list_ids,
@@ -230,28 +231,32 @@ async def _insert_events(
         "client_ip": created.client_ip,
         "user_agent": created.user_agent,
         "e_type": created.type,
-        "e_data": Json(created.data),
         "e_created_at": created.created_at,
         "e_topic": created.topic,
     }
     if connection.is_sqlite:
-        # The evidence travels as JSON text inside the array; json_patch reads it as JSON.
+        # Each event's data travels as JSON text inside the array.
         params["events"] = events
         ids = [row[0] for row in await connection.fetch(INSERT_CREATED_EVENTS, params)]
         if created.topic is not None and await connection.execute(FAN_OUT_EVENTS, {"ids": ids}):
             connection.webhooks_written = True
     else:
-        person_ids, record_ids, channels, contacts, evidence = zip(*events, strict=True)
+        person_ids, record_ids, channels, contacts, data = zip(*events, strict=True)
         params.update(
             person_ids=person_ids,
             record_ids=record_ids,
             channels=channels,
             contacts=contacts,
-            evidence=evidence,
+            data=data,
         )
         await connection.execute(INSERT_CREATED_EVENTS, params)
     # One increment for the batch: `count_consent_events` counts one event at a time.
     CONSENT_EVENTS.labels(created.type).inc(len(events))
+
+
+def _with_evidence(created: NewEvent, evidence: str) -> str:
+    """The data of a record's `created` event: the batch's, with the record's evidence."""
+    return json_text({**created.data, **json.loads(evidence)})
 
 
 async def upsert_values_of_many(

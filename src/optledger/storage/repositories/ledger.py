@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 
@@ -55,6 +55,11 @@ INSERT_REDACTION = Query(
     VALUES (:event_id, :company_id, :privacy_request_id, :leaf_hash, :redacted_hash)
     ON CONFLICT (event_id) DO UPDATE SET redacted_hash = excluded.redacted_hash"""
 )
+LEAVES_OF_EVENTS = Query(
+    """SELECT leaf_index, event_id, leaf_hash FROM ledger_leaves
+    WHERE company_id = :company_id AND event_id > :after AND event_id <= :through
+    ORDER BY event_id LIMIT :limit"""
+)
 LEAVES_PAGE = Query(
     """SELECT leaf_index, event_id, leaf_hash FROM ledger_leaves
     WHERE company_id = :company_id AND leaf_index >= :start
@@ -68,7 +73,7 @@ LATEST_SEAL = Query(
 )
 SEALS_PAGE = Query(
     f"""SELECT {_SEAL_COLUMNS} FROM ledger_seals
-    WHERE company_id = :company_id AND tree_size > :above
+    WHERE company_id = :company_id AND tree_size > :above AND tree_size <= :through
     ORDER BY tree_size LIMIT :limit"""
 )
 INSERT_SEAL = Query(
@@ -105,8 +110,29 @@ class LedgerEvent:
     redacted_leaf: bytes | None = None
 
 
-@dataclass(frozen=True)
-class StoredLeaf:
+class StoredEvent(NamedTuple):
+    """An event read with `LEDGER_EVENT_COLUMNS`, as the database hands it back: its
+    data as the stored JSON text, its time a datetime (PostgreSQL) or text (SQLite),
+    the redaction's hashes in hex."""
+
+    id: int
+    company_id: int
+    type: str
+    person_id: int | None
+    record_id: int | None
+    channel: str | None
+    contact_value: str | None
+    data: str | dict[str, Any] | None
+    credential_id: int | None
+    client_ip: str | None
+    user_agent: str | None
+    created_at: str | datetime
+    redacted_by: int | None
+    original_leaf: str | None
+    redacted_leaf: str | None
+
+
+class StoredLeaf(NamedTuple):
     """A leaf as stored: its place, its event and its hash."""
 
     leaf_index: int
@@ -131,8 +157,8 @@ class SealRow:
     head: str
 
 
-def ledger_event(row: Row) -> LedgerEvent:
-    """An event read with `LEDGER_EVENT_COLUMNS`."""
+def ledger_event(row: Row | StoredEvent) -> LedgerEvent:
+    """An event read with `LEDGER_EVENT_COLUMNS`, decoded."""
     # By position: verification reads a million of these.
     return LedgerEvent(
         row[0], row[1], row[2], row[3], row[4], row[5], row[6], as_json(row[7]) or {},
@@ -183,6 +209,17 @@ async def events_page(
     return [ledger_event(row) for row in rows]
 
 
+async def stored_events_page(
+    connection: Connection, company_id: int, after: int, limit: int
+) -> list[StoredEvent]:
+    """Up to `limit` of the company's events with id above `after`, by id, as stored."""
+    rows = await connection.fetch(
+        EVENTS_PAGE,
+        {"company_id": company_id, "after": after, "through": NO_BOUND, "limit": limit},
+    )
+    return [StoredEvent(*row) for row in rows]
+
+
 async def insert_leaves(
     connection: Connection, company_id: int, start: int, leaves: Sequence[tuple[int, bytes]]
 ) -> None:
@@ -225,6 +262,18 @@ async def insert_redactions(
     )
 
 
+async def leaves_of_events(
+    connection: Connection, company_id: int, after: int, through: int, limit: int
+) -> list[StoredLeaf]:
+    """Up to `limit` of the company's leaves whose event ids are in (`after`, `through`],
+    by event id."""
+    rows = await connection.fetch(
+        LEAVES_OF_EVENTS,
+        {"company_id": company_id, "after": after, "through": through, "limit": limit},
+    )
+    return [StoredLeaf(row[0], row[1], bytes.fromhex(row[2])) for row in rows]
+
+
 async def leaves_page(
     connection: Connection, company_id: int, start: int, limit: int
 ) -> list[StoredLeaf]:
@@ -245,11 +294,13 @@ async def latest_seal(connection: Connection, company_id: int) -> SealRow | None
 
 
 async def seals_page(
-    connection: Connection, company_id: int, above: int, limit: int
+    connection: Connection, company_id: int, above: int, through: int, limit: int
 ) -> list[SealRow]:
-    """Up to `limit` of the company's seals of trees larger than `above`, in order."""
+    """Up to `limit` of the company's seals of trees larger than `above` and at most
+    `through` leaves, in order."""
     rows = await connection.fetch(
-        SEALS_PAGE, {"company_id": company_id, "above": above, "limit": limit}
+        SEALS_PAGE,
+        {"company_id": company_id, "above": above, "through": through, "limit": limit},
     )
     return [_seal(row) for row in rows]
 

@@ -11,7 +11,6 @@ acknowledged only once the synchronous standbys can no longer answer "eligible"
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -25,7 +24,7 @@ from optledger.storage.repositories.events import (
     insert_events,
 )
 from optledger.storage.repositories.outbox import QueuedMessage, queue_message
-from optledger.storage.sql import Connection, Query
+from optledger.storage.sql import Connection, Query, json_text
 
 _OPEN = "status IN ('PENDING', 'ACTIVE')"
 
@@ -98,7 +97,7 @@ def _event_arrays(events: Sequence[NewEvent]) -> dict[str, list[Any]]:
         "e_record_ids": [row["record_id"] for row in rows],
         "e_channels": [row["channel"] for row in rows],
         "e_contacts": [row["contact_value"] for row in rows],
-        "e_data": [json.dumps(row["data"].value) for row in rows],
+        "e_data": [json_text(row["data"].value) for row in rows],
         "e_credential_ids": [row["credential_id"] for row in rows],
         "e_client_ips": [row["client_ip"] for row in rows],
         "e_user_agents": [row["user_agent"] for row in rows],
