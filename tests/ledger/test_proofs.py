@@ -121,6 +121,11 @@ def _record_address(document: dict[str, Any]) -> None:
     document["records"][0]["client_ip"] = "198.51.100.9"
 
 
+def _record_disclosure(document: dict[str, Any]) -> None:
+    # What a brand would want it to say: the text is sealed by its digest.
+    document["records"][0]["disclosure_as_shown"] = "Reply STOP to opt out. Terms apply."
+
+
 def _record_status(document: dict[str, Any]) -> None:
     document["records"][0]["status"] = "ACTIVE"
 
@@ -140,6 +145,7 @@ def _event_dropped(document: dict[str, Any]) -> None:
         _head,
         _signature,
         _record_address,
+        _record_disclosure,
         _record_status,
         _event_dropped,
     ],

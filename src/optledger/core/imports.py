@@ -33,6 +33,7 @@ from optledger.core.ids import parse_stored_id
 from optledger.core.import_attributes import check_attributes, store_attributes
 from optledger.core.import_people import resolve_batch_people
 from optledger.core.import_rows import ImportRow, Refusal
+from optledger.core.ledger.disclosures import with_disclosure
 from optledger.core.privacy.suppression import contact_hash
 from optledger.core.sign_up_units import resolve_sign_up_unit
 from optledger.storage.repositories import imports as stored
@@ -291,12 +292,15 @@ async def _open_records(
         catalog.company.id,
         EventType.SUBSCRIPTION_CREATED,
         RequestContext(source=IMPORT_SOURCE),
-        data={
-            "type": unit.subscription_type,
-            "unit_id": unit.id,
-            "status": RecordStatus.ACTIVE.value,
-            "file": target.file_name,
-        },
+        data=with_disclosure(
+            {
+                "type": unit.subscription_type,
+                "unit_id": unit.id,
+                "status": RecordStatus.ACTIVE.value,
+                "file": target.file_name,
+            },
+            unit.legal_disclosure,
+        ),
         at=now,
     )
     opened = await open_imported_records(connection, records, created)

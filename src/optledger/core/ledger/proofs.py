@@ -3,8 +3,10 @@
 What holds when `check_proof` finds no problem: the head was signed by the key given;
 every event's content hashes to a leaf that the head's tree holds at the index given;
 and each record's evidence (contact point, unit, source, credential, address, user
-agent, status) is what its sealed events say. A record's unit and credential names and
-its disclosure text are as the record states them: the sealed events fix the ids.
+agent, status, and the disclosure text through its digest) is what its sealed events
+say. A record's unit and credential names are as the record states them: the sealed
+events fix the ids. (Records created before their events carried the digest state
+their disclosure text unsealed, and the proof says so.)
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from optledger.core.ledger.disclosures import DIGEST_FIELD, disclosure_digest
 from optledger.core.ledger.heads import SignedHead, TreeHead, parse_head
 from optledger.core.ledger.keys import key_id_of
 from optledger.core.ledger.merkle import leaf_hash, verify_inclusion
@@ -125,6 +128,8 @@ def _check_records(document: Any, leaves: dict[int, dict[str, Any]], check: Proo
                 stated = stated["id"]
             if stated != sealed(created[0]):
                 check.problems.append(f"{name}: its {evidence} is not what its events say")
+        if not _disclosure_matches(record, created[0]):
+            check.problems.append(f"{name}: its disclosure text is not the one its events seal")
         status, activated, ended = _replay(own)
         if record["status"] != status:
             check.problems.append(f"{name}: its status is not what its events say")
@@ -132,6 +137,15 @@ def _check_records(document: Any, leaves: dict[int, dict[str, Any]], check: Proo
             check.problems.append(f"{name}: its opt-in date is not what its events say")
         if (record["opt_out_date"] is not None) != ended:
             check.problems.append(f"{name}: its opt-out date is not what its events say")
+
+
+def _disclosure_matches(record: dict[str, Any], created: dict[str, Any]) -> bool:
+    """Whether the record's disclosure text is the one its creation event sealed (any
+    text, for an event from before events sealed it)."""
+    if DIGEST_FIELD not in created["data"]:
+        return True
+    shown = record["disclosure_as_shown"]
+    return shown is not None and created["data"][DIGEST_FIELD] == disclosure_digest(shown)
 
 
 def _replay(own: list[dict[str, Any]]) -> tuple[str | None, bool, bool]:
@@ -168,8 +182,8 @@ def _statements(document: Any, leaves: dict[int, dict[str, Any]], head: TreeHead
     lines.append(
         f"Sealed in {head.company}'s ledger under the head signed {_when(head.sealed_at)} "
         f"(tree of {head.tree_size} events, key {head.key_id}). Unit and credential names "
-        "and disclosure texts are as the records state them; the sealed events fix the "
-        "unit's and credential's ids, the source, address, user agent and times."
+        "are as the records state them; the sealed events fix the unit's and credential's "
+        "ids, the disclosure texts (by digest), the source, address, user agent and times."
     )
     return lines
 
@@ -179,9 +193,10 @@ def _saying(leaf: dict[str, Any], unit: dict[str, Any], record: dict[str, Any]) 
     kind = leaf["type"]
     if kind == "subscription_created":
         opened = "opted in" if data.get("status") == "ACTIVE" else "asked to opt in"
+        sealed = "" if DIGEST_FIELD in data else " (this text unsealed)"
         return [
             f'{opened} on {when} through unit {data.get("unit_id")} "{unit.get("name")}", '
-            f"shown '{record['disclosure_as_shown']}' (source {data.get('source')}, "
+            f"shown '{record['disclosure_as_shown']}'{sealed} (source {data.get('source')}, "
             f"IP {leaf['client_ip']}, user agent {leaf['user_agent']})"
         ]
     if kind == "subscription_ended":

@@ -18,6 +18,7 @@ from optledger.core.contact_points import ContactPoints
 from optledger.core.context import RequestContext
 from optledger.core.errors import ConfirmationBlocked, InvalidInput, SignUpUnitNotResolved
 from optledger.core.events import EventType, event_on, new_event, record_events
+from optledger.core.ledger.disclosures import with_disclosure
 from optledger.core.messages import queue_message, render_message
 from optledger.core.people import Identifier, resolve_person
 from optledger.core.privacy.suppression import check_suppression
@@ -228,7 +229,10 @@ async def open_subscription(
         person_id=person_id,
         channel=channel.value,
         contact_value=contact,
-        data={"type": sub_type.value, "unit_id": unit.id, "status": status.value},
+        data=with_disclosure(
+            {"type": sub_type.value, "unit_id": unit.id, "status": status.value},
+            unit.legal_disclosure,
+        ),
         at=now,
     )
     kind = _promised_message(status, single_opt_in, unit)
