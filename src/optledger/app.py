@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
 from optledger import __version__
+from optledger.console.imports import UPLOAD_PATH, upload_limit
 from optledger.console.routes import install_console
 from optledger.core.contact_points import mask_contact_points
 from optledger.core.errors import OptledgerError
@@ -181,6 +182,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
         read_timeout=settings.body_read_timeout_seconds,
+        streamed={("POST", UPLOAD_PATH): upload_limit(settings)},
     )
     app.add_middleware(Lanes, routes=LANES)
     app.add_middleware(ControlCharactersInRequestLine)

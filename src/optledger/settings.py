@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from optledger.storage.urls import is_sqlite_url, parse_postgres_url
 
 ONE_MIB = 1024 * 1024
+ONE_GIB = 1024 * ONE_MIB
 
 
 class Settings(BaseSettings):
@@ -41,6 +42,14 @@ class Settings(BaseSettings):
         description="Derives bootstrap credentials; defaults to a key kept in data_dir.",
     )
     max_body_bytes: int = ONE_MIB
+    max_import_bytes: int = Field(
+        default=ONE_GIB, gt=0, description="The largest CSV file the console takes for an import."
+    )
+    import_dir: Path | None = Field(
+        default=None,
+        description="Where files uploaded for import wait for the worker (every server "
+        "and worker process must see the same folder); defaults to data_dir/imports.",
+    )
     body_read_timeout_seconds: float = Field(
         default=30.0, gt=0, description="A request body slower to arrive than this is 408."
     )
@@ -187,6 +196,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'optledger.db').as_posix()}"
+
+    @property
+    def resolved_import_dir(self) -> Path:
+        """The configured folder for uploaded imports, or the one in the data folder."""
+        return self.import_dir or self.data_dir / "imports"
 
     @property
     def is_sqlite(self) -> bool:

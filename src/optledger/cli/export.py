@@ -9,38 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import sys
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import Annotated, TextIO
 
 import typer
 from rich.console import Console
 
 from optledger.cli.support import ReadUrlOption, command_line_actor, open_database
 from optledger.core.errors import OptledgerError
-from optledger.core.exports import ALL_FIELDS, CHECKPOINT, EVENT, RECORD, parse_since
-from optledger.core.spreadsheets import SpreadsheetWriter
+from optledger.core.export_formats import ExportFormat, ExportWriter
+from optledger.core.exports import CHECKPOINT, EVENT, RECORD, parse_since
 from optledger.core.use_cases import exports
 
 err = Console(stderr=True)
-
-
-class ExportFormat(StrEnum):
-    """How entries are written."""
-
-    CSV = "csv"
-    JSONL = "jsonl"
-
-
-def _csv_value(value: Any) -> Any:
-    if isinstance(value, dict):
-        return json.dumps(value, sort_keys=True)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return value
 
 
 async def _export(
@@ -54,21 +37,15 @@ async def _export(
     database = await open_database(read_url=read_url, pool_size=1)
     counts = {RECORD: 0, EVENT: 0, CHECKPOINT: 0}
     try:
-        writer = None
-        if export_format == ExportFormat.CSV:
-            # Cells a spreadsheet would run as formulas get a leading "'" (see the module).
-            writer = SpreadsheetWriter(out, lineterminator="\n")
-            writer.writerow(ALL_FIELDS)
+        writer = ExportWriter(export_format)
+        out.write(writer.header())
         # Closed here, on an error too, so the snapshot ends before the pool closes.
         async with contextlib.aclosing(
             exports.ledger_entries(database, company, moment, actor=command_line_actor())
         ) as entries:
             async for item in entries:
                 counts[item["kind"]] += 1
-                if writer is not None:
-                    writer.writerow([_csv_value(item.get(name)) for name in ALL_FIELDS])
-                else:
-                    out.write(json.dumps(item) + "\n")
+                out.write(writer.line(item))
     finally:
         await database.dispose()
     return counts[RECORD], counts[EVENT]

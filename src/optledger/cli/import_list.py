@@ -15,9 +15,8 @@ import asyncio
 import csv
 import io
 import time
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, BinaryIO
+from typing import Annotated, BinaryIO
 
 import typer
 from rich.console import Console
@@ -26,75 +25,14 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from optledger.cli.import_support import ErrorReport, ImportPipeline, Tally, errors_path
 from optledger.cli.support import command_line_actor, console, open_database
 from optledger.core.errors import OptledgerError
-from optledger.core.import_rows import (
-    MAX_FIELD_LENGTH,
-    Columns,
-    ImportRow,
-    Refusal,
-    columns_of,
-    parse_row,
-    unreadable_row,
-)
+from optledger.core.import_files import checked_batches, csv_reader, file_records, read_columns
 from optledger.core.use_cases import imports
 from optledger.settings import get_settings
 from optledger.storage.database import DatabaseUnavailable
-from optledger.storage.types import utcnow
-
-if TYPE_CHECKING:
-    from _csv import Reader
 
 err = Console(stderr=True)
-# Rows checked between two chances for the batches in flight to move on.
-SLICE = 200
 # Batches in the database at once on PostgreSQL: each holds a backend busy.
 DEFAULT_JOBS = 2
-# Fields the reader takes whole, to refuse their row when over `MAX_FIELD_LENGTH`: a
-# field past even this is one unreadable record (the reader's own limit, bounded memory).
-READ_FIELD_LIMIT = 64 * MAX_FIELD_LENGTH
-
-
-def _records(reader: Reader) -> Iterator[tuple[int, list[str] | Refusal]]:
-    """Each non-blank record with the line it starts on (quoted cells may span lines),
-    or the refusal of one the reader could not read."""
-    line = reader.line_num  # the header's
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            # The reader starts again on the next line: one record lost, not the file.
-            start, line = line + 1, reader.line_num
-            yield start, unreadable_row(start, str(exc))
-            continue
-        start, line = line + 1, reader.line_num
-        if any(cell.strip() for cell in cells):
-            yield start, cells
-
-
-async def _batches(
-    records: Iterator[tuple[int, list[str] | Refusal]], columns: Columns, region: str, size: int
-) -> AsyncIterator[tuple[list[ImportRow], list[Refusal]]]:
-    """Checked rows and refusals, `size` records at a time, yielding to the event loop
-    every `SLICE` rows so the batches in flight keep going."""
-    now = utcnow()
-    rows: list[ImportRow] = []
-    refused: list[Refusal] = []
-    for count, (line, cells) in enumerate(records, start=1):
-        checked = (
-            cells if isinstance(cells, Refusal) else parse_row(columns, cells, line, region, now)
-        )
-        if isinstance(checked, Refusal):
-            refused.append(checked)
-        else:
-            rows.append(checked)
-        if count % size == 0:
-            yield rows, refused
-            rows, refused = [], []
-        elif count % SLICE == 0:
-            await asyncio.sleep(0)
-    if rows or refused:
-        yield rows, refused
 
 
 def _progress() -> Progress:
@@ -131,17 +69,14 @@ async def _import(
         )
         size = raw.seek(0, io.SEEK_END)
         raw.seek(0)
-        csv.field_size_limit(READ_FIELD_LIMIT)
-        reader = csv.reader(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""))
-        header = next(reader, None)
-        if header is None:
-            raise typer.BadParameter("the file is empty", param_hint="FILE")
-        columns = columns_of(header, attribute_columns)
+        reader = csv_reader(raw)
+        columns = read_columns(reader, attribute_columns)
         pipeline = ImportPipeline(database, target, tally, report, depth)
         started = time.perf_counter()
         with _progress() as progress:
             task = progress.add_task("import", total=size, rows=0, rate=0.0)
-            batches = _batches(_records(reader), columns, target.unit.country, batch_size)
+            records = file_records(reader)
+            batches = checked_batches(records, columns, target.unit.country, batch_size)
             async for rows, refused in batches:
                 await pipeline.submit(rows, refused)
                 rate = tally.rows / max(time.perf_counter() - started, 1e-6)

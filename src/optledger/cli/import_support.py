@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from optledger.core.import_files import REPORT_COLUMNS
 from optledger.core.import_rows import ImportRow, Refusal
 from optledger.core.imports import BatchOutcome, ImportTarget
 from optledger.core.spreadsheets import SpreadsheetWriter
@@ -56,7 +57,7 @@ class ErrorReport:
             self._handle = self.path.open("w", newline="", encoding="utf-8")
             # The values are the file's own: a formula in one must not run in a spreadsheet.
             self._writer = SpreadsheetWriter(self._handle)
-            self._writer.writerow(["line", "value", "reason", "detail"])
+            self._writer.writerow(REPORT_COLUMNS)
         self._writer.writerows(sorted(refusals))
 
     def close(self) -> None:

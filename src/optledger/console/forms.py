@@ -12,6 +12,7 @@ from optledger.core.errors import Forbidden, InvalidInput
 
 CSRF_FIELD = "csrf"
 MAX_FIELDS = 200
+FORGED = "the form has expired or did not come from this console: reload and retry"
 
 
 @dataclass(frozen=True)
@@ -49,5 +50,5 @@ async def read_form(request: Request, session: ConsoleSession) -> Form:
     # A NUL is nothing anyone types, and PostgreSQL text cannot hold one.
     form = Form({name: [v.replace("\x00", "") for v in values] for name, values in fields.items()})
     if not session.accepts(form.get(CSRF_FIELD) or None):
-        raise Forbidden("the form has expired or did not come from this console: reload and retry")
+        raise Forbidden(FORGED)
     return form

@@ -14,7 +14,16 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
-from optledger.console import audit, credentials, logs, message_texts, subscribers, units
+from optledger.console import (
+    audit,
+    credentials,
+    export,
+    imports,
+    logs,
+    message_texts,
+    subscribers,
+    units,
+)
 from optledger.console.chart import consent_chart
 from optledger.console.forms import read_form
 from optledger.console.pages import console_error, render
@@ -114,7 +123,7 @@ async def dashboard(
     return render("dashboard.html", title="Dashboard", viewer=viewer, chart=chart, days=days)
 
 
-for section in (units, subscribers, logs, message_texts, credentials, audit):
+for section in (units, subscribers, logs, message_texts, credentials, audit, imports, export):
     router.include_router(section.router)
 
 DIALECT = Dialect(router, prefixes=("/console",), error_shape=console_error)

@@ -15,7 +15,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from pathlib import Path
 
+from optledger.core.use_cases.import_jobs import run_import_jobs
 from optledger.core.use_cases.ledger import seal_ledger
 from optledger.core.webhooks.destinations import DestinationRules
 from optledger.delivery.engine import EnginePolicy, deliver_batch, pump
@@ -42,6 +44,9 @@ class DeliveryPolicy(EnginePolicy):
     confirmation_ttl: timedelta = timedelta(hours=72)
     sweep_every_seconds: float = 60
     seal_every_seconds: float = 60
+    # Where uploaded imports wait (None: this worker runs no import jobs).
+    import_folder: Path | None = None
+    import_poll_seconds: float = 1.0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DeliveryPolicy:
@@ -55,6 +60,7 @@ class DeliveryPolicy(EnginePolicy):
             poll_seconds=settings.worker_poll_seconds,
             confirmation_ttl=timedelta(hours=settings.confirmation_ttl_hours),
             seal_every_seconds=settings.ledger_seal_seconds,
+            import_folder=settings.resolved_import_dir,
         )
 
 
@@ -105,7 +111,7 @@ async def run_workers(
     webhooks: WebhookJobs | None = None,
 ) -> None:
     """Deliver until `stop`: `concurrency` message loops, one webhook loop, one sweeper,
-    and one loop that seals the ledger.
+    one loop that seals the ledger, and one that runs import jobs.
 
     On PostgreSQL they also listen for other processes' commits of new work.
     The process keeps a heartbeat meanwhile, so that servers know someone delivers.
@@ -117,6 +123,16 @@ async def run_workers(
     if webhooks is not None:
         webhook_policy = replace(policy, max_in_flight=policy.webhook_max_in_flight)
         loops.append(pump(database, webhooks, webhook_policy, stop, database.webhooks_written))
+    if policy.import_folder is not None:
+        folder = policy.import_folder
+        loops.append(
+            _now_and_then(
+                "import jobs",
+                lambda: run_import_jobs(database, folder, policy.lease, stop),
+                policy.import_poll_seconds,
+                stop,
+            )
+        )
     async with outbox_notifications(database):
         await asyncio.gather(
             keep_heartbeat(database, stop),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from optledger.core.audit import Actor, record_change
+from optledger.core.audit import Actor
+from optledger.core.import_jobs import record_import_start
 from optledger.core.import_rows import ImportRow
 from optledger.core.imports import BatchOutcome, ImportTarget, find_import_target, import_batch
 from optledger.storage.database import Database
@@ -24,10 +25,7 @@ async def start_import(
 
     async def start(connection: Connection) -> ImportTarget:
         target = await find_import_target(connection, unit_id, company_key, file_name)
-        changes = {"unit": {"before": None, "after": target.unit.id}}
-        await record_change(
-            connection, actor, target.company.id, "import.started", "import", file_name, changes
-        )
+        await record_import_start(connection, actor, target)
         return target
 
     return await database.run(start)

@@ -7,6 +7,7 @@ from optledger.storage.tables.companies import Company, Credential, ServerSecret
 from optledger.storage.tables.delivery import Message, WorkerHeartbeat
 from optledger.storage.tables.events import Event
 from optledger.storage.tables.idempotency import IdempotentAnswer
+from optledger.storage.tables.imports import ImportJob, ImportRefusal
 from optledger.storage.tables.inbound import ConfirmationBlock, InboundMessage
 from optledger.storage.tables.ledger import LedgerLeaf, LedgerRedaction, LedgerSeal
 from optledger.storage.tables.operators import (
@@ -28,6 +29,8 @@ __all__ = [
     "Credential",
     "Event",
     "IdempotentAnswer",
+    "ImportJob",
+    "ImportRefusal",
     "InboundMessage",
     "LedgerLeaf",
     "LedgerRedaction",
