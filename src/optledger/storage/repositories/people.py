@@ -113,7 +113,29 @@ OWNERS_OF_CUSTOM_VALUE = Query(
     WHERE n.name IS NOT NULL AND i.company_id = :company_id AND i.kind = 'custom'
       AND i.name = n.name AND i.value = :value
     ORDER BY i.person_id
-    """
+    """,
+    # The LIMIT keeps PostgreSQL seeking (name, value) per name rather than hashing
+    # every custom identifier of the company; the unique index allows one row anyway.
+    postgresql="""
+    WITH RECURSIVE custom_names(name) AS (
+        SELECT (SELECT name FROM person_identifiers
+                WHERE company_id = :company_id AND kind = 'custom' ORDER BY name LIMIT 1)
+        UNION ALL
+        SELECT (SELECT i.name FROM person_identifiers i
+                WHERE i.company_id = :company_id AND i.kind = 'custom' AND i.name > n.name
+                ORDER BY i.name LIMIT 1)
+        FROM custom_names n WHERE n.name IS NOT NULL
+    )
+    SELECT i.person_id, p.person_key
+    FROM custom_names n
+    CROSS JOIN LATERAL (
+        SELECT person_id FROM person_identifiers
+        WHERE company_id = :company_id AND kind = 'custom' AND name = n.name AND value = :value
+        LIMIT 1
+    ) i
+    JOIN persons p ON p.id = i.person_id
+    ORDER BY i.person_id
+    """,
 )
 PERSON_TIMES = Query("SELECT created_at, updated_at FROM persons WHERE id = :id")
 DELETE_IDENTIFIER = Query(
