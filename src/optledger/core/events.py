@@ -25,6 +25,8 @@ class EventType(StrEnum):
     SUBSCRIPTION_DECLINED = "subscription_declined"
     SUBSCRIPTION_EXPIRED = "subscription_expired"
     SUBSCRIPTION_ENDED = "subscription_ended"
+    # An operator sent a PENDING record's prompt again; the record stays as it was.
+    CONFIRMATION_RESENT = "confirmation_resent"
     UNSUBSCRIBE_REPEATED = "unsubscribe_repeated"
     MESSAGE_QUEUED = "message_queued"
     MESSAGE_SENT = "message_sent"

@@ -56,7 +56,8 @@ class SubscriberLedger:
 
 
 async def find_subscribers(connection: Connection, company_id: int, query: str) -> list[PersonRow]:
-    """The people a phone, email, external id or person key names (usually one)."""
+    """The people a phone, email, external id, custom identifier value (of any name) or
+    person key names (usually one)."""
     text = query.strip()[:MAX_QUERY_LENGTH]
     if not text:
         return []
@@ -70,6 +71,8 @@ async def find_subscribers(connection: Connection, company_id: int, query: str) 
         keys.append((kind.value, "", value))
     owners = await people.owners_of(connection, company_id, keys)
     found = {person.id: person for person in owners.values()}
+    for person in await people.owners_of_custom_value(connection, company_id, text):
+        found[person.id] = person
     by_key = await people.person_by_key(connection, company_id, text)
     if by_key is not None:
         found[by_key.id] = by_key

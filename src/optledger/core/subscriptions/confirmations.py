@@ -8,14 +8,48 @@ from datetime import datetime
 
 from optledger.core.catalog import Catalog
 from optledger.core.consent import Channel, ConsentAction, RecordStatus, next_status
+from optledger.core.consent_links import link_signer
 from optledger.core.context import RequestContext
 from optledger.core.events import EventType, event_on, record_events
 from optledger.core.messages import queue_message
 from optledger.core.templates import MessageKind
 from optledger.storage.repositories import records as stored
+from optledger.storage.repositories.companies import CompanyRow
 from optledger.storage.repositories.records import RecordRow
+from optledger.storage.repositories.units import UnitRow
 from optledger.storage.sql import Connection
 from optledger.storage.types import utcnow
+
+
+async def queue_prompt(
+    connection: Connection,
+    company: CompanyRow,
+    unit: UnitRow,
+    channel: Channel,
+    contact: str,
+    person_id: int,
+    record_id: int,
+    context: RequestContext,
+) -> None:
+    """Queue the prompt a PENDING record waits on: the unit's "Reply Y" text, or an
+    email carrying the signed link that confirms that record (`core.consent_links`)."""
+    confirm_url = None
+    if channel == Channel.EMAIL:
+        signer = await link_signer(connection)
+        confirm_url = signer.confirm_url(company.id, record_id)
+    await queue_message(
+        connection,
+        company,
+        context,
+        channel=channel,
+        to=contact,
+        kind=MessageKind.CONFIRMATION_PROMPT,
+        locale=unit.locale,
+        person_id=person_id,
+        unit=unit,
+        confirm_url=confirm_url,
+    )
+
 
 _EVENT_BY_ACTION = {
     ConsentAction.CONFIRM: EventType.SUBSCRIPTION_CONFIRMED,

@@ -13,7 +13,6 @@ from optledger.core.catalog import (
     load_catalog,
 )
 from optledger.core.consent import Channel, CreationStatus, RecordStatus, SubscriptionType
-from optledger.core.consent_links import link_signer
 from optledger.core.contact_points import ContactPoints
 from optledger.core.context import RequestContext
 from optledger.core.errors import ConfirmationBlocked, InvalidInput, SignUpUnitNotResolved
@@ -23,6 +22,7 @@ from optledger.core.messages import queue_message, render_message
 from optledger.core.people import Identifier, resolve_person
 from optledger.core.privacy.suppression import check_suppression
 from optledger.core.sign_up_units import API_METHOD, Locale, resolve_sign_up_unit
+from optledger.core.subscriptions.confirmations import queue_prompt
 from optledger.core.templates import MessageKind
 from optledger.storage.database import LostRace
 from optledger.storage.repositories import records as stored
@@ -261,18 +261,8 @@ async def open_subscription(
     )
     if record_id is not None:
         if email_prompt:
-            signer = await link_signer(connection)
-            await queue_message(
-                connection,
-                company,
-                context,
-                channel=channel,
-                to=contact,
-                kind=MessageKind.CONFIRMATION_PROMPT,
-                locale=unit.locale,
-                person_id=person_id,
-                unit=unit,
-                confirm_url=signer.confirm_url(company.id, record_id),
+            await queue_prompt(
+                connection, company, unit, channel, contact, person_id, record_id, context
             )
         return SubscribeOutcome(sub_type, channel, CreationStatus.NEWLY_CREATED, record_id)
     return await _repeat_or_refuse(
@@ -308,16 +298,19 @@ async def _repeat_or_refuse(
         connection,
         [event_on(existing, EventType.SUBSCRIPTION_REPEATED, context, unit_id=unit.id)],
     )
-    if channel == Channel.TEXT:
+    if channel == Channel.TEXT and existing.status == RecordStatus.PENDING:
         # A prompt still waiting is sent again: "already subscribed" would mislead.
-        pending = existing.status == RecordStatus.PENDING
+        await queue_prompt(
+            connection, company, unit, channel, contact, person_id, existing.id, context
+        )
+    elif channel == Channel.TEXT:
         await queue_message(
             connection,
             company,
             context,
             channel=channel,
             to=contact,
-            kind=MessageKind.CONFIRMATION_PROMPT if pending else MessageKind.ALREADY_SUBSCRIBED,
+            kind=MessageKind.ALREADY_SUBSCRIBED,
             locale=unit.locale,
             person_id=person_id,
             unit=unit,

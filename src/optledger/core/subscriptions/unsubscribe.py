@@ -8,7 +8,7 @@ outside an explicit transaction (`Database.run(..., one_write=True)`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from optledger.core.consent import (
@@ -51,6 +51,8 @@ class UnsubscribeCommand:
     always_notify: bool = False
     # Whether an opt-out that ends nothing new still confirms (the legacy API: no).
     notify_repeats: bool = True
+    # What its events carry besides the reason: an operator's name and why they acted.
+    event_data: Mapping[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -115,10 +117,8 @@ async def unsubscribe(
         and is_open(RecordStatus(r.status))
     ]
     now = utcnow()
-    events = [
-        event_on(r, EventType.SUBSCRIPTION_ENDED, context, now, reason=command.reason.value)
-        for r in open_targets
-    ]
+    data = {**(command.event_data or {}), "reason": command.reason.value}
+    events = [event_on(r, EventType.SUBSCRIPTION_ENDED, context, now, **data) for r in open_targets]
     outcomes = []
     for sub_type, channel in targets:
         if any(r.type == sub_type and r.channel == channel for r in open_targets):
@@ -135,7 +135,7 @@ async def unsubscribe(
                 person_id=matching[-1].person_id if matching else None,
                 channel=channel.value,
                 contact_value=contacts.for_channel(channel),
-                data={"type": sub_type.value, "reason": command.reason.value},
+                data={"type": sub_type.value, **data},
             )
         )
         outcomes.append(
@@ -149,7 +149,7 @@ async def unsubscribe(
                 context,
                 channel=channel.value,
                 contact_value=contacts.for_channel(channel),
-                data={"reason": command.reason.value},
+                data=data,
             )
             for channel in contacts.channels
         )

@@ -7,12 +7,15 @@ The eligibility reads and a person's records are the hot reads: each is one
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 from optledger.core import subscriptions as rules
+from optledger.core.audit import Actor, changed_fields, record_change
 from optledger.core.contact_points import ContactPoints
 from optledger.core.context import RequestContext
 from optledger.core.errors import NotFound
 from optledger.core.people import find_person
+from optledger.core.subscriptions import by_operator
 from optledger.core.subscriptions.eligibility import BatchAnswer
 from optledger.core.subscriptions.of_person import (
     leave_list,
@@ -131,3 +134,65 @@ async def leave(
         await leave_list(connection, company, person, list_id, context)
 
     await database.run(apply)
+
+
+async def get_record(
+    database: Database, company_id: int, person_key: str, record_id: int
+) -> RecordRow:
+    """One record of the company's person `person_key`, or `NotFound`."""
+    return await database.read(
+        lambda connection: by_operator.record_of_person(
+            connection, company_id, person_key, record_id
+        ),
+        standby=True,
+    )
+
+
+async def unsubscribe_record(
+    database: Database,
+    company: CompanyRow,
+    person_key: str,
+    record_id: int,
+    reason: str,
+    *,
+    notify: bool,
+    actor: Actor,
+) -> RecordRow:
+    """An operator opts a record's contact point out through the one opt-out flow, saying
+    why; returns the record as it was."""
+    note = by_operator.checked_reason(reason)
+
+    async def apply(connection: Connection) -> RecordRow:
+        record = await by_operator.record_of_person(connection, company.id, person_key, record_id)
+        await by_operator.end_record(connection, company, record, note, actor, notify=notify)
+        changes = changed_fields({"status": record.status}, {"status": "ENDED", "reason": note})
+        await record_change(
+            connection, actor, company.id, "record.unsubscribed", "record", record_id, changes
+        )
+        return record
+
+    return await database.run(apply)
+
+
+async def resend_confirmation(
+    database: Database,
+    company: CompanyRow,
+    person_key: str,
+    record_id: int,
+    time_to_live: timedelta,
+    *,
+    actor: Actor,
+) -> RecordRow:
+    """An operator sends a PENDING record's prompt again (`Conflict` for another status
+    or once its window of `time_to_live` has passed, `RateLimited` too soon after the
+    last resend)."""
+
+    async def apply(connection: Connection) -> RecordRow:
+        record = await by_operator.record_of_person(connection, company.id, person_key, record_id)
+        await by_operator.resend_prompt(connection, company, record, actor, time_to_live)
+        await record_change(
+            connection, actor, company.id, "record.confirmation_resent", "record", record_id
+        )
+        return record
+
+    return await database.run(apply)

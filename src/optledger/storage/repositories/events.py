@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from optledger.observability.metrics import count_consent_events
-from optledger.storage.sql import Connection, Json, Query
+from optledger.storage.sql import Connection, Json, Query, as_time
 
 _COLUMNS = """company_id, type, person_id, record_id, channel, contact_value, data,
     credential_id, client_ip, user_agent, created_at, topic"""
@@ -92,6 +92,13 @@ class NewEvent:
         }
 
 
+# Along the (company_id, record_id) index: a record has a handful of events.
+LAST_OF_RECORD = Query(
+    """SELECT max(created_at) AS at FROM events
+    WHERE company_id = :company_id AND record_id = :record_id AND type = :type"""
+)
+
+
 async def insert_events(connection: Connection, events: Sequence[NewEvent]) -> None:
     """Append events, in order, each with its webhook deliveries (asyncpg pipelines
     several in one round trip; on SQLite a statement costs microseconds)."""
@@ -115,3 +122,13 @@ async def insert_event_returning_id(connection: Connection, event: NewEvent) -> 
     assert event.topic is None
     count_consent_events([event.type])
     return int(await connection.fetchval(INSERT_EVENT_RETURNING_ID, event.params()))
+
+
+async def last_of_record(
+    connection: Connection, company_id: int, record_id: int, event_type: str
+) -> datetime | None:
+    """When the record's latest event of `event_type` was written, if it has one."""
+    row = await connection.fetchrow(
+        LAST_OF_RECORD, {"company_id": company_id, "record_id": record_id, "type": event_type}
+    )
+    return None if row is None else as_time(row["at"])

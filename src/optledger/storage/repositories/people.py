@@ -92,6 +92,51 @@ PERSON_BY_KEY = Query(
         WHERE i.company_id = p.company_id AND i.person_id = p.id
       )"""
 )
+# The people holding a custom identifier of any name with this value. The unique
+# (company, kind, name, value) index leads with the name, so the names are walked
+# first, one index seek each (a loose index scan), then each (name, value) is sought.
+OWNERS_OF_CUSTOM_VALUE = Query(
+    """
+    WITH RECURSIVE custom_names(name) AS (
+        SELECT (SELECT name FROM person_identifiers
+                WHERE company_id = :company_id AND kind = 'custom' ORDER BY name LIMIT 1)
+        UNION ALL
+        SELECT (SELECT i.name FROM person_identifiers i
+                WHERE i.company_id = :company_id AND i.kind = 'custom' AND i.name > n.name
+                ORDER BY i.name LIMIT 1)
+        FROM custom_names n WHERE n.name IS NOT NULL
+    )
+    SELECT i.person_id, p.person_key
+    FROM custom_names n
+    CROSS JOIN person_identifiers i
+    JOIN persons p ON p.id = i.person_id
+    WHERE n.name IS NOT NULL AND i.company_id = :company_id AND i.kind = 'custom'
+      AND i.name = n.name AND i.value = :value
+    ORDER BY i.person_id
+    """,
+    # The LIMIT keeps PostgreSQL seeking (name, value) per name rather than hashing
+    # every custom identifier of the company; the unique index allows one row anyway.
+    postgresql="""
+    WITH RECURSIVE custom_names(name) AS (
+        SELECT (SELECT name FROM person_identifiers
+                WHERE company_id = :company_id AND kind = 'custom' ORDER BY name LIMIT 1)
+        UNION ALL
+        SELECT (SELECT i.name FROM person_identifiers i
+                WHERE i.company_id = :company_id AND i.kind = 'custom' AND i.name > n.name
+                ORDER BY i.name LIMIT 1)
+        FROM custom_names n WHERE n.name IS NOT NULL
+    )
+    SELECT i.person_id, p.person_key
+    FROM custom_names n
+    CROSS JOIN LATERAL (
+        SELECT person_id FROM person_identifiers
+        WHERE company_id = :company_id AND kind = 'custom' AND name = n.name AND value = :value
+        LIMIT 1
+    ) i
+    JOIN persons p ON p.id = i.person_id
+    ORDER BY i.person_id
+    """,
+)
 PERSON_TIMES = Query("SELECT created_at, updated_at FROM persons WHERE id = :id")
 DELETE_IDENTIFIER = Query(
     """DELETE FROM person_identifiers
@@ -244,6 +289,16 @@ async def person_by_key(
         PERSON_BY_KEY, {"company_id": company_id, "person_key": person_key}
     )
     return None if row is None else PersonRow(row["id"], row["company_id"], row["person_key"])
+
+
+async def owners_of_custom_value(
+    connection: Connection, company_id: int, value: str
+) -> list[PersonRow]:
+    """The company's people with a custom identifier, of any name, equal to `value`."""
+    rows = await connection.fetch(
+        OWNERS_OF_CUSTOM_VALUE, {"company_id": company_id, "value": value}
+    )
+    return [PersonRow(row["person_id"], company_id, row["person_key"]) for row in rows]
 
 
 async def person_times(connection: Connection, person_id: int) -> tuple[datetime, datetime]:
