@@ -124,7 +124,9 @@ async def test_a_unit_made_in_the_console_takes_a_subscriber_whose_timeline_show
         assert answer.status_code == 202, answer.text
 
     await page.get_by_role("link", name="Subscribers").click()
-    await page.get_by_label("Phone, email, client user id or person key").fill("+1 914 844 0701")
+    await page.get_by_label("Phone, email, client user id, custom identifier or person key").fill(
+        "+1 914 844 0701"
+    )
     await page.get_by_role("button", name="Find").click()
     await expect(page.get_by_role("heading", name="Consent timeline")).to_be_visible()
     records = page.locator("table.records")
