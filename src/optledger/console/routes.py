@@ -14,7 +14,17 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
-from optledger.console import audit, credentials, logs, message_texts, subscribers, units
+from optledger.console import (
+    audit,
+    credentials,
+    lists,
+    logs,
+    message_texts,
+    subscribers,
+    units,
+    webhook_deliveries,
+    webhooks,
+)
 from optledger.console.chart import consent_chart
 from optledger.console.forms import read_form
 from optledger.console.pages import console_error, render
@@ -81,7 +91,7 @@ async def sign_in_post(request: Request, database: DatabaseDep) -> Response:
 async def sign_out(request: Request, viewer: CurrentViewer, database: DatabaseDep) -> Response:
     """End the operator's sessions, this one and any copy of its cookie."""
     await read_form(request, viewer.session)
-    await end_sessions(database, viewer.operator.operator_id)
+    await end_sessions(database, viewer.operator.operator_id, actor=viewer.actor)
     response = RedirectResponse("/console/login", status_code=303)
     viewer.cookies.clear(response)
     return response
@@ -114,7 +124,17 @@ async def dashboard(
     return render("dashboard.html", title="Dashboard", viewer=viewer, chart=chart, days=days)
 
 
-for section in (units, subscribers, logs, message_texts, credentials, audit):
+for section in (
+    units,
+    subscribers,
+    logs,
+    message_texts,
+    credentials,
+    audit,
+    lists,
+    webhooks,
+    webhook_deliveries,
+):
     router.include_router(section.router)
 
 DIALECT = Dialect(router, prefixes=("/console",), error_shape=console_error)

@@ -85,9 +85,11 @@ _LOG_COLUMNS = """d.id, d.event_id, d.name, d.status, d.attempts, d.next_attempt
 DELIVERIES_OF = Query(
     f"""SELECT {_LOG_COLUMNS} FROM webhook_deliveries d
     WHERE d.webhook_id = :webhook_id AND (:before IS NULL OR d.id < :before)
+      AND (:status IS NULL OR d.status = :status)
     ORDER BY d.id DESC LIMIT :limit""",
     postgresql=f"""SELECT {_LOG_COLUMNS} FROM webhook_deliveries d
     WHERE d.webhook_id = :webhook_id AND (:before::bigint IS NULL OR d.id < :before)
+      AND (:status::text IS NULL OR d.status = :status)
     ORDER BY d.id DESC LIMIT :limit""",
 )
 REDELIVER = Query(
@@ -275,11 +277,17 @@ class LoggedDelivery:
 
 
 async def deliveries_of(
-    connection: Connection, webhook_id: int, limit: int, before: int | None = None
+    connection: Connection,
+    webhook_id: int,
+    limit: int,
+    before: int | None = None,
+    status: str | None = None,
 ) -> list[LoggedDelivery]:
-    """A registration's deliveries, newest first, `limit` of those before id `before`."""
+    """A registration's deliveries, newest first, `limit` of those before id `before`,
+    of one status or all."""
     rows = await connection.fetch(
-        DELIVERIES_OF, {"webhook_id": webhook_id, "before": before, "limit": limit}
+        DELIVERIES_OF,
+        {"webhook_id": webhook_id, "before": before, "status": status, "limit": limit},
     )
     return [
         LoggedDelivery(
