@@ -169,7 +169,11 @@ def redeliver_event(
     """Queue an event's finished deliveries (delivered, dead or skipped) again."""
     event = event_id_of(event_id)
     shown = f"{EVENT_PREFIX}{event}"
-    queued = run_operation(lambda database: webhooks.redeliver_event(database, event, webhook))
+    queued = run_operation(
+        lambda database: webhooks.redeliver_event(
+            database, event, webhook, actor=command_line_actor()
+        )
+    )
     if not queued:
         # One count answers both cases; an operator needs only to know that nothing
         # was queued, and where to look.

@@ -231,6 +231,18 @@ async def send_test_event_by_id(
     return await database.run(send)
 
 
+async def _record_redelivered(
+    connection: Connection, actor: Actor | None, event_id: int, queued: list[tuple[int, int]]
+) -> int:
+    """Record each registration an event was queued for again; how many."""
+    for company_id, webhook_id in queued:
+        changes = _event_changes(event_id)
+        await record_change(
+            connection, actor, company_id, "webhook.redelivered", "webhook", webhook_id, changes
+        )
+    return len(queued)
+
+
 async def redeliver_to_webhook(
     database: Database,
     company_id: int,
@@ -247,12 +259,7 @@ async def redeliver_to_webhook(
         queued = await registrations.redeliver_to(
             connection, company_id, style, webhook_id, event_id
         )
-        if queued:
-            changes = _event_changes(event_id)
-            await record_change(
-                connection, actor, company_id, "webhook.redelivered", "webhook", webhook_id, changes
-            )
-        return queued
+        return await _record_redelivered(connection, actor, event_id, queued)
 
     return await database.run(send_again)
 
@@ -317,9 +324,14 @@ async def deliveries_by_registration_id(
     )
 
 
-async def redeliver_event(database: Database, event_id: int, webhook_id: int | None = None) -> int:
+async def redeliver_event(
+    database: Database, event_id: int, webhook_id: int | None = None, *, actor: Actor | None
+) -> int:
     """Queue an event's finished deliveries again, to every registration or one;
     returns how many (none for an unknown event and for one still pending alike)."""
-    return await database.run(
-        lambda connection: across_companies.redeliver_event(connection, event_id, webhook_id)
-    )
+
+    async def send_again(connection: Connection) -> int:
+        queued = await across_companies.redeliver_event(connection, event_id, webhook_id)
+        return await _record_redelivered(connection, actor, event_id, queued)
+
+    return await database.run(send_again)

@@ -269,8 +269,9 @@ async def delivery_log(
 
 async def redeliver_to(
     connection: Connection, company_id: int, style: WebhookStyle, webhook_id: int, event_id: int
-) -> int:
+) -> list[tuple[int, int]]:
     """Queue an event's finished delivery to one of the company's registrations again;
-    how many were queued (none while it is still pending, or for an unknown event)."""
+    the company and registration of what was queued (nothing while it is still pending,
+    or for an unknown event)."""
     await get_webhook(connection, company_id, style, webhook_id)
     return await redeliver(connection, event_id, webhook_id, utcnow())

@@ -96,11 +96,13 @@ REDELIVER = Query(
     """UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = :now,
         claimed_until = NULL, attempts = 0, created_at = :now
     WHERE event_id = :event_id AND status <> 'pending'
-      AND (:webhook_id IS NULL OR webhook_id = :webhook_id)""",
+      AND (:webhook_id IS NULL OR webhook_id = :webhook_id)
+    RETURNING company_id, webhook_id""",
     postgresql="""UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = :now,
         claimed_until = NULL, attempts = 0, created_at = :now
     WHERE event_id = :event_id AND status <> 'pending'
-      AND (:webhook_id::bigint IS NULL OR webhook_id = :webhook_id)""",
+      AND (:webhook_id::bigint IS NULL OR webhook_id = :webhook_id)
+    RETURNING company_id, webhook_id""",
 )
 
 
@@ -309,16 +311,16 @@ async def deliveries_of(
 
 async def redeliver(
     connection: Connection, event_id: int, webhook_id: int | None, now: datetime
-) -> int:
+) -> list[tuple[int, int]]:
     """Queue an event's finished deliveries again (all, or one registration's), with a
-    fresh retry window; returns how many."""
-    queued = await connection.execute(
+    fresh retry window; the company and registration of each one queued."""
+    rows = await connection.fetch(
         REDELIVER, {"event_id": event_id, "webhook_id": webhook_id, "now": now}
     )
-    if queued:
+    if rows:
         connection.webhooks_written = True
         await connection.fetchval(NOTIFY_WORKERS, {})
-    return queued
+    return [(row["company_id"], row["webhook_id"]) for row in rows]
 
 
 async def forget_finished(connection: Connection, cutoff: datetime) -> int:
