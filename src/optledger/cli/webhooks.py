@@ -24,8 +24,9 @@ from optledger.cli.support import (
     run_operation,
 )
 from optledger.core.context import RequestContext
-from optledger.core.use_cases import webhooks
-from optledger.core.use_cases.webhooks import LoggedDelivery, WebhookRow
+from optledger.core.use_cases import webhook_deliveries, webhooks
+from optledger.core.use_cases.webhook_deliveries import LoggedDelivery
+from optledger.core.use_cases.webhooks import WebhookRow
 from optledger.storage.types import utcnow
 
 webhooks_app = typer.Typer(
@@ -124,7 +125,9 @@ def list_deliveries(
 ) -> None:
     """A registration's delivery log, newest first."""
     company_key, webhook, found = run_operation(
-        lambda database: webhooks.deliveries_by_registration_id(database, webhook_id, limit)
+        lambda database: webhook_deliveries.deliveries_by_registration_id(
+            database, webhook_id, limit
+        )
     )
     if as_json:
         print_json([_delivery_json(delivery) for delivery in found])
@@ -170,7 +173,7 @@ def redeliver_event(
     event = event_id_of(event_id)
     shown = f"{EVENT_PREFIX}{event}"
     queued = run_operation(
-        lambda database: webhooks.redeliver_event(
+        lambda database: webhook_deliveries.redeliver_event(
             database, event, webhook, actor=command_line_actor()
         )
     )
@@ -195,7 +198,7 @@ def send_test_event(
     any other, even when it is outside its time window."""
     context = RequestContext(source="cli")
     company_key, event_id = run_operation(
-        lambda database: webhooks.send_test_event_by_id(
+        lambda database: webhook_deliveries.send_test_event_by_id(
             database, webhook_id, context, actor=command_line_actor()
         )
     )

@@ -13,7 +13,7 @@ from optledger.console.pages import done_notice, render
 from optledger.console.viewer import CurrentViewer
 from optledger.console.webhooks import WebhookPathDep
 from optledger.core.context import RequestContext
-from optledger.core.use_cases import webhooks
+from optledger.core.use_cases import webhook_deliveries
 from optledger.core.webhooks.registrations import DELIVERY_STATUSES
 from optledger.web.authentication import DatabaseDep
 
@@ -43,7 +43,7 @@ async def webhook_page(
     """One registration, its actions, and its delivery log (of one status, or all),
     newest first."""
     company = viewer.current()
-    found, log = await webhooks.webhook_with_deliveries(
+    found, log = await webhook_deliveries.webhook_with_deliveries(
         database, company.id, path.style, path.webhook_id, PAGE, status or None
     )
     return render(
@@ -69,7 +69,7 @@ async def send_test_event(
     context = RequestContext(
         source=SOURCE, client_ip=viewer.client_ip, user_agent=request.headers.get("user-agent")
     )
-    event_id = await webhooks.send_test_event(
+    event_id = await webhook_deliveries.send_test_event(
         database, company.id, path.style, path.webhook_id, context, actor=viewer.actor
     )
     return RedirectResponse(f"{path}?tested={event_id}", status_code=303)
@@ -86,7 +86,7 @@ async def redeliver(
     """Queue an event's finished delivery to it again (after the receiver was fixed)."""
     company = viewer.current()
     await read_form(request, viewer.session)
-    queued = await webhooks.redeliver_to_webhook(
+    queued = await webhook_deliveries.redeliver_to_webhook(
         database, company.id, path.style, path.webhook_id, event_id, actor=viewer.actor
     )
     done = "redelivered" if queued else "still_pending"
