@@ -169,6 +169,11 @@ async def test_a_refused_registration_says_why_and_keeps_what_was_typed(
     no_events = await register(console, url="https://192.0.2.10/hook")
     assert no_events.status_code == 400
     assert "events must name at least one event" in no_events.text
+    too_long = await register(
+        console, url="https://192.0.2.10/" + "a" * 2048, events=["sms.subscribed"]
+    )
+    assert too_long.status_code == 400
+    assert "url has at most 2048 characters" in too_long.text
     listed = await console.get("/console/webhooks")
     assert "10.1.2.3" not in listed.text
     assert "No webhooks or callbacks registered yet." in listed.text

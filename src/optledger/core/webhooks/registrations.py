@@ -64,6 +64,8 @@ EVENT_NAMES: dict[WebhookStyle, dict[str, Topic]] = {
     },
 }
 METHODS = ("POST", "PUT")
+# The stored column's width.
+MAX_URL_LENGTH = 2048
 # The callback types a list filter applies to: the others are about a person, not a list.
 LIST_FILTERED = ("subscription_added", "subscription_removed")
 # What becomes of a delivery: waiting for an attempt, or finished one of three ways.
@@ -106,6 +108,8 @@ async def checked_spec(spec: WebhookSpec, style: WebhookStyle, settings: Setting
     """Refuse a registration before any transaction: events, method, window, and a URL
     that must not lead into the operator's network (this resolves its host)."""
     topics_of(style, spec.events)
+    if len(spec.url) > MAX_URL_LENGTH:
+        raise InvalidInput(f"url has at most {MAX_URL_LENGTH} characters")
     if spec.method not in METHODS:
         raise InvalidInput("destination method must be POST or PUT")
     if spec.starts_at and spec.ends_at and spec.ends_at <= spec.starts_at:
