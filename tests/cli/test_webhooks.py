@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import httpx
 
+from optledger.core.use_cases.audit import AuditFilter, list_audit
 from optledger.core.webhooks.registrations import WebhookSpec, WebhookStyle, register_webhook
 from optledger.storage.repositories.webhook_deliveries import LoggedDelivery, deliveries_of
 from optledger.storage.repositories.webhooks import WebhookRow, disable_webhook
@@ -158,6 +159,12 @@ async def test_redeliver_queues_finished_deliveries_again(
     bare = optledger(tenant, "redeliver", str(delivery.event_id), "--webhook", str(webhook))
     assert bare.returncode == 0, bare.stderr
     assert [d.status for d in await logged(tenant, webhook)] == ["pending"]
+    # Each time something was queued is in the audit trail; the refusal is not.
+    wanted = AuditFilter(tenant.company_id, object_type="webhook", object_id=str(webhook))
+    trail = await list_audit(tenant.database, wanted)
+    assert [entry.action for entry in trail] == ["webhook.redelivered"] * 2
+    assert all(entry.actor.startswith("cli:") for entry in trail)
+    assert trail[0].changes == {"event": {"before": None, "after": f"evt_{delivery.event_id}"}}
 
 
 async def test_redeliver_of_an_unknown_event_is_an_error(tenant: Tenant) -> None:
@@ -171,3 +178,21 @@ async def test_redeliver_of_an_unknown_event_is_an_error(tenant: Tenant) -> None
 
     garbage = optledger(tenant, "redeliver", "evt_x1")
     assert garbage.returncode == 2
+
+
+async def test_test_queues_a_test_event_and_records_who_sent_it(tenant: Tenant) -> None:
+    webhook = await register(tenant)
+    done = optledger(tenant, "test", str(webhook))
+    assert done.returncode == 0, done.stdout + done.stderr
+    [delivery] = await logged(tenant, webhook)
+    assert (delivery.status, delivery.name) == ("pending", "sms.subscribed")
+    assert f"evt_{delivery.event_id} queued for webhook {webhook} of {tenant.key}" in done.stdout
+    wanted = AuditFilter(tenant.company_id, object_type="webhook", object_id=str(webhook))
+    [entry] = await list_audit(tenant.database, wanted)
+    assert entry.action == "webhook.test_sent"
+    assert entry.actor.startswith("cli:")
+    assert entry.changes == {"event": {"before": None, "after": f"evt_{delivery.event_id}"}}
+
+    unknown = optledger(tenant, "test", "987654321")
+    assert unknown.returncode == 1
+    assert "no webhook has the id 987654321" in unknown.stdout

@@ -1,8 +1,9 @@
 """`optledger webhooks`: the operator's view of webhook registrations and deliveries.
 
-Registrations are made through the APIs; here an operator sees every company's,
-reads a registration's delivery log, and queues an event's finished deliveries
-again (after a receiver's outage, say). A registration's signing key is never shown.
+Registrations are made through the APIs and the console; here an operator sees every
+company's, reads a registration's delivery log, sends a registration a test event, and
+queues an event's finished deliveries again (after a receiver's outage, say). A
+registration's signing key is never shown.
 """
 
 from __future__ import annotations
@@ -15,13 +16,22 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from optledger.cli.support import JsonListOption, console, print_json, run_operation
-from optledger.core.use_cases import webhooks
-from optledger.core.use_cases.webhooks import LoggedDelivery, WebhookRow
+from optledger.cli.support import (
+    JsonListOption,
+    command_line_actor,
+    console,
+    print_json,
+    run_operation,
+)
+from optledger.core.context import RequestContext
+from optledger.core.use_cases import webhook_deliveries, webhooks
+from optledger.core.use_cases.webhook_deliveries import LoggedDelivery
+from optledger.core.use_cases.webhooks import WebhookRow
 from optledger.storage.types import utcnow
 
 webhooks_app = typer.Typer(
-    help="Webhook registrations, their delivery logs, and redelivery.", no_args_is_help=True
+    help="Webhook registrations, their delivery logs, test events and redelivery.",
+    no_args_is_help=True,
 )
 
 # Receivers deduplicate by this id (`delivery.payloads.message_id`); operators copy it
@@ -115,7 +125,9 @@ def list_deliveries(
 ) -> None:
     """A registration's delivery log, newest first."""
     company_key, webhook, found = run_operation(
-        lambda database: webhooks.deliveries_by_registration_id(database, webhook_id, limit)
+        lambda database: webhook_deliveries.deliveries_by_registration_id(
+            database, webhook_id, limit
+        )
     )
     if as_json:
         print_json([_delivery_json(delivery) for delivery in found])
@@ -160,7 +172,11 @@ def redeliver_event(
     """Queue an event's finished deliveries (delivered, dead or skipped) again."""
     event = event_id_of(event_id)
     shown = f"{EVENT_PREFIX}{event}"
-    queued = run_operation(lambda database: webhooks.redeliver_event(database, event, webhook))
+    queued = run_operation(
+        lambda database: webhook_deliveries.redeliver_event(
+            database, event, webhook, actor=command_line_actor()
+        )
+    )
     if not queued:
         # One count answers both cases; an operator needs only to know that nothing
         # was queued, and where to look.
@@ -172,3 +188,20 @@ def redeliver_event(
         raise typer.Exit(1)
     plural = "delivery" if queued == 1 else "deliveries"
     console.print(f"[green]{shown}: {queued} {plural} queued again[/green]")
+
+
+@webhooks_app.command("test")
+def send_test_event(
+    webhook_id: Annotated[int, typer.Argument(help="The registration's id.")],
+) -> None:
+    """Queue a test event for one registration, delivered (signed, retried, logged) like
+    any other, even when it is outside its time window."""
+    context = RequestContext(source="cli")
+    company_key, event_id = run_operation(
+        lambda database: webhook_deliveries.send_test_event_by_id(
+            database, webhook_id, context, actor=command_line_actor()
+        )
+    )
+    console.print(
+        f"[green]{EVENT_PREFIX}{event_id} queued for webhook {webhook_id} of {company_key}[/green]"
+    )

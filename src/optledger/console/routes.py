@@ -19,10 +19,13 @@ from optledger.console import (
     credentials,
     export,
     imports,
+    lists,
     logs,
     message_texts,
     subscribers,
     units,
+    webhook_deliveries,
+    webhooks,
 )
 from optledger.console.chart import consent_chart
 from optledger.console.forms import read_form
@@ -90,7 +93,7 @@ async def sign_in_post(request: Request, database: DatabaseDep) -> Response:
 async def sign_out(request: Request, viewer: CurrentViewer, database: DatabaseDep) -> Response:
     """End the operator's sessions, this one and any copy of its cookie."""
     await read_form(request, viewer.session)
-    await end_sessions(database, viewer.operator.operator_id)
+    await end_sessions(database, viewer.operator.operator_id, actor=viewer.actor)
     response = RedirectResponse("/console/login", status_code=303)
     viewer.cookies.clear(response)
     return response
@@ -123,7 +126,19 @@ async def dashboard(
     return render("dashboard.html", title="Dashboard", viewer=viewer, chart=chart, days=days)
 
 
-for section in (units, subscribers, logs, message_texts, credentials, audit, imports, export):
+for section in (
+    units,
+    subscribers,
+    logs,
+    message_texts,
+    credentials,
+    audit,
+    imports,
+    export,
+    lists,
+    webhooks,
+    webhook_deliveries,
+):
     router.include_router(section.router)
 
 DIALECT = Dialect(router, prefixes=("/console",), error_shape=console_error)

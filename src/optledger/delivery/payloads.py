@@ -61,7 +61,9 @@ def attentive_payload(
         "company": {"display_name": delivery.company_name, "company_id": delivery.company_key},
         "subscriber": {"phone": phone, "email": email, "external_identifiers": external},
     }
-    if delivery.event_type == EventType.ATTRIBUTES_SET:
+    if delivery.event_type == EventType.CALLBACK_TEST:
+        payload["test"] = True
+    elif delivery.event_type == EventType.ATTRIBUTES_SET:
         payload["custom_attributes"] = delivery.event_data.get("attributes", {})
     else:
         payload["subscription"] = {

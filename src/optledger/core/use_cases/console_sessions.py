@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from optledger.core.audit import Actor, record_change
 from optledger.core.operators import accounts
 from optledger.core.operators.sessions import session_operator
 from optledger.core.operators.tokens import OperatorPrincipal, visible_companies
@@ -41,7 +42,12 @@ async def session_operator_of(database: Database, name: str, epoch: str) -> Sess
     return await database.read(read)
 
 
-async def end_sessions(database: Database, operator_id: int) -> None:
+async def end_sessions(database: Database, operator_id: int, *, actor: Actor) -> None:
     """End every console session of the operator (signing out), copies of the cookie
-    included."""
-    await database.run(lambda connection: accounts.end_sessions(connection, operator_id))
+    included, and put the sign-out in the audit trail."""
+
+    async def sign_out(connection: Connection) -> None:
+        await accounts.end_sessions(connection, operator_id)
+        await record_change(connection, actor, None, "sign_out", "operator", actor.name)
+
+    await database.run(sign_out)

@@ -1,5 +1,5 @@
-"""Webhook registrations (Attentive webhooks, Vibes callbacks) and their delivery logs,
-the same from every door: the two APIs, the console and the CLI."""
+"""Webhook registrations (Attentive webhooks, Vibes callbacks), the same from every
+door: the two APIs, the console and the CLI. Their deliveries are `webhook_deliveries`."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from optledger.core.audit import Actor, changed_fields, record_change
-from optledger.core.context import RequestContext
 from optledger.core.webhooks import across_companies, registrations
 from optledger.core.webhooks.registrations import (
     WebhookSpec,
@@ -20,7 +19,6 @@ from optledger.core.webhooks.registrations import (
 )
 from optledger.settings import Settings
 from optledger.storage.database import Database
-from optledger.storage.repositories.webhook_deliveries import LoggedDelivery as LoggedDelivery
 from optledger.storage.repositories.webhooks import WebhookRow as WebhookRow
 from optledger.storage.sql import Connection
 
@@ -177,50 +175,6 @@ async def remove_webhook(
     await database.run(remove)
 
 
-async def send_test_event(
-    database: Database,
-    company_id: int,
-    style: WebhookStyle,
-    webhook_id: int,
-    context: RequestContext,
-) -> int:
-    """Queue a test event for one registration, delivered like any other; its id."""
-    return await database.run(
-        lambda connection: registrations.send_test_event(
-            connection, company_id, style, webhook_id, context
-        )
-    )
-
-
-async def delivery_log(
-    database: Database,
-    company_id: int,
-    style: WebhookStyle,
-    webhook_id: int,
-    limit: int,
-    before: int | None = None,
-) -> list[LoggedDelivery]:
-    """A registration's deliveries, newest first, `limit` of those before id `before`."""
-    return await database.read(
-        lambda connection: registrations.delivery_log(
-            connection, company_id, style, webhook_id, limit, before
-        )
-    )
-
-
-async def webhook_with_deliveries(
-    database: Database, company_id: int, style: WebhookStyle, webhook_id: int, limit: int
-) -> tuple[WebhookRow, list[LoggedDelivery]]:
-    """A registration of the company and its latest deliveries, as an operator reads them."""
-
-    async def read(connection: Connection) -> tuple[WebhookRow, list[LoggedDelivery]]:
-        webhook = await registrations.get_webhook(connection, company_id, style, webhook_id)
-        log = await registrations.delivery_log(connection, company_id, style, webhook_id, limit)
-        return webhook, log
-
-    return await database.read(read, standby=True)
-
-
 async def registrations_of_companies(
     database: Database, company_key: str | None = None
 ) -> list[tuple[str, WebhookRow]]:
@@ -228,25 +182,4 @@ async def registrations_of_companies(
     return await database.read(
         lambda connection: across_companies.registrations_of_companies(connection, company_key),
         standby=True,
-    )
-
-
-async def deliveries_by_registration_id(
-    database: Database, webhook_id: int, limit: int
-) -> tuple[str, WebhookRow, list[LoggedDelivery]]:
-    """A registration of any company by its id alone, its company's key, and its
-    latest deliveries, newest first."""
-    return await database.read(
-        lambda connection: across_companies.deliveries_by_registration_id(
-            connection, webhook_id, limit
-        ),
-        standby=True,
-    )
-
-
-async def redeliver_event(database: Database, event_id: int, webhook_id: int | None = None) -> int:
-    """Queue an event's finished deliveries again, to every registration or one;
-    returns how many (none for an unknown event and for one still pending alike)."""
-    return await database.run(
-        lambda connection: across_companies.redeliver_event(connection, event_id, webhook_id)
     )

@@ -43,9 +43,12 @@ async def deliveries_by_registration_id(
     return company_key, webhook, await deliveries_of(connection, webhook_id, limit)
 
 
-async def redeliver_event(connection: Connection, event_id: int, webhook_id: int | None) -> int:
+async def redeliver_event(
+    connection: Connection, event_id: int, webhook_id: int | None
+) -> list[tuple[int, int]]:
     """Queue an event's finished deliveries (delivered, dead or skipped) again, to every
-    registration or to `webhook_id` only (`NotFound` if there is none); returns how many.
+    registration or to `webhook_id` only (`NotFound` if there is none); returns the
+    company and registration of each.
 
     None queued means an unknown event or deliveries still pending alike.
     """

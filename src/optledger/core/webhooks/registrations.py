@@ -28,6 +28,7 @@ from optledger.storage.repositories.webhook_deliveries import (
     LoggedDelivery,
     deliveries_of,
     insert_delivery,
+    redeliver,
 )
 from optledger.storage.repositories.webhooks import Topic, WebhookRow
 from optledger.storage.sql import Connection
@@ -63,6 +64,12 @@ EVENT_NAMES: dict[WebhookStyle, dict[str, Topic]] = {
     },
 }
 METHODS = ("POST", "PUT")
+# The stored column's width.
+MAX_URL_LENGTH = 2048
+# The callback types a list filter applies to: the others are about a person, not a list.
+LIST_FILTERED = ("subscription_added", "subscription_removed")
+# What becomes of a delivery: waiting for an attempt, or finished one of three ways.
+DELIVERY_STATUSES = ("pending", "delivered", "dead", "skipped")
 
 
 @dataclass(frozen=True)
@@ -101,10 +108,14 @@ async def checked_spec(spec: WebhookSpec, style: WebhookStyle, settings: Setting
     """Refuse a registration before any transaction: events, method, window, and a URL
     that must not lead into the operator's network (this resolves its host)."""
     topics_of(style, spec.events)
+    if len(spec.url) > MAX_URL_LENGTH:
+        raise InvalidInput(f"url has at most {MAX_URL_LENGTH} characters")
     if spec.method not in METHODS:
         raise InvalidInput("destination method must be POST or PUT")
     if spec.starts_at and spec.ends_at and spec.ends_at <= spec.starts_at:
         raise InvalidInput("end_date must be after start_date")
+    if spec.list_id is not None and any(name not in LIST_FILTERED for name in spec.events):
+        raise InvalidInput(f"only {' and '.join(LIST_FILTERED)} callbacks take a list filter")
     await check_destination(spec.url, DestinationRules.from_settings(settings))
 
 
@@ -250,7 +261,21 @@ async def delivery_log(
     webhook_id: int,
     limit: int,
     before: int | None = None,
+    status: str | None = None,
 ) -> list[LoggedDelivery]:
-    """A registration's deliveries, newest first; `NotFound` if it is not the company's."""
+    """A registration's deliveries, newest first, of one status (`DELIVERY_STATUSES`) or
+    all; `NotFound` if it is not the company's."""
     await get_webhook(connection, company_id, style, webhook_id)
-    return await deliveries_of(connection, webhook_id, limit, before)
+    if status is not None and status not in DELIVERY_STATUSES:
+        raise InvalidInput(f"a delivery's status is one of {', '.join(DELIVERY_STATUSES)}")
+    return await deliveries_of(connection, webhook_id, limit, before, status)
+
+
+async def redeliver_to(
+    connection: Connection, company_id: int, style: WebhookStyle, webhook_id: int, event_id: int
+) -> list[tuple[int, int]]:
+    """Queue an event's finished delivery to one of the company's registrations again;
+    the company and registration of what was queued (nothing while it is still pending,
+    or for an unknown event)."""
+    await get_webhook(connection, company_id, style, webhook_id)
+    return await redeliver(connection, event_id, webhook_id, utcnow())

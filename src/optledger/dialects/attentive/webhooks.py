@@ -9,8 +9,9 @@ from pydantic import ConfigDict, Field, StringConstraints
 
 from optledger.core.errors import NotFound
 from optledger.core.ids import MAX_STORED_ID, parse_stored_id
-from optledger.core.use_cases import webhooks
-from optledger.core.use_cases.webhooks import LoggedDelivery, WebhookRow
+from optledger.core.use_cases import webhook_deliveries, webhooks
+from optledger.core.use_cases.webhook_deliveries import LoggedDelivery
+from optledger.core.use_cases.webhooks import WebhookRow
 from optledger.core.webhooks.registrations import WebhookSpec, WebhookStyle, webhook_secret
 from optledger.dialects.attentive.dependencies import WebhooksWriter
 from optledger.dialects.attentive.wire import WireModel, wire_time
@@ -231,7 +232,7 @@ async def read_deliveries(
     before: Annotated[int | None, Query(ge=1, le=MAX_STORED_ID)] = None,
 ) -> DeliveryListDto:
     """The webhook's delivery log, newest first: attempts, status code, latency, error."""
-    found = await webhooks.delivery_log(
+    found = await webhook_deliveries.delivery_log(
         database, principal.company.id, STYLE, _id(webhook_id), limit, before
     )
     next_before = str(found[-1].id) if len(found) == limit else None

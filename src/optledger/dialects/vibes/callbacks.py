@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from optledger.core.errors import InvalidInput, NotFound, OptledgerError
 from optledger.core.ids import MAX_STORED_ID, parse_stored_id
-from optledger.core.use_cases import webhooks
+from optledger.core.use_cases import webhook_deliveries, webhooks
 from optledger.core.use_cases.webhooks import WebhookRow
 from optledger.core.webhooks.registrations import (
     EVENT_NAMES,
@@ -291,7 +291,7 @@ async def send_callback_test(
     any other, even outside the callback's window."""
     number = _callback_id(body.callback_id)
     context = vibes_context(request, principal)
-    event_id = await webhooks.send_test_event(
+    event_id = await webhook_deliveries.send_test_event(
         database, principal.company.id, STYLE, number, context
     )
     return CallbackTestOut(event_id=f"evt_{event_id}", callback_id=str(number))

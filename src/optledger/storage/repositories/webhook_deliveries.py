@@ -85,20 +85,24 @@ _LOG_COLUMNS = """d.id, d.event_id, d.name, d.status, d.attempts, d.next_attempt
 DELIVERIES_OF = Query(
     f"""SELECT {_LOG_COLUMNS} FROM webhook_deliveries d
     WHERE d.webhook_id = :webhook_id AND (:before IS NULL OR d.id < :before)
+      AND (:status IS NULL OR d.status = :status)
     ORDER BY d.id DESC LIMIT :limit""",
     postgresql=f"""SELECT {_LOG_COLUMNS} FROM webhook_deliveries d
     WHERE d.webhook_id = :webhook_id AND (:before::bigint IS NULL OR d.id < :before)
+      AND (:status::text IS NULL OR d.status = :status)
     ORDER BY d.id DESC LIMIT :limit""",
 )
 REDELIVER = Query(
     """UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = :now,
         claimed_until = NULL, attempts = 0, created_at = :now
     WHERE event_id = :event_id AND status <> 'pending'
-      AND (:webhook_id IS NULL OR webhook_id = :webhook_id)""",
+      AND (:webhook_id IS NULL OR webhook_id = :webhook_id)
+    RETURNING company_id, webhook_id""",
     postgresql="""UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = :now,
         claimed_until = NULL, attempts = 0, created_at = :now
     WHERE event_id = :event_id AND status <> 'pending'
-      AND (:webhook_id::bigint IS NULL OR webhook_id = :webhook_id)""",
+      AND (:webhook_id::bigint IS NULL OR webhook_id = :webhook_id)
+    RETURNING company_id, webhook_id""",
 )
 
 
@@ -275,11 +279,17 @@ class LoggedDelivery:
 
 
 async def deliveries_of(
-    connection: Connection, webhook_id: int, limit: int, before: int | None = None
+    connection: Connection,
+    webhook_id: int,
+    limit: int,
+    before: int | None = None,
+    status: str | None = None,
 ) -> list[LoggedDelivery]:
-    """A registration's deliveries, newest first, `limit` of those before id `before`."""
+    """A registration's deliveries, newest first, `limit` of those before id `before`,
+    of one status or all."""
     rows = await connection.fetch(
-        DELIVERIES_OF, {"webhook_id": webhook_id, "before": before, "limit": limit}
+        DELIVERIES_OF,
+        {"webhook_id": webhook_id, "before": before, "status": status, "limit": limit},
     )
     return [
         LoggedDelivery(
@@ -301,16 +311,16 @@ async def deliveries_of(
 
 async def redeliver(
     connection: Connection, event_id: int, webhook_id: int | None, now: datetime
-) -> int:
+) -> list[tuple[int, int]]:
     """Queue an event's finished deliveries again (all, or one registration's), with a
-    fresh retry window; returns how many."""
-    queued = await connection.execute(
+    fresh retry window; the company and registration of each one queued."""
+    rows = await connection.fetch(
         REDELIVER, {"event_id": event_id, "webhook_id": webhook_id, "now": now}
     )
-    if queued:
+    if rows:
         connection.webhooks_written = True
         await connection.fetchval(NOTIFY_WORKERS, {})
-    return queued
+    return [(row["company_id"], row["webhook_id"]) for row in rows]
 
 
 async def forget_finished(connection: Connection, cutoff: datetime) -> int:
