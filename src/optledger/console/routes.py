@@ -24,6 +24,7 @@ from optledger.core.errors import Forbidden, RateLimited, Unauthorized
 from optledger.core.operators.sign_in import sign_in
 from optledger.core.use_cases.consent_counts import consent_by_day
 from optledger.core.use_cases.console_sessions import end_sessions
+from optledger.core.use_cases.dashboard import dashboard_figures
 from optledger.web.authentication import DatabaseDep
 from optledger.web.errors import Dialect, include_dialect
 
@@ -105,13 +106,17 @@ async def dashboard(
     database: DatabaseDep,
     days: Annotated[int, Query(ge=7, le=90)] = 30,
 ) -> Response:
-    """Opt-ins and opt-outs per day, the last 30 days."""
+    """How the company's list is doing: subscribers, consent changes, messages,
+    webhooks, the ledger; and opt-ins and opt-outs per day."""
     company = viewer.company
-    chart = None
+    chart = figures = None
     if company is not None:
         today = datetime.now(UTC).date()
         chart = consent_chart(await consent_by_day(database, company.id, today, days))
-    return render("dashboard.html", title="Dashboard", viewer=viewer, chart=chart, days=days)
+        figures = await dashboard_figures(database, company.id, today)
+    return render(
+        "dashboard.html", title="Dashboard", viewer=viewer, chart=chart, days=days, figures=figures
+    )
 
 
 for section in (units, subscribers, logs, message_texts, credentials, audit):

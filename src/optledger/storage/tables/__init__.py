@@ -8,7 +8,12 @@ from optledger.storage.tables.delivery import Message, WorkerHeartbeat
 from optledger.storage.tables.events import Event
 from optledger.storage.tables.idempotency import IdempotentAnswer
 from optledger.storage.tables.inbound import ConfirmationBlock, InboundMessage
-from optledger.storage.tables.ledger import LedgerLeaf, LedgerRedaction, LedgerSeal
+from optledger.storage.tables.ledger import (
+    LedgerLeaf,
+    LedgerRedaction,
+    LedgerSeal,
+    LedgerVerification,
+)
 from optledger.storage.tables.operators import (
     Operator,
     OperatorCompany,
@@ -32,6 +37,7 @@ __all__ = [
     "LedgerLeaf",
     "LedgerRedaction",
     "LedgerSeal",
+    "LedgerVerification",
     "Message",
     "Operator",
     "OperatorAudit",

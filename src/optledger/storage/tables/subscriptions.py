@@ -97,6 +97,10 @@ class SubscriptionRecord(Base):
             sqlite_where=text("status = 'PENDING'"),
             postgresql_where=text("status = 'PENDING'"),
         ),
+        # The dashboard's figures: counts by status, opt-ins and opt-outs of a window.
+        Index("ix_subscription_records_status", "company_id", "status", "channel", "type"),
+        Index("ix_subscription_records_opt_in", "company_id", "opt_in_date"),
+        Index("ix_subscription_records_opt_out", "company_id", "opt_out_date"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
