@@ -49,17 +49,11 @@ TARGET_MS = 200.0
 # Each person's number `n` decides everything about their record, so that both
 # databases hold the same mix: lane (n % 20) the list, state (n % 100) the status,
 # age (n * 7919 mod two years) when they opted in.
-_LANE = "CASE WHEN n % 20 < 12 THEN {} WHEN n % 20 < 17 THEN {} WHEN n % 20 < 19 THEN {} ELSE {} END".format(
-    *(
-        f"CAST(:{name} AS BIGINT)"
-        for name in (
-            "text_marketing",
-            "email_marketing",
-            "text_transactional",
-            "email_transactional",
-        )
-    )
+_LISTS = ("text_marketing", "email_marketing", "text_transactional", "email_transactional")
+_LANE = (
+    "CASE WHEN n % 20 < 12 THEN {} WHEN n % 20 < 17 THEN {} WHEN n % 20 < 19 THEN {} ELSE {} END"
 )
+_LANE = _LANE.format(*(f"CAST(:{name} AS BIGINT)" for name in _LISTS))
 _STATUS = """CASE WHEN n % 100 < 68 THEN 'ACTIVE' WHEN n % 100 < 88 THEN 'ENDED'
     WHEN n % 100 < 91 THEN 'PENDING' WHEN n % 100 < 97 THEN 'EXPIRED' ELSE 'DECLINED' END"""
 _AGE = "(n * 7919) % 63072000"
@@ -144,7 +138,7 @@ async def _load(database: Database, company_id: int, records: int) -> dict[str, 
         base["now"] = now.strftime("%Y-%m-%d %H:%M:%S")
     steps: list[tuple[str, Query, dict[str, Any]]] = [
         ("persons", PERSONS, base | {"count": records}),
-        ("records", RECORDS, base | {name: lists[name] for name in _LIST_NAMES}),
+        ("records", RECORDS, base | {name: lists[name] for name in _LISTS}),
         ("events", EVENTS, {"company_id": company_id}),
         ("messages", MESSAGES, base),
     ]
@@ -164,9 +158,6 @@ async def _load(database: Database, company_id: int, records: int) -> dict[str, 
             await connection.execute(VACUUM, {})
     seconds["vacuum/analyze"] = time.perf_counter() - started
     return seconds
-
-
-_LIST_NAMES = ("text_marketing", "email_marketing", "text_transactional", "email_transactional")
 
 
 async def _signed_in(client: httpx.AsyncClient, operator: str) -> None:

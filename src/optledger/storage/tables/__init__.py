@@ -22,7 +22,12 @@ from optledger.storage.tables.operators import (
 )
 from optledger.storage.tables.people import Person, PersonIdentifier
 from optledger.storage.tables.privacy import PrivacyKey, PrivacyRequest, Suppression
-from optledger.storage.tables.subscriptions import SignUpUnit, SubscriptionList, SubscriptionRecord
+from optledger.storage.tables.subscriptions import (
+    SignUpUnit,
+    SubscriptionCount,
+    SubscriptionList,
+    SubscriptionRecord,
+)
 from optledger.storage.tables.webhooks import Webhook, WebhookDelivery, WebhookTopic
 
 __all__ = [
@@ -51,6 +56,7 @@ __all__ = [
     "ServerSecret",
     "SignInFailure",
     "SignUpUnit",
+    "SubscriptionCount",
     "SubscriptionList",
     "SubscriptionRecord",
     "Suppression",
