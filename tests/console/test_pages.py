@@ -355,7 +355,8 @@ async def test_gaining_a_company_keeps_the_session(
     await tenant.database.run(lambda c: set_operator_companies(c, operator, keys))
     page = await console.get("/console")
     assert page.status_code == 200
-    assert "Added brand" in page.text
+    assert 'id="company-switch"' in page.text
+    assert "Added brand" in (await console.get("/console/companies?q=added")).text
 
 
 async def test_gaining_every_company_keeps_the_session(

@@ -32,7 +32,20 @@ def _when(value: datetime | None) -> str:
     return "" if value is None else value.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-_pages = HtmlPages("optledger.console", PAGE_HEADERS, filters={"when": _when})
+def _age(seconds: float | None) -> str:
+    """A wait as operators read it: its largest unit or two (3 h 12 min)."""
+    if seconds is None:
+        return ""
+    whole = int(seconds)
+    days, hours, minutes = whole // 86400, whole % 86400 // 3600, whole % 3600 // 60
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min {whole % 60} s" if minutes else f"{whole} s"
+
+
+_pages = HtmlPages("optledger.console", PAGE_HEADERS, filters={"when": _when, "age": _age})
 
 
 def done_notice(query: Mapping[str, str], said: Mapping[str, str]) -> str:

@@ -32,10 +32,17 @@ from optledger.console.forms import read_form
 from optledger.console.pages import console_error, render
 from optledger.console.sessions import new_session, session_cookies
 from optledger.console.viewer import CurrentViewer, SignInRequired, safe_next, sign_in_redirect
-from optledger.core.errors import Forbidden, RateLimited, Unauthorized
+from optledger.core.errors import RateLimited, Unauthorized
 from optledger.core.operators.sign_in import sign_in
+from optledger.core.operators.tokens import MAX_SEARCH
 from optledger.core.use_cases.consent_counts import consent_by_day
-from optledger.core.use_cases.console_sessions import end_sessions
+from optledger.core.use_cases.console_sessions import (
+    MAX_FOUND_COMPANIES,
+    end_sessions,
+    operator_company_of,
+    search_operator_companies,
+)
+from optledger.core.use_cases.dashboard import dashboard_figures
 from optledger.web.authentication import DatabaseDep
 from optledger.web.errors import Dialect, include_dialect
 
@@ -99,13 +106,31 @@ async def sign_out(request: Request, viewer: CurrentViewer, database: DatabaseDe
     return response
 
 
+@router.get("/companies")
+async def find_companies(
+    viewer: CurrentViewer,
+    database: DatabaseDep,
+    q: Annotated[str, Query(max_length=MAX_SEARCH)] = "",
+) -> Response:
+    """The operator's companies whose key or name contains `q`, each with a switch."""
+    found = await search_operator_companies(database, viewer.operator, q)
+    return render(
+        "companies.html",
+        title="Companies",
+        viewer=viewer,
+        q=q,
+        companies=found,
+        bounded=len(found) >= MAX_FOUND_COMPANIES,
+    )
+
+
 @router.post("/company")
-async def switch_company(request: Request, viewer: CurrentViewer) -> Response:
+async def switch_company(
+    request: Request, viewer: CurrentViewer, database: DatabaseDep
+) -> Response:
     """Look at another of the operator's companies."""
     form = await read_form(request, viewer.session)
-    key = form.get("company")
-    if not any(company.key == key for company in viewer.companies):
-        raise Forbidden(f"this operator may not see company {key!r}")
+    key = (await operator_company_of(database, viewer.operator, form.get("company"))).key
     response = RedirectResponse(safe_next(form.get("next")), status_code=303)
     viewer.cookies.write(request, response, viewer.session.in_company(key))
     return response
@@ -117,13 +142,17 @@ async def dashboard(
     database: DatabaseDep,
     days: Annotated[int, Query(ge=7, le=90)] = 30,
 ) -> Response:
-    """Opt-ins and opt-outs per day, the last 30 days."""
+    """How the company's list is doing: subscribers, consent changes, messages,
+    webhooks, the ledger; and opt-ins and opt-outs per day."""
     company = viewer.company
-    chart = None
+    chart = figures = None
     if company is not None:
         today = datetime.now(UTC).date()
         chart = consent_chart(await consent_by_day(database, company.id, today, days))
-    return render("dashboard.html", title="Dashboard", viewer=viewer, chart=chart, days=days)
+        figures = await dashboard_figures(database, company.id, today)
+    return render(
+        "dashboard.html", title="Dashboard", viewer=viewer, chart=chart, days=days, figures=figures
+    )
 
 
 for section in (

@@ -48,8 +48,9 @@ class Viewer:
     session: ConsoleSession
     cookies: SessionCookies
     operator: OperatorPrincipal
-    companies: list[CompanyRow]
     company: CompanyRow | None
+    # Whether the operator sees other companies: the header then offers the switch.
+    several_companies: bool
     client_ip: str | None
 
     @property
@@ -77,17 +78,15 @@ async def current_viewer(request: Request, database: DatabaseDep) -> Viewer:
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if session is None or not session.signed_in:
         raise SignInRequired(path)
-    found = await session_operator_of(database, session.name, session.epoch)
+    found = await session_operator_of(database, session.name, session.epoch, session.company)
     if found is None:
         raise SignInRequired(path)
-    companies = found.companies
-    company = next((c for c in companies if c.key == session.company), None)
     return Viewer(
         session,
         cookies,
         found.operator,
-        companies,
-        company or next(iter(companies), None),
+        found.company,
+        found.several_companies,
         request.client.host if request.client else None,
     )
 

@@ -19,7 +19,12 @@ from optledger.core.auth.credentials import (
 from optledger.core.errors import Forbidden, NotFound, Unauthorized
 from optledger.core.operators.accounts import get_operator
 from optledger.core.text import checked_name
-from optledger.storage.repositories.companies import CompanyRow, companies_page, company_by_key
+from optledger.storage.repositories.companies import (
+    CompanyRow,
+    companies_matching,
+    companies_page,
+    company_by_key,
+)
 from optledger.storage.repositories.operators import (
     TokenListing,
     insert_token,
@@ -123,6 +128,25 @@ async def visible_companies(
     return await companies_page(
         connection,
         after=after,
+        limit=limit,
+        operator_id=None if principal.all_companies else principal.operator_id,
+    )
+
+
+# The longest search text looked for; more says nothing a key or name could match.
+MAX_SEARCH = 200
+
+
+async def search_visible_companies(
+    connection: Connection, principal: OperatorPrincipal, text: str, *, limit: int
+) -> list[CompanyRow]:
+    """The companies the operator sees whose key or name contains `text`, ignoring
+    case, by key, at most `limit`; empty text matches every one."""
+    wanted = text.strip()[:MAX_SEARCH].lower()
+    escaped = wanted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return await companies_matching(
+        connection,
+        f"%{escaped}%",
         limit=limit,
         operator_id=None if principal.all_companies else principal.operator_id,
     )

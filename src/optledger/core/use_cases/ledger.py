@@ -31,7 +31,12 @@ from optledger.storage.repositories.ledger import (
     companies_to_seal,
     events_watermark,
 )
+from optledger.storage.repositories.ledger_verifications import (
+    Verification,
+    insert_verifications,
+)
 from optledger.storage.sql import Connection
+from optledger.storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -106,17 +111,32 @@ async def ledger_checkpoints(
 
 async def verify_ledger(database: Database, company_key: str | None = None) -> Tally:
     """Check the ledger of the company (or of every company) in one snapshot: its
-    seals and leaves, and that its events replay to its records' state."""
+    seals and leaves, and that its events replay to its records' state. Each company's
+    outcome is recorded (the dashboard shows the latest)."""
     key = await installation_key(database)
     tally = Tally()
+    outcomes: list[Verification] = []
     async with database.connection() as connection, snapshot(connection):
         if company_key is not None:
             companies = [await get_company_by_key(connection, company_key)]
         else:
             companies = await every_company(connection)
         for company in companies:
+            findings, events, sealed = tally.findings_total, tally.events, tally.sealed
             await verify_company(connection, company.id, company.key, key.public, tally)
             await replay_records(connection, company.id, company.key, tally)
+            found = tally.findings_total - findings
+            outcomes.append(
+                Verification(
+                    company_id=company.id,
+                    verified_at=utcnow(),
+                    ok=found == 0,
+                    findings=found,
+                    events=tally.events - events,
+                    sealed=tally.sealed - sealed,
+                )
+            )
+    await database.run(partial(insert_verifications, verifications=outcomes))
     return tally
 
 

@@ -29,6 +29,17 @@ OPERATORS_COMPANIES_AFTER = Query(
     FROM companies c JOIN operator_companies oc ON oc.company_id = c.id
     WHERE oc.operator_id = :operator_id AND c.key > :after ORDER BY c.key LIMIT :limit"""
 )
+# A key or name containing the pattern (lower-cased, LIKE's wildcards escaped by `\`).
+_MATCHES = "(lower(c.key) LIKE :pattern ESCAPE '\\' OR lower(c.name) LIKE :pattern ESCAPE '\\')"
+_PREFIXED = ", ".join("c." + column for column in _COLUMNS.split(", "))
+COMPANIES_MATCHING = Query(
+    f"SELECT {_PREFIXED} FROM companies c WHERE {_MATCHES} ORDER BY c.key LIMIT :limit"
+)
+OPERATORS_COMPANIES_MATCHING = Query(
+    f"""SELECT {_PREFIXED}
+    FROM companies c JOIN operator_companies oc ON oc.company_id = c.id
+    WHERE oc.operator_id = :operator_id AND {_MATCHES} ORDER BY c.key LIMIT :limit"""
+)
 # Every change to what a company's catalog caches goes through here.
 BUMP_VERSION = Query("UPDATE companies SET version = version + 1 WHERE id = :id")
 SET_SETTINGS = Query(
@@ -111,4 +122,19 @@ async def companies_page(
     else:
         params = {"after": after, "limit": limit, "operator_id": operator_id}
         rows = await connection.fetch(OPERATORS_COMPANIES_AFTER, params)
+    return [company for company in map(company_from_row, rows) if company is not None]
+
+
+async def companies_matching(
+    connection: Connection, pattern: str, *, limit: int, operator_id: int | None = None
+) -> list[CompanyRow]:
+    """Companies by key whose lower-cased key or name is LIKE `pattern`: all of them, or
+    those listed for an operator."""
+    params: dict[str, object] = {"pattern": pattern, "limit": limit}
+    if operator_id is None:
+        rows = await connection.fetch(COMPANIES_MATCHING, params)
+    else:
+        rows = await connection.fetch(
+            OPERATORS_COMPANIES_MATCHING, params | {"operator_id": operator_id}
+        )
     return [company for company in map(company_from_row, rows) if company is not None]

@@ -9,7 +9,12 @@ from optledger.storage.tables.events import Event
 from optledger.storage.tables.idempotency import IdempotentAnswer
 from optledger.storage.tables.imports import ImportJob, ImportRefusal
 from optledger.storage.tables.inbound import ConfirmationBlock, InboundMessage
-from optledger.storage.tables.ledger import LedgerLeaf, LedgerRedaction, LedgerSeal
+from optledger.storage.tables.ledger import (
+    LedgerLeaf,
+    LedgerRedaction,
+    LedgerSeal,
+    LedgerVerification,
+)
 from optledger.storage.tables.operators import (
     Operator,
     OperatorCompany,
@@ -18,7 +23,12 @@ from optledger.storage.tables.operators import (
 )
 from optledger.storage.tables.people import Person, PersonIdentifier
 from optledger.storage.tables.privacy import PrivacyKey, PrivacyRequest, Suppression
-from optledger.storage.tables.subscriptions import SignUpUnit, SubscriptionList, SubscriptionRecord
+from optledger.storage.tables.subscriptions import (
+    SignUpUnit,
+    SubscriptionCount,
+    SubscriptionList,
+    SubscriptionRecord,
+)
 from optledger.storage.tables.webhooks import Webhook, WebhookDelivery, WebhookTopic
 
 __all__ = [
@@ -35,6 +45,7 @@ __all__ = [
     "LedgerLeaf",
     "LedgerRedaction",
     "LedgerSeal",
+    "LedgerVerification",
     "Message",
     "Operator",
     "OperatorAudit",
@@ -48,6 +59,7 @@ __all__ = [
     "ServerSecret",
     "SignInFailure",
     "SignUpUnit",
+    "SubscriptionCount",
     "SubscriptionList",
     "SubscriptionRecord",
     "Suppression",

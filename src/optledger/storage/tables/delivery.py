@@ -19,6 +19,8 @@ class Message(Base):
         UniqueConstraint("idempotency_key"),
         Index("ix_messages_due", "status", "next_attempt_at"),
         Index("ix_messages_to", "company_id", "to_address"),
+        # The dashboard's counts by status and the oldest message still queued.
+        Index("ix_messages_company_status", "company_id", "status", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

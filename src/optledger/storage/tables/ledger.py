@@ -6,7 +6,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from optledger.storage.tables.base import Base
@@ -67,3 +77,20 @@ class LedgerRedaction(Base):
     leaf_hash: Mapped[str] = mapped_column(String(64))
     # The same of its content after: an erased event edited afterwards is found.
     redacted_hash: Mapped[str] = mapped_column(String(64))
+
+
+class LedgerVerification(Base):
+    """One verification of a company's ledger and its outcome, appended as each ends:
+    the dashboard shows the latest."""
+
+    __tablename__ = "ledger_verifications"
+    __table_args__ = (Index("ix_ledger_verifications_company", "company_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"))
+    verified_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    # How many findings (edited, deleted, inserted events; unexplained records).
+    findings: Mapped[int] = mapped_column(Integer)
+    events: Mapped[int] = mapped_column(BigInteger)
+    sealed: Mapped[int] = mapped_column(BigInteger)

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from optledger.storage.tables.base import Base
@@ -97,6 +108,9 @@ class SubscriptionRecord(Base):
             sqlite_where=text("status = 'PENDING'"),
             postgresql_where=text("status = 'PENDING'"),
         ),
+        # The dashboard's opt-ins and opt-outs of a window.
+        Index("ix_subscription_records_opt_in", "company_id", "opt_in_date"),
+        Index("ix_subscription_records_opt_out", "company_id", "opt_out_date"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -123,3 +137,20 @@ class SubscriptionRecord(Base):
     consented_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SubscriptionCount(Base):
+    """How many records of a company have one status on one channel with one type, kept
+    by triggers on `subscription_records` (migration 0017) as records are written.
+
+    The count is the sum over `slot`s: on PostgreSQL concurrent writers add to the
+    row of their record's id modulo 64, so that they seldom wait for one another."""
+
+    __tablename__ = "subscription_counts"
+
+    company_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8), primary_key=True)
+    type: Mapped[str] = mapped_column(String(32), primary_key=True)
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n: Mapped[int] = mapped_column(BigInteger)
