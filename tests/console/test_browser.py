@@ -1,88 +1,23 @@
-"""The console in a real browser: Chromium, driven by Playwright, against a real server.
-
-The server is uvicorn on 127.0.0.1 in a thread, owning its database connection as
-`optledger serve` does (on the test SQLite file). Chromium is Debian's (`chromium`
-from apt; `OPTLEDGER_CHROMIUM` names another binary). Without one the tests skip,
-unless `OPTLEDGER_REQUIRE_BROWSER=1` (the test script sets it), when they fail.
-
-With `OPTLEDGER_CONSOLE_SCREENSHOTS=DIR` they also save screenshots of the main
-pages into DIR (`scripts/console-screenshots` writes the README's, in docs/console/).
-"""
+"""The console in a real browser: signing in, a unit made and its subscriber's timeline,
+a refused form, the API documentation offline, a template's SMS count (the fixtures
+and the skip rule: tests/support/browser.py)."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import httpx
-import pytest
-from playwright.async_api import Browser, Page, Route, async_playwright, expect
+from playwright.async_api import Page, Route, expect
 
-from optledger.app import create_app
-from optledger.settings import Settings
-from optledger.storage.database import Database
-from tests.conftest import TEST_SECRET, Tenant, make_tenant
+from tests.conftest import Tenant
+from tests.support.browser import screenshot, sign_in
 from tests.support.helpers import subscribe_active
-from tests.support.operator_helpers import PASSWORD, make_operator_without_token
-from tests.support.sink import ServerThread
+from tests.support.operator_helpers import make_operator_without_token
 
-CHROMIUM = os.environ.get("OPTLEDGER_CHROMIUM") or shutil.which("chromium")
-SCREENSHOTS = os.environ.get("OPTLEDGER_CONSOLE_SCREENSHOTS")
 DISCLOSURE = "By subscribing you agree to receive marketing texts. Msg & data rates may apply."
 
 # How long a page that renders in script may take on a busy machine.
 RENDERING_MS = 30_000
-
-
-@pytest.fixture(scope="module")
-async def chromium() -> AsyncIterator[Browser]:
-    if CHROMIUM is None:
-        if os.environ.get("OPTLEDGER_REQUIRE_BROWSER") == "1":
-            pytest.fail("Chromium is required: apt-get install chromium")
-        pytest.skip("no Chromium here (apt-get install chromium)")
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield browser
-        await browser.close()
-
-
-@pytest.fixture(scope="module")
-def server(sqlite_database: Database) -> Iterator[str]:
-    """The app on a port of 127.0.0.1, with a database connection of its own."""
-    settings = Settings(
-        secret_key=TEST_SECRET, database_url=sqlite_database.url, run_worker_in_process=False
-    )
-    running = ServerThread(create_app(settings), lifespan="on").start()
-    yield f"http://127.0.0.1:{running.port}"
-    running.stop()
-
-
-@pytest.fixture
-async def page(chromium: Browser, server: str) -> AsyncIterator[Page]:
-    context = await chromium.new_context(base_url=server, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    yield await context.new_page()
-    await context.close()
-
-
-@pytest.fixture
-async def brand(sqlite_database: Database) -> Tenant:
-    return await make_tenant(sqlite_database, name="Browser Brand")
-
-
-async def screenshot(page: Page, name: str) -> None:
-    if SCREENSHOTS:
-        # Playwright makes the folder if it is missing.
-        await page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
-
-
-async def sign_in(page: Page, name: str, password: str = PASSWORD) -> None:
-    await page.get_by_label("Username").fill(name)
-    await page.get_by_label("Password").fill(password)
-    await page.get_by_role("button", name="Sign in").click()
 
 
 async def test_signing_in_with_a_wrong_password_then_the_right_one(
