@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, async_playwright, expect
 
 from optledger.app import create_app
 from optledger.settings import Settings
@@ -35,6 +35,7 @@ CHROMIUM = os.environ.get("OPTLEDGER_CHROMIUM") or shutil.which("chromium")
 SCREENSHOTS = os.environ.get("OPTLEDGER_CONSOLE_SCREENSHOTS")
 # How long Playwright waits for a condition: generous, for a loaded 2-core machine.
 WAITING_MS = 15_000
+expect.set_options(timeout=WAITING_MS)
 
 
 @pytest.fixture(scope="module")
