@@ -72,7 +72,6 @@ async def test_a_unit_made_in_the_console_takes_a_subscriber_whose_timeline_show
     await screenshot(page, "subscriber")
     await page.get_by_role("link", name="Dashboard").click()
     await expect(page.locator("p.totals")).to_contain_text("1 opt-ins")
-    await screenshot(page, "dashboard")
 
 
 async def test_a_refused_form_keeps_what_was_typed(page: Page, brand: Tenant) -> None:
