@@ -73,6 +73,7 @@ class Furnished:
 
 
 def put_upload(path: Path) -> None:
+    """The file as the upload form would have left it in the import folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("phone,email,opted_in_at\n+19148440302,,2024-01-02\nnot-a-phone,,2024-01-02\n")
 
