@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from optledger.cli.support import CompanyOption, in_company
-from optledger.core.attributes import AttributeType
+from optledger.core.attributes.values import AttributeType
 from optledger.core.use_cases import attributes
 
 attributes_app = typer.Typer(help="Custom attribute definitions.", no_args_is_help=True)

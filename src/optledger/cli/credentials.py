@@ -23,7 +23,7 @@ from optledger.cli.support import (
     print_json,
     run_operation,
 )
-from optledger.core.auth.credentials import CredentialKind
+from optledger.core.auth.credential_kinds import CredentialKind
 from optledger.core.company_credentials import granted_scopes
 from optledger.core.errors import InvalidInput
 from optledger.core.use_cases import credentials

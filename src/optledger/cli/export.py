@@ -19,8 +19,8 @@ from rich.console import Console
 
 from optledger.cli.support import ReadUrlOption, command_line_actor, open_database
 from optledger.core.errors import OptledgerError
-from optledger.core.export_formats import ExportFormat, ExportWriter
-from optledger.core.exports import CHECKPOINT, EVENT, RECORD, parse_since
+from optledger.core.export_formats import CHECKPOINT, EVENT, RECORD, ExportFormat, ExportWriter
+from optledger.core.exports import parse_since
 from optledger.core.use_cases import exports
 
 err = Console(stderr=True)

@@ -15,7 +15,8 @@ from rich.table import Table
 from optledger.cli.support import JsonOption, command_line_actor, console, open_database, print_json
 from optledger.core.errors import OptledgerError
 from optledger.core.use_cases.bootstrap import BootstrapResult, set_up_company
-from optledger.observability.logs import LogFormat, configure_logging, logging_config
+from optledger.observability.log_formats import LogFormat
+from optledger.observability.logs import configure_logging, logging_config
 from optledger.observability.metrics import multiprocess_metrics
 from optledger.settings import get_settings
 from optledger.storage.database import Database

@@ -15,7 +15,7 @@ from optledger.cli.support import (
     in_company,
     print_json,
 )
-from optledger.core.templates import MessageKind
+from optledger.core.message_kinds import MessageKind
 from optledger.core.use_cases import company_settings
 from optledger.dialects.manage.wire import TemplateDto
 

@@ -22,7 +22,8 @@ from optledger.cli.support import (
     print_json,
 )
 from optledger.core.consent import Channel, SubscriptionType
-from optledger.core.sign_up_units import API_METHOD, METHODS, Locale, UnitSpec
+from optledger.core.sign_up_units import Locale, UnitSpec
+from optledger.core.unit_methods import API_METHOD, METHODS
 from optledger.core.use_cases import units
 from optledger.core.use_cases.units import UnitRow
 from optledger.dialects.manage.wire import UnitDto
