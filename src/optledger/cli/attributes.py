@@ -11,7 +11,6 @@ import typer
 
 from optledger.cli.support import CompanyOption, in_company
 from optledger.core.attributes.values import AttributeType
-from optledger.core.use_cases import attributes
 
 attributes_app = typer.Typer(help="Custom attribute definitions.", no_args_is_help=True)
 
@@ -26,6 +25,7 @@ def define(
     ] = None,
 ) -> None:
     """Define a custom attribute, or add values to an enum attribute."""
+    from optledger.core.use_cases import attributes
 
     definition = in_company(
         company,
