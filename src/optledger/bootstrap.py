@@ -4,12 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from optledger.core.auth.credentials import (
-    CredentialKind,
-    IssuedCredential,
-    new_secret_pair,
-    store_credential,
-)
+from optledger.core.auth.credential_kinds import CredentialKind
+from optledger.core.auth.credentials import IssuedCredential, new_secret_pair, store_credential
 from optledger.core.auth.scopes import ALL_SCOPES
 from optledger.core.catalog import load_catalog
 from optledger.core.companies import ensure_company

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from optledger.cli.main import app
-from optledger.core.attributes import AttributeType, define_attribute
+from optledger.core.attributes.definitions import define_attribute
+from optledger.core.attributes.values import AttributeType
 from optledger.core.auth.scopes import Scope
 from optledger.storage.tables import AttributeDefinition, Person, PersonAttribute
 from tests.conftest import Tenant

@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from optledger.core.companies import get_company_by_key
 from optledger.core.consent import Channel
 from optledger.core.context import RequestContext
+from optledger.core.message_kinds import MessageKind
 from optledger.core.messages import queue_message
-from optledger.core.templates import MessageKind
 from optledger.storage.database import Database
 from optledger.storage.migrate import upgrade_database
 from optledger.storage.provision import create_postgres_database

@@ -8,7 +8,8 @@ import httpx
 import pytest
 from twilio.request_validator import RequestValidator
 
-from optledger.core.auth.credentials import CredentialKind, new_secret_pair, store_credential
+from optledger.core.auth.credential_kinds import CredentialKind
+from optledger.core.auth.credentials import new_secret_pair, store_credential
 from optledger.core.auth.scopes import Scope
 from optledger.core.companies import get_company_by_key
 from optledger.core.company_settings import TWILIO_AUTH_TOKEN, set_company_setting

@@ -13,13 +13,14 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
-from optledger.core.auth.credentials import CredentialKind, new_secret_pair, store_credential
+from optledger.core.auth.credential_kinds import CredentialKind
+from optledger.core.auth.credentials import new_secret_pair, store_credential
 from optledger.core.companies import get_company_by_key
 from optledger.core.consent import Channel, SubscriptionType
 from optledger.core.context import RequestContext
+from optledger.core.message_kinds import MessageKind
 from optledger.core.messages import queue_message
 from optledger.core.sign_up_units import Locale, UnitSpec, create_sign_up_unit
-from optledger.core.templates import MessageKind
 from optledger.settings import Settings
 from optledger.storage.database import Database
 from optledger.storage.sql import Connection

@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from optledger.core.auth.credentials import CredentialKind, Principal
+from optledger.core.auth.credential_kinds import CredentialKind
+from optledger.core.auth.credentials import Principal
 from optledger.storage.tables import Company
 from optledger.web.principal_cache import PrincipalCache
 

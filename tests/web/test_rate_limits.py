@@ -8,12 +8,8 @@ import subprocess
 import httpx
 import pytest
 
-from optledger.core.auth.credentials import (
-    CredentialKind,
-    IssuedCredential,
-    new_secret_pair,
-    store_credential,
-)
+from optledger.core.auth.credential_kinds import CredentialKind
+from optledger.core.auth.credentials import IssuedCredential, new_secret_pair, store_credential
 from optledger.web.rate_limits import RateLimiter
 from tests.conftest import Tenant
 from tests.support.helpers import basic, run_optledger, subscribe_body

@@ -10,8 +10,7 @@ from typing import Annotated
 import typer
 
 from optledger.cli.support import CompanyOption, in_company
-from optledger.core.attributes import AttributeType
-from optledger.core.use_cases import attributes
+from optledger.core.attributes.values import AttributeType
 
 attributes_app = typer.Typer(help="Custom attribute definitions.", no_args_is_help=True)
 
@@ -26,6 +25,7 @@ def define(
     ] = None,
 ) -> None:
     """Define a custom attribute, or add values to an enum attribute."""
+    from optledger.core.use_cases import attributes
 
     definition = in_company(
         company,

@@ -19,13 +19,10 @@ from typing import Annotated, BinaryIO, TextIO
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
 from optledger.cli.support import ReadUrlOption, open_database
 from optledger.core.consent import Channel, SubscriptionType
-from optledger.core.contact_points import parse_contact_value
 from optledger.core.errors import OptledgerError
-from optledger.core.use_cases import audiences
 
 CHUNK = 1000
 
@@ -56,6 +53,8 @@ def _cells(handle: TextIO, column: str | None) -> Iterator[str]:
 
 
 def _chunks(cells: Iterator[str], tally: Tally) -> Iterator[list[str]]:
+    from optledger.core.contact_points import parse_contact_value
+
     chunk: list[str] = []
     for cell in cells:
         tally.read += 1
@@ -81,6 +80,16 @@ async def _filter(
     out: TextIO,
     read_url: str | None,
 ) -> Tally:
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    from optledger.core.use_cases import audiences
+
     database = await open_database(read_url=read_url, pool_size=2)
     tally = Tally()
     try:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import asdict, replace
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from optledger.cli.support import JsonListOption, console, print_json, run_operation
-from optledger.core.use_cases.audit import AuditEntry, AuditFilter, list_audit
-from optledger.core.use_cases.companies import find_company
-from optledger.storage.database import Database
+
+if TYPE_CHECKING:
+    from optledger.core.use_cases.audit import AuditEntry
+    from optledger.storage.database import Database
 
 audit_app = typer.Typer(help="The operators' audit trail.", no_args_is_help=True)
 
@@ -59,6 +60,9 @@ def list_entries(
     as_json: JsonListOption = False,
 ) -> None:
     """Who changed what, when and from where; newest first."""
+    from optledger.core.use_cases.audit import AuditFilter, list_audit
+    from optledger.core.use_cases.companies import find_company
+
     object_type, object_id = _object_filter(object_filter)
 
     async def read(database: Database) -> list[AuditEntry]:

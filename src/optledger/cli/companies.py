@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -15,9 +15,9 @@ from optledger.cli.support import (
     print_json,
     run_operation,
 )
-from optledger.core.use_cases import companies
-from optledger.core.use_cases.companies import CompanyRow
-from optledger.dialects.manage.wire import CompanyDto
+
+if TYPE_CHECKING:
+    from optledger.core.use_cases.companies import CompanyRow
 
 companies_app = typer.Typer(help="Companies (tenants).", no_args_is_help=True)
 
@@ -32,6 +32,8 @@ def _table(companies: list[CompanyRow]) -> None:
 @companies_app.command("list")
 def list_companies(as_json: JsonListOption = False) -> None:
     """Every company, by key."""
+    from optledger.core.use_cases import companies
+    from optledger.dialects.manage.wire import CompanyDto
 
     found = run_operation(companies.list_companies)
     if as_json:
@@ -47,6 +49,8 @@ def create(
     as_json: JsonOption = False,
 ) -> None:
     """A new company with its default lists (`bootstrap` also adds units and credentials)."""
+    from optledger.core.use_cases import companies
+    from optledger.dialects.manage.wire import CompanyDto
 
     created = run_operation(
         lambda database: companies.add_company(database, key, name, actor=command_line_actor())

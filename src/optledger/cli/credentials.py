@@ -23,11 +23,8 @@ from optledger.cli.support import (
     print_json,
     run_operation,
 )
-from optledger.core.auth.credentials import CredentialKind
-from optledger.core.company_credentials import granted_scopes
+from optledger.core.auth.credential_kinds import CredentialKind
 from optledger.core.errors import InvalidInput
-from optledger.core.use_cases import credentials
-from optledger.settings import get_settings
 
 credentials_app = typer.Typer(
     help="API keys, legacy tokens and Basic logins.", no_args_is_help=True
@@ -53,6 +50,10 @@ def create_credential(
     as_json: JsonOption = False,
 ) -> None:
     """Mint a credential for a company and print its secret, once."""
+    from optledger.core.company_credentials import granted_scopes
+    from optledger.core.use_cases import credentials
+    from optledger.settings import get_settings
+
     try:
         granted_scopes(kind, scopes or None)
     except InvalidInput as exc:
@@ -96,6 +97,9 @@ def list_credentials(
     as_json: JsonListOption = False,
 ) -> None:
     """A company's credentials (never their secrets)."""
+    from optledger.core.use_cases import credentials
+    from optledger.settings import get_settings
+
     listed = in_company(
         company,
         lambda database, company_id: credentials.list_credentials(
@@ -131,6 +135,8 @@ def revoke(
     ] = None,
 ) -> None:
     """Revoke a credential; running servers refuse it within the credential cache time."""
+    from optledger.core.use_cases import credentials
+
     if company is None:
         run_operation(
             lambda database: credentials.revoke_any_credential(

@@ -19,9 +19,7 @@ from rich.console import Console
 
 from optledger.cli.support import ReadUrlOption, command_line_actor, open_database
 from optledger.core.errors import OptledgerError
-from optledger.core.export_formats import ExportFormat, ExportWriter
-from optledger.core.exports import CHECKPOINT, EVENT, RECORD, parse_since
-from optledger.core.use_cases import exports
+from optledger.core.export_formats import CHECKPOINT, EVENT, RECORD, ExportFormat, ExportWriter
 
 err = Console(stderr=True)
 
@@ -33,6 +31,9 @@ async def _export(
     out: TextIO,
     read_url: str | None,
 ) -> tuple[int, int]:
+    from optledger.core.exports import parse_since
+    from optledger.core.use_cases import exports
+
     moment = parse_since(since) if since is not None else None
     database = await open_database(read_url=read_url, pool_size=1)
     counts = {RECORD: 0, EVENT: 0, CHECKPOINT: 0}

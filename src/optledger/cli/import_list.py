@@ -16,19 +16,18 @@ import csv
 import io
 import time
 from pathlib import Path
-from typing import Annotated, BinaryIO
+from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from optledger.cli.import_support import ErrorReport, ImportPipeline, Tally, errors_path
 from optledger.cli.support import command_line_actor, console, open_database
 from optledger.core.errors import OptledgerError
-from optledger.core.import_files import checked_batches, csv_reader, file_records, read_columns
-from optledger.core.use_cases import imports
-from optledger.settings import get_settings
-from optledger.storage.database import DatabaseUnavailable
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from optledger.cli.import_support import ErrorReport, Tally
 
 err = Console(stderr=True)
 # Batches in the database at once on PostgreSQL: each holds a backend busy.
@@ -36,6 +35,8 @@ DEFAULT_JOBS = 2
 
 
 def _progress() -> Progress:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
     return Progress(
         TextColumn("importing"),
         BarColumn(),
@@ -58,6 +59,11 @@ async def _import(
     report: ErrorReport,
     tally: Tally,
 ) -> None:
+    from optledger.cli.import_support import ImportPipeline
+    from optledger.core.import_files import checked_batches, csv_reader, file_records, read_columns
+    from optledger.core.use_cases import imports
+    from optledger.settings import get_settings
+
     # SQLite has one writer: a second batch would only wait for the first.
     depth = 1 if get_settings().is_sqlite else jobs or DEFAULT_JOBS
     database = await open_database(pool_size=depth + 1)
@@ -116,6 +122,9 @@ def import_list(
     Columns: phone and/or email, opted_in_at (ISO-8601), optional client_user_id and
     source. No message is sent. Importing a file again changes nothing.
     """
+    from optledger.cli.import_support import ErrorReport, Tally, errors_path
+    from optledger.storage.database import DatabaseUnavailable
+
     attributes = [name.strip() for item in attribute_columns or [] for name in item.split(",")]
     report = ErrorReport(errors_path(file))
     tally = Tally()

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from optledger.cli.support import CompanyOption, JsonOption, console, print_json, run_operation
-from optledger.core.contact_points import ContactPoints
-from optledger.core.ledger.keys import load_public_key_pem
-from optledger.core.ledger.proofs import check_proof
-from optledger.core.use_cases import ledger
-from optledger.core.use_cases.companies import find_company
-from optledger.storage.database import Database
+
+if TYPE_CHECKING:
+    from optledger.storage.database import Database
 
 ledger_app = typer.Typer(
     help="The tamper-evident ledger: signed Merkle seals of every event (docs/ledger.md).",
@@ -29,6 +26,8 @@ OneCompanyOption = Annotated[
 @ledger_app.command("seal")
 def seal(company: OneCompanyOption = None) -> None:
     """Seal now: every event committed so far becomes a leaf under a signed head."""
+    from optledger.core.use_cases import ledger
+
     done = run_operation(lambda database: ledger.seal_ledger(database, company))
     if done.busy:
         console.print("writers held the events table; nothing sealed, try again")
@@ -45,6 +44,8 @@ def seal(company: OneCompanyOption = None) -> None:
 @ledger_app.command("public-key")
 def public_key() -> None:
     """Print the installation's ledger public key (PEM), which signs every seal."""
+    from optledger.core.use_cases import ledger
+
     typer.echo(run_operation(ledger.ledger_public_key), nl=False)
 
 
@@ -52,6 +53,8 @@ def public_key() -> None:
 def checkpoint(company: OneCompanyOption = None) -> None:
     """Print the latest signed tree head as JSON, to publish elsewhere (a ticket, an
     email to counsel, a timestamping service); every sealed company's as an array."""
+    from optledger.core.use_cases import ledger
+
     heads = run_operation(lambda database: ledger.ledger_checkpoints(database, company))
     if company is None:
         print_json(heads)
@@ -67,6 +70,8 @@ def verify(company: OneCompanyOption = None, as_json: JsonOption = False) -> Non
     """Check every seal's signature and chain, every leaf against its event, that every
     sealed event is in the tree and nothing else is, and that replaying the events gives
     every subscription record's state. Exit 1 with findings."""
+    from optledger.core.use_cases import ledger
+
     tally = run_operation(lambda database: ledger.verify_ledger(database, company))
     if as_json:
         print_json(
@@ -111,6 +116,9 @@ def proof(
 ) -> None:
     """Print the proof of consent of one phone or email: its records and their evidence,
     every event of them with an inclusion proof against one signed head (sealing first)."""
+    from optledger.core.contact_points import ContactPoints
+    from optledger.core.use_cases import ledger
+    from optledger.core.use_cases.companies import find_company
 
     async def prove(database: Database) -> dict[str, Any]:
         contacts = ContactPoints.parse(phone, email)
@@ -133,6 +141,9 @@ def verify_proof(
 ) -> None:
     """Check a proof of consent offline, with only a public key, and say what it proves.
     Exit 1 when it does not hold."""
+    from optledger.core.ledger.keys import load_public_key_pem
+    from optledger.core.ledger.proofs import check_proof
+
     try:
         document = json.loads(file.read_text(encoding="utf-8"))
         key = load_public_key_pem(public_key.read_text())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -17,9 +17,9 @@ from optledger.cli.support import (
     print_json,
 )
 from optledger.core.consent import Channel, SubscriptionType
-from optledger.core.use_cases import lists
-from optledger.core.use_cases.lists import ListRow
-from optledger.dialects.manage.wire import ListDto
+
+if TYPE_CHECKING:
+    from optledger.core.use_cases.lists import ListRow
 
 lists_app = typer.Typer(help="Subscription lists.", no_args_is_help=True)
 ListArgument = Annotated[int, typer.Argument(min=1, help="The list's id.")]
@@ -41,6 +41,8 @@ def _table(lists: list[ListRow]) -> None:
 
 
 def _print_one(found: ListRow, as_json: bool) -> None:
+    from optledger.dialects.manage.wire import ListDto
+
     if as_json:
         print_json(ListDto.of(found))
         return
@@ -50,6 +52,8 @@ def _print_one(found: ListRow, as_json: bool) -> None:
 @lists_app.command("list")
 def list_lists(company: CompanyOption, as_json: JsonListOption = False) -> None:
     """The company's lists, the (type, channel) defaults and archived ones included."""
+    from optledger.core.use_cases import lists
+    from optledger.dialects.manage.wire import ListDto
 
     found = in_company(company, lists.list_lists)
     if as_json:
@@ -68,6 +72,7 @@ def create(
     as_json: JsonOption = False,
 ) -> None:
     """A new list of the company (never a (type, channel) default)."""
+    from optledger.core.use_cases import lists
 
     added = in_company(
         company,
@@ -93,6 +98,7 @@ def update(
     as_json: JsonOption = False,
 ) -> None:
     """Rename a list or change its description."""
+    from optledger.core.use_cases import lists
 
     changed = in_company(
         company,
@@ -111,6 +117,7 @@ def update(
 @lists_app.command("archive")
 def archive(list_id: ListArgument, company: CompanyOption, as_json: JsonOption = False) -> None:
     """Archive a list the company made (default lists stay); its records stay."""
+    from optledger.core.use_cases import lists
 
     archived = in_company(
         company,

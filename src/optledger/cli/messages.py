@@ -8,7 +8,6 @@ import typer
 from rich.table import Table
 
 from optledger.cli.support import console, in_company, run_operation
-from optledger.core.use_cases import messages as message_log
 
 
 def messages(
@@ -17,6 +16,7 @@ def messages(
     limit: Annotated[int, typer.Option(min=1)] = 50,
 ) -> None:
     """Show what was queued and sent to a number or address, newest first."""
+    from optledger.core.use_cases import messages as message_log
 
     found = (
         in_company(

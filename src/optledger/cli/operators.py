@@ -8,7 +8,7 @@ once; only hashes are stored.
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -21,10 +21,10 @@ from optledger.cli.support import (
     print_json,
     run_operation,
 )
-from optledger.core.auth.passwords import generate_password
 from optledger.core.errors import OptledgerError
-from optledger.core.operators.accounts import OperatorView, new_password_hash
-from optledger.core.use_cases import operators
+
+if TYPE_CHECKING:
+    from optledger.core.operators.accounts import OperatorView
 
 operator_app = typer.Typer(
     help="Operators: people with management API tokens.", no_args_is_help=True
@@ -42,6 +42,8 @@ Companies = Annotated[
 
 def _password(from_stdin: bool) -> tuple[str, bool]:
     """The password to set, and whether it was generated (and must be shown)."""
+    from optledger.core.auth.passwords import generate_password
+
     if not from_stdin:
         return generate_password(), True
     password = sys.stdin.readline().rstrip("\r\n")
@@ -49,6 +51,8 @@ def _password(from_stdin: bool) -> tuple[str, bool]:
 
 
 def _hashed(password: str) -> str:
+    from optledger.core.operators.accounts import new_password_hash
+
     try:
         return new_password_hash(password)
     except OptledgerError as exc:
@@ -67,6 +71,8 @@ def add(
     companies: Companies = None,
 ) -> None:
     """Add an operator; without --password-stdin a password is generated and printed once."""
+    from optledger.core.use_cases import operators
+
     password, generated = _password(password_stdin)
     password_hash = _hashed(password)
 
@@ -85,6 +91,8 @@ def add(
 @operator_app.command("list")
 def list_all(as_json: JsonListOption = False) -> None:
     """Every operator and the companies they see (never a password)."""
+    from optledger.core.use_cases import operators
+
     found = run_operation(operators.list_operators)
     if as_json:
         print_json(
@@ -114,6 +122,8 @@ def list_all(as_json: JsonListOption = False) -> None:
 @operator_app.command("remove")
 def remove(name: NameArgument) -> None:
     """Remove an operator and their tokens."""
+    from optledger.core.use_cases import operators
+
     run_operation(
         lambda database: operators.remove_operator(database, name, actor=command_line_actor())
     )
@@ -123,6 +133,8 @@ def remove(name: NameArgument) -> None:
 @operator_app.command("reset-password")
 def reset_password(name: NameArgument, password_stdin: PasswordStdin = False) -> None:
     """Give an operator a new password; without --password-stdin one is generated."""
+    from optledger.core.use_cases import operators
+
     password, generated = _password(password_stdin)
     password_hash = _hashed(password)
     run_operation(
@@ -145,6 +157,8 @@ def access(
     ] = False,
 ) -> None:
     """Set which companies an operator sees: the --company keys given, or --all."""
+    from optledger.core.use_cases import operators
+
     if every == bool(companies):
         raise typer.BadParameter("give --company keys, or --all")
     keys = None if every else companies
@@ -165,6 +179,8 @@ def token(
     as_json: JsonOption = False,
 ) -> None:
     """Mint a management API token for an operator; it is printed once."""
+    from optledger.core.use_cases import operators
+
     issued = run_operation(
         lambda database: operators.issue_token(
             database, name, token_name, actor=command_line_actor()
@@ -187,6 +203,8 @@ def token(
 @operator_app.command("tokens")
 def tokens(name: NameArgument, as_json: JsonListOption = False) -> None:
     """An operator's tokens, revoked ones included (never their secrets)."""
+    from optledger.core.use_cases import operators
+
     found = run_operation(lambda database: operators.list_tokens(database, name))
     if as_json:
         print_json([{**item.__dict__, "id": str(item.id)} for item in found])
@@ -208,6 +226,8 @@ def revoke_token(
     token_id: Annotated[str, typer.Argument(help="Its id, or its lookup id (before the dot).")],
 ) -> None:
     """Revoke a token; running servers refuse it within the credential cache time."""
+    from optledger.core.use_cases import operators
+
     run_operation(
         lambda database: operators.revoke_token(database, token_id, actor=command_line_actor())
     )

@@ -5,21 +5,17 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import prometheus_client
 import typer
-import uvicorn
 from rich.table import Table
 
 from optledger.cli.support import JsonOption, command_line_actor, console, open_database, print_json
 from optledger.core.errors import OptledgerError
-from optledger.core.use_cases.bootstrap import BootstrapResult, set_up_company
-from optledger.observability.logs import LogFormat, configure_logging, logging_config
-from optledger.observability.metrics import multiprocess_metrics
-from optledger.settings import get_settings
-from optledger.storage.database import Database
-from optledger.storage.migrate import upgrade_database
+from optledger.observability.log_formats import LogFormat
+
+if TYPE_CHECKING:
+    from optledger.core.use_cases.bootstrap import BootstrapResult
 
 LogFormatOption = Annotated[
     LogFormat | None,
@@ -29,6 +25,8 @@ LogFormatOption = Annotated[
 
 def _log_format(chosen: LogFormat | None) -> LogFormat:
     """The chosen format, also for processes this one starts (they read the setting)."""
+    from optledger.settings import get_settings
+
     log_format = chosen or get_settings().log_format
     os.environ["OPTLEDGER_LOG_FORMAT"] = log_format
     return log_format
@@ -47,6 +45,12 @@ def serve(
     log_format: LogFormatOption = None,
 ) -> None:
     """Run the API server (migrations apply themselves on the embedded default)."""
+    import uvicorn
+
+    from optledger.observability.logs import logging_config
+    from optledger.observability.metrics import multiprocess_metrics
+    from optledger.settings import get_settings
+
     settings = get_settings()
     # Uvicorn applies it to every server process it starts.
     logs = logging_config(settings.log_level, _log_format(log_format))
@@ -75,6 +79,9 @@ def serve(
 
 def migrate() -> None:
     """Apply database migrations up to the latest."""
+    from optledger.settings import get_settings
+    from optledger.storage.migrate import upgrade_database
+
     settings = get_settings()
     asyncio.run(upgrade_database(settings.resolved_database_url))
     console.print("[green]database is up to date[/green]")
@@ -105,6 +112,11 @@ def bootstrap(
     as_json: JsonOption = False,
 ) -> None:
     """Create (or find again) a company with its lists, API units and credentials."""
+    from optledger.core.use_cases.bootstrap import set_up_company
+    from optledger.settings import get_settings
+    from optledger.storage.database import Database
+    from optledger.storage.migrate import upgrade_database
+
     settings = get_settings()
 
     async def run() -> BootstrapResult:
@@ -151,9 +163,12 @@ def worker(
     ] = None,
 ) -> None:
     """Deliver the outbox until SIGTERM or Ctrl-C; run several on PostgreSQL as needed."""
-    # Imported here: the HTTP clients they load cost every other command's start time.
+    import prometheus_client
+
     from optledger.delivery.transports.configured import configured_transports
     from optledger.delivery.worker import DeliveryPolicy, configured_webhooks, run_workers
+    from optledger.observability.logs import configure_logging
+    from optledger.settings import get_settings
 
     settings = get_settings()
     configure_logging(settings.log_level, _log_format(log_format))

@@ -8,18 +8,20 @@ import json
 import os
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from pydantic import BaseModel
 from rich.console import Console
 
-from optledger.core.audit import Actor, cli_actor
 from optledger.core.errors import OptledgerError
-from optledger.core.use_cases.companies import find_company
-from optledger.settings import get_settings
-from optledger.storage.database import Database
-from optledger.storage.migrate import upgrade_database
+
+if TYPE_CHECKING:
+    from optledger.core.audit import Actor
+    from optledger.storage.database import Database
+
+# Every run of `optledger` builds the whole command tree, `--help` included: the
+# modules under cli/ import the database stack, settings and the use cases only in
+# the functions that need them, so that start-up stays short.
 
 T = TypeVar("T")
 console = Console(soft_wrap=True)
@@ -38,6 +40,10 @@ async def open_database(pool_size: int = 20, read_url: str | None = None) -> Dat
     """The configured database, the embedded SQLite one brought up to date first (as
     `serve` does); reads that may use a standby go to `read_url`, else to
     `OPTLEDGER_READ_DATABASE_URL` when it is set."""
+    from optledger.settings import get_settings
+    from optledger.storage.database import Database
+    from optledger.storage.migrate import upgrade_database
+
     settings = get_settings()
     if settings.is_sqlite:
         await upgrade_database(settings.resolved_database_url)
@@ -51,6 +57,8 @@ async def open_database(pool_size: int = 20, read_url: str | None = None) -> Dat
 def command_line_actor() -> Actor:
     """Who acts from the command line, for the audit trail: it runs with the database's
     own access and no operator sign-in, so the OS user it runs as (`cli:<user>`)."""
+    from optledger.core.audit import cli_actor
+
     try:
         user = getpass.getuser()
     except (KeyError, OSError):
@@ -66,6 +74,8 @@ JsonListOption = Annotated[bool, typer.Option("--json", help="Print one JSON arr
 
 def _json_value(value: Any) -> Any:
     """ISO 8601 for times, the API's objects for wire models, for `json.dumps`."""
+    from pydantic import BaseModel
+
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, BaseModel):
@@ -98,6 +108,8 @@ def run_operation(operation: Callable[[Database], Awaitable[T]]) -> T:
 
 def in_company(company_key: str, operation: Callable[[Database, int], Awaitable[T]]) -> T:
     """Run one core use case for the company keyed `company_key` (given its id)."""
+
+    from optledger.core.use_cases.companies import find_company
 
     async def run(database: Database) -> T:
         company = await find_company(database, company_key)

@@ -15,9 +15,7 @@ from optledger.cli.support import (
     in_company,
     print_json,
 )
-from optledger.core.templates import MessageKind
-from optledger.core.use_cases import company_settings
-from optledger.dialects.manage.wire import TemplateDto
+from optledger.core.message_kinds import MessageKind
 
 templates_app = typer.Typer(help="Message texts per company and locale.", no_args_is_help=True)
 
@@ -26,6 +24,8 @@ templates_app = typer.Typer(help="Message texts per company and locale.", no_arg
 def list_templates(company: CompanyOption, as_json: JsonListOption = False) -> None:
     """Every text the company sends, per locale and kind, whose each is, and the SMS it
     takes with the company's name filled in (a unit's disclosure adds to it)."""
+    from optledger.core.use_cases import company_settings
+    from optledger.dialects.manage.wire import TemplateDto
 
     found = in_company(company, company_settings.list_templates)
     if as_json:
@@ -49,6 +49,8 @@ def set_template(
     reset: Annotated[bool, typer.Option(help="Go back to the built-in text.")] = False,
 ) -> None:
     """Override one message text for a company and locale."""
+    from optledger.core.use_cases import company_settings
+
     if (text is None) != reset:
         raise typer.BadParameter("give a text, or --reset")
 

@@ -7,7 +7,6 @@ from typing import Annotated
 import typer
 
 from optledger.cli.support import CompanyOption, command_line_actor, console, in_company
-from optledger.core.use_cases import company_settings
 
 twilio_app = typer.Typer(help="Twilio settings of a company.", no_args_is_help=True)
 
@@ -18,6 +17,7 @@ def set_twilio_token(
     auth_token: Annotated[str, typer.Argument(help="The Twilio auth token that signs posts.")],
 ) -> None:
     """Keep the auth token that inbound Twilio posts for this company are signed with."""
+    from optledger.core.use_cases import company_settings
 
     in_company(
         company,

@@ -7,7 +7,7 @@ running servers too (the company's version moves with it).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -22,10 +22,10 @@ from optledger.cli.support import (
     print_json,
 )
 from optledger.core.consent import Channel, SubscriptionType
-from optledger.core.sign_up_units import API_METHOD, METHODS, Locale, UnitSpec
-from optledger.core.use_cases import units
-from optledger.core.use_cases.units import UnitRow
-from optledger.dialects.manage.wire import UnitDto
+from optledger.core.unit_methods import API_METHOD, METHODS
+
+if TYPE_CHECKING:
+    from optledger.core.use_cases.units import UnitRow
 
 units_app = typer.Typer(help="Sign-up units: where consent is collected.", no_args_is_help=True)
 
@@ -35,6 +35,8 @@ Texts = Annotated[str | None, typer.Option(help="Text; an empty one clears it.")
 
 def print_units(units: list[UnitRow], as_json: bool) -> None:
     """A table, or one JSON array."""
+    from optledger.dialects.manage.wire import UnitDto
+
     if as_json:
         print_json([UnitDto.of(unit) for unit in units])
         return
@@ -61,6 +63,7 @@ def print_units(units: list[UnitRow], as_json: bool) -> None:
 @units_app.command("list")
 def list_units(company: CompanyOption, as_json: JsonListOption = False) -> None:
     """The company's units, archived ones included, oldest first."""
+    from optledger.core.use_cases import units
 
     print_units(in_company(company, units.list_units), as_json)
 
@@ -93,6 +96,10 @@ def create_unit(
     as_json: JsonOption = False,
 ) -> None:
     """Create an active unit; it takes subscribe requests at once."""
+    from optledger.core.sign_up_units import Locale, UnitSpec
+    from optledger.core.use_cases import units
+    from optledger.dialects.manage.wire import UnitDto
+
     spec = UnitSpec(
         name=name,
         subscription_type=sub_type,
@@ -151,6 +158,9 @@ def update_unit(
 ) -> None:
     """Change an active unit; only the options given change (consent already given
     keeps the texts it was given with)."""
+    from optledger.core.use_cases import units
+    from optledger.dialects.manage.wire import UnitDto
+
     given: dict[str, Any] = {
         "name": name,
         "channels": channels,
@@ -188,6 +198,8 @@ def archive_unit(
     unit_id: UnitArgument, company: CompanyOption, as_json: JsonOption = False
 ) -> None:
     """Stop a unit taking new consent; what it collected stays."""
+    from optledger.core.use_cases import units
+    from optledger.dialects.manage.wire import UnitDto
 
     unit = in_company(
         company,

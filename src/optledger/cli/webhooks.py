@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -23,11 +23,10 @@ from optledger.cli.support import (
     print_json,
     run_operation,
 )
-from optledger.core.context import RequestContext
-from optledger.core.use_cases import webhook_deliveries, webhooks
-from optledger.core.use_cases.webhook_deliveries import LoggedDelivery
-from optledger.core.use_cases.webhooks import WebhookRow
-from optledger.storage.types import utcnow
+
+if TYPE_CHECKING:
+    from optledger.core.use_cases.webhook_deliveries import LoggedDelivery
+    from optledger.core.use_cases.webhooks import WebhookRow
 
 webhooks_app = typer.Typer(
     help="Webhook registrations, their delivery logs, test events and redelivery.",
@@ -69,6 +68,9 @@ def list_webhooks(
     as_json: JsonListOption = False,
 ) -> None:
     """Every registration, with its state and failures in a row (never its signing key)."""
+    from optledger.core.use_cases import webhooks
+    from optledger.storage.types import utcnow
+
     listed = run_operation(lambda database: webhooks.registrations_of_companies(database, company))
     now = utcnow()
     if as_json:
@@ -124,6 +126,8 @@ def list_deliveries(
     as_json: JsonListOption = False,
 ) -> None:
     """A registration's delivery log, newest first."""
+    from optledger.core.use_cases import webhook_deliveries
+
     company_key, webhook, found = run_operation(
         lambda database: webhook_deliveries.deliveries_by_registration_id(
             database, webhook_id, limit
@@ -170,6 +174,8 @@ def redeliver_event(
     ] = None,
 ) -> None:
     """Queue an event's finished deliveries (delivered, dead or skipped) again."""
+    from optledger.core.use_cases import webhook_deliveries
+
     event = event_id_of(event_id)
     shown = f"{EVENT_PREFIX}{event}"
     queued = run_operation(
@@ -196,6 +202,9 @@ def send_test_event(
 ) -> None:
     """Queue a test event for one registration, delivered (signed, retried, logged) like
     any other, even when it is outside its time window."""
+    from optledger.core.context import RequestContext
+    from optledger.core.use_cases import webhook_deliveries
+
     context = RequestContext(source="cli")
     company_key, event_id = run_operation(
         lambda database: webhook_deliveries.send_test_event_by_id(

@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from optledger.console.forms import Form, read_form
 from optledger.console.pages import done_notice, render
 from optledger.console.viewer import CurrentViewer
-from optledger.core.auth.credentials import CredentialKind
+from optledger.core.auth.credential_kinds import CredentialKind
 from optledger.core.auth.scopes import ALL_SCOPES
 from optledger.core.errors import InvalidInput
 from optledger.core.use_cases.credentials import (

@@ -18,7 +18,8 @@ from optledger.console.forms import read_form
 from optledger.console.pages import done_notice, render
 from optledger.console.viewer import CurrentViewer
 from optledger.core.errors import InvalidInput
-from optledger.core.templates import MAX_TEMPLATE_LENGTH, PLACEHOLDERS, MessageKind
+from optledger.core.message_kinds import MessageKind
+from optledger.core.templates import MAX_TEMPLATE_LENGTH, PLACEHOLDERS
 from optledger.core.use_cases import company_settings
 from optledger.web.authentication import DatabaseDep
 

@@ -17,7 +17,8 @@ from optledger.console.pages import done_notice, render
 from optledger.console.viewer import CurrentViewer
 from optledger.core.consent import Channel, SubscriptionType
 from optledger.core.errors import Conflict, InvalidInput, OptledgerError
-from optledger.core.sign_up_units import METHODS, TEXTS, Locale, UnitSpec
+from optledger.core.sign_up_units import TEXTS, Locale, UnitSpec
+from optledger.core.unit_methods import METHODS
 from optledger.core.use_cases import units
 from optledger.core.use_cases.units import UnitRow
 from optledger.web.authentication import DatabaseDep

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from optledger.core.attributes import AttributeChanges, set_attributes
+from optledger.core.attributes.profile import AttributeChanges, set_attributes
 from optledger.core.catalog import load_catalog
 from optledger.core.consent import Channel, CreationStatus, RecordStatus
 from optledger.core.contact_points import ContactPoints

@@ -12,12 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from optledger.core.auth.credentials import (
-    CredentialKind,
-    IssuedCredential,
-    new_secret_pair,
-    store_credential,
-)
+from optledger.core.auth.credential_kinds import CredentialKind
+from optledger.core.auth.credentials import IssuedCredential, new_secret_pair, store_credential
 from optledger.core.auth.scopes import ALL_SCOPES
 from optledger.core.errors import InvalidInput, NotFound
 from optledger.core.text import checked_name

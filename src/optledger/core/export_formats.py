@@ -11,8 +11,28 @@ import json
 from enum import StrEnum
 from typing import Any
 
-from optledger.core.exports import ALL_FIELDS
 from optledger.core.spreadsheets import SpreadsheetWriter
+
+RECORD, EVENT, CHECKPOINT = "record", "event", "checkpoint"
+# The fields of each kind of entry, in the order a table shows them. A record's
+# `type` is its subscription type, an event's its event type: each is named so.
+RECORD_FIELDS = (
+    "kind", "id", "company", "person_key", "channel", "contact_value", "subscription_type",
+    "list_id", "unit_id", "status", "single_opt_in", "opt_in_date", "opt_out_date",
+    "opt_out_reason", "consented_at", "source", "disclosure_text", "language", "country",
+    "credential_id", "client_ip", "user_agent", "created_at", "updated_at",
+)  # fmt: skip
+EVENT_FIELDS = (
+    "kind", "id", "company", "event_type", "person_key", "record_id", "channel",
+    "contact_value", "data", "credential_id", "client_ip", "user_agent", "created_at", "topic",
+    "leaf_hash",
+)  # fmt: skip
+# A company's latest signed tree head, whole, in one field.
+CHECKPOINT_FIELDS = ("kind", "company", "checkpoint")
+# One table for every kind (CSV): each row fills its own kind's columns.
+ALL_FIELDS = tuple(dict.fromkeys((*RECORD_FIELDS[:4], "event_type", "record_id",
+                                   *RECORD_FIELDS[4:], *EVENT_FIELDS,
+                                   *CHECKPOINT_FIELDS)))  # fmt: skip
 
 
 class ExportFormat(StrEnum):

@@ -22,6 +22,7 @@ from optledger.core.keywords import (
     OPT_OUT_KEYWORDS,
     RESUBSCRIBE_KEYWORDS,
 )
+from optledger.core.message_kinds import MessageKind
 from optledger.core.sign_up_units import ACTIVE
 from optledger.core.subscriptions.confirmations import confirm_pending, decline_pending
 from optledger.core.subscriptions.notices import send_text_notice
@@ -31,7 +32,6 @@ from optledger.core.subscriptions.subscribe import (
     subscribe,
 )
 from optledger.core.subscriptions.unsubscribe import UnsubscribeCommand, unsubscribe
-from optledger.core.templates import MessageKind
 from optledger.core.text import CONTROL_IN_FREE_TEXT, single_line
 from optledger.storage.repositories.companies import CompanyRow
 from optledger.storage.repositories.inbound import (

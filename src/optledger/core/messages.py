@@ -7,7 +7,8 @@ import uuid
 from optledger.core.consent import Channel
 from optledger.core.context import RequestContext
 from optledger.core.events import EventType, new_event
-from optledger.core.templates import MessageKind, pick_locale, render
+from optledger.core.message_kinds import MessageKind
+from optledger.core.templates import pick_locale, render
 from optledger.storage.repositories.companies import CompanyRow
 from optledger.storage.repositories.outbox import NewMessage, QueuedMessage
 from optledger.storage.repositories.outbox import queue_message as insert_queued_message

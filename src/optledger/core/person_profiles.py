@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from optledger.core.attributes import AttributeChanges, set_attributes
+from optledger.core.attributes.profile import AttributeChanges, set_attributes
 from optledger.core.context import RequestContext
 from optledger.core.errors import IdentifierConflict, InvalidInput
 from optledger.core.events import EventType, record_event

@@ -14,6 +14,7 @@ from optledger.core.errors import Conflict, InvalidInput, NotFound, SignUpUnitNo
 from optledger.core.ids import parse_stored_id
 from optledger.core.keywords import KEYWORD_METHOD, unit_keywords
 from optledger.core.text import checked_name
+from optledger.core.unit_methods import API_METHOD, METHODS
 from optledger.storage.repositories.companies import bump_version
 from optledger.storage.repositories.units import (
     NewUnit,
@@ -27,8 +28,6 @@ from optledger.storage.types import utcnow
 
 ACTIVE = "active"
 ARCHIVED = "archived"
-API_METHOD = "API"
-METHODS = ("API", "KEYWORD", "FORM", "IMPORT")
 MAX_NAME_LENGTH = 200
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from optledger.core.message_kinds import MessageKind
 from optledger.core.sms_segments import SmsCount, sms_count
-from optledger.core.templates import BUILT_IN, DEFAULT_LOCALE, MessageKind, fill
+from optledger.core.templates import BUILT_IN, DEFAULT_LOCALE, fill
 from optledger.storage.repositories.companies import CompanyRow
 from optledger.storage.repositories.units import UnitRow
 

@@ -11,26 +11,15 @@ from __future__ import annotations
 
 import re
 import string
-from enum import StrEnum
 from typing import Any
 
 from optledger.core.company_settings import set_company_setting
 from optledger.core.consent import Channel
 from optledger.core.errors import InvalidInput
+from optledger.core.message_kinds import MessageKind
 from optledger.core.text import CONTROL_IN_FREE_TEXT, control_message
 from optledger.storage.repositories.companies import CompanyRow
 from optledger.storage.sql import Connection
-
-
-class MessageKind(StrEnum):
-    """Why a message is sent."""
-
-    CONFIRMATION_PROMPT = "CONFIRMATION_PROMPT"
-    WELCOME = "WELCOME"
-    ALREADY_SUBSCRIBED = "ALREADY_SUBSCRIBED"
-    OPT_OUT_CONFIRMATION = "OPT_OUT_CONFIRMATION"
-    HELP = "HELP"
-
 
 DEFAULT_LOCALE = "en-US"
 

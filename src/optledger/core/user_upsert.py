@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from optledger.core.attributes import AttributeChanges, set_attributes
+from optledger.core.attributes.profile import AttributeChanges, set_attributes
 from optledger.core.consent import Channel, SubscriptionType
 from optledger.core.context import RequestContext
 from optledger.core.errors import NotFound

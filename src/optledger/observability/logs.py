@@ -17,12 +17,11 @@ import logging.config
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from optledger.core.contact_points import mask_contact_points
+from optledger.observability.log_formats import LogFormat
 from optledger.observability.request_ids import current_request_id
-
-LogFormat = Literal["text", "json"]
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # What a request line carries besides its message (see `request_log`).

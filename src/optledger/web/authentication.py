@@ -7,7 +7,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from optledger.core.auth.credentials import CredentialKind, Principal, split_token
+from optledger.core.auth.credential_kinds import CredentialKind
+from optledger.core.auth.credentials import Principal, split_token
 from optledger.core.context import RequestContext
 from optledger.core.errors import Forbidden, Unauthorized
 from optledger.core.use_cases.credentials import authenticate_credential

@@ -22,7 +22,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import models_json_schema
 
-from optledger.core.auth.credentials import CredentialKind
+from optledger.core.auth.credential_kinds import CredentialKind
 from optledger.dialects.manage.errors import ManageError, manage_error
 from optledger.dialects.vibes.dependencies import vibes_error
 from optledger.web.authentication import BearerPrincipal, basic_principal

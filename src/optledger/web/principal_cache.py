@@ -14,7 +14,8 @@ import time
 from collections.abc import Hashable
 from typing import Generic, TypeVar
 
-from optledger.core.auth.credentials import CredentialKind, Principal
+from optledger.core.auth.credential_kinds import CredentialKind
+from optledger.core.auth.credentials import Principal
 
 MAX_ENTRIES = 10_000
 T = TypeVar("T")

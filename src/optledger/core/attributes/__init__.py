@@ -1,14 +1,5 @@
-"""Person attributes: standard profile fields and per-company custom attributes."""
+"""Person attributes: standard profile fields and per-company custom attributes.
 
-from optledger.core.attributes.definitions import define_attribute
-from optledger.core.attributes.profile import AttributeChanges, set_attributes
-from optledger.core.attributes.standard import STANDARD_ATTRIBUTES
-from optledger.core.attributes.values import AttributeType
-
-__all__ = [
-    "STANDARD_ATTRIBUTES",
-    "AttributeChanges",
-    "AttributeType",
-    "define_attribute",
-    "set_attributes",
-]
+Nothing is imported here, so that a module using only the types (`values`) does not
+load the rules and their storage.
+"""

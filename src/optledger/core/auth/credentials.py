@@ -10,22 +10,13 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from enum import StrEnum
 
+from optledger.core.auth.credential_kinds import CredentialKind
 from optledger.core.errors import Unauthorized
 from optledger.storage.repositories.companies import CompanyRow
 from optledger.storage.repositories.credentials import credential_by_lookup, save_credential
 from optledger.storage.sql import Connection
 from optledger.storage.types import utcnow
-
-
-class CredentialKind(StrEnum):
-    """Which dialects a credential opens."""
-
-    API_KEY = "api_key"
-    LEGACY_TOKEN = "legacy_token"
-    BASIC = "basic"
-
 
 _PREFIX = {
     CredentialKind.API_KEY: "olk_",

@@ -11,8 +11,8 @@ from optledger.core.consent import Channel, ConsentAction, RecordStatus, next_st
 from optledger.core.consent_links import link_signer
 from optledger.core.context import RequestContext
 from optledger.core.events import EventType, event_on, record_events
+from optledger.core.message_kinds import MessageKind
 from optledger.core.messages import queue_message
-from optledger.core.templates import MessageKind
 from optledger.storage.repositories import records as stored
 from optledger.storage.repositories.companies import CompanyRow
 from optledger.storage.repositories.records import RecordRow

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 from optledger.core.consent import Channel
 from optledger.core.context import RequestContext
+from optledger.core.message_kinds import MessageKind
 from optledger.core.messages import render_message
-from optledger.core.templates import MessageKind
 from optledger.storage.repositories.companies import CompanyRow
 from optledger.storage.repositories.outbox import QueuedMessage
 from optledger.storage.repositories.outbox import queue_message as insert_queued_message

@@ -18,12 +18,13 @@ from optledger.core.context import RequestContext
 from optledger.core.errors import ConfirmationBlocked, InvalidInput, SignUpUnitNotResolved
 from optledger.core.events import EventType, event_on, new_event, record_events
 from optledger.core.ledger.disclosures import with_disclosure
+from optledger.core.message_kinds import MessageKind
 from optledger.core.messages import queue_message, render_message
 from optledger.core.people import Identifier, resolve_person
 from optledger.core.privacy.suppression import check_suppression
-from optledger.core.sign_up_units import API_METHOD, Locale, resolve_sign_up_unit
+from optledger.core.sign_up_units import Locale, resolve_sign_up_unit
 from optledger.core.subscriptions.confirmations import queue_prompt
-from optledger.core.templates import MessageKind
+from optledger.core.unit_methods import API_METHOD
 from optledger.storage.database import LostRace
 from optledger.storage.repositories import records as stored
 from optledger.storage.repositories.companies import CompanyRow

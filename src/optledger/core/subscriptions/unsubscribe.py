@@ -23,9 +23,9 @@ from optledger.core.contact_points import ContactPoints
 from optledger.core.context import RequestContext
 from optledger.core.errors import InvalidInput, NotFound
 from optledger.core.events import EventType, event_on, new_event
+from optledger.core.message_kinds import MessageKind
 from optledger.core.people import any_identifier_known
 from optledger.core.subscriptions.notices import text_notice
-from optledger.core.templates import MessageKind
 from optledger.storage.database import LostRace
 from optledger.storage.repositories.companies import CompanyRow
 from optledger.storage.repositories.opt_outs import end_with_events_and_notice

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from optledger.core import attributes, user_upsert
-from optledger.core.attributes import AttributeType
+from optledger.core import user_upsert
+from optledger.core.attributes import definitions
+from optledger.core.attributes.values import AttributeType
 from optledger.core.context import RequestContext
 from optledger.core.identity import Identity
 from optledger.core.user_upsert import UpsertUserCommand, UpsertUserResult
@@ -25,7 +26,7 @@ async def define_attribute(
 ) -> DefinitionRow:
     """Define a custom attribute ahead of use, or add values to an enum attribute."""
     return await database.run(
-        lambda connection: attributes.define_attribute(
+        lambda connection: definitions.define_attribute(
             connection, company_id, name, kind, enum_values
         )
     )

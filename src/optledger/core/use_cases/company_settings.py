@@ -9,16 +9,11 @@ from optledger.core.audit import Actor, changed_fields, record_change
 from optledger.core.catalog import load_catalog
 from optledger.core.companies import get_company
 from optledger.core.company_settings import TWILIO_AUTH_TOKEN, set_company_setting
+from optledger.core.message_kinds import MessageKind
 from optledger.core.sms_segments import SmsCount, sms_count
 from optledger.core.template_listing import TemplateText as TemplateText
 from optledger.core.template_listing import company_templates, preview_unit, template_of
-from optledger.core.templates import (
-    MessageKind,
-    checked_locale,
-    checked_template,
-    fill,
-    set_company_template,
-)
+from optledger.core.templates import checked_locale, checked_template, fill, set_company_template
 from optledger.storage.database import Database
 from optledger.storage.repositories.companies import CompanyRow
 from optledger.storage.sql import Connection

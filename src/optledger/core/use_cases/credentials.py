@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 from optledger.core import company_credentials
 from optledger.core.audit import Actor, record_change
-from optledger.core.auth.credentials import CredentialKind, Principal, authenticate
+from optledger.core.auth.credential_kinds import CredentialKind
+from optledger.core.auth.credentials import Principal, authenticate
 from optledger.core.company_credentials import MintedCredential
 from optledger.storage.database import Database
 from optledger.storage.repositories.credentials import CredentialListing as CredentialListing

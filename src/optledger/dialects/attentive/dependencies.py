@@ -10,7 +10,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from optledger.core.auth.credentials import CredentialKind, Principal
+from optledger.core.auth.credential_kinds import CredentialKind
+from optledger.core.auth.credentials import Principal
 from optledger.core.auth.scopes import Scope
 from optledger.core.context import RequestContext
 from optledger.web.authentication import BearerPrincipal, request_context

@@ -6,7 +6,8 @@ from urllib.parse import parse_qsl
 
 from starlette.responses import Response
 
-from optledger.core.auth.credentials import CredentialKind, split_token
+from optledger.core.auth.credential_kinds import CredentialKind
+from optledger.core.auth.credentials import split_token
 from optledger.core.auth.scopes import Scope as AuthScope
 from optledger.core.errors import Unauthorized
 from optledger.dialects.attentive.subscriptions import (

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import AliasChoices, ConfigDict, Field
 
-from optledger.core.attributes import AttributeChanges
+from optledger.core.attributes.profile import AttributeChanges
 from optledger.core.attributes.standard import standard_name
 from optledger.core.auth.scopes import Scope
 from optledger.core.consent import Channel, SubscriptionType

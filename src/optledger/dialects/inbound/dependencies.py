@@ -11,7 +11,8 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
-from optledger.core.auth.credentials import CredentialKind, Principal
+from optledger.core.auth.credential_kinds import CredentialKind
+from optledger.core.auth.credentials import Principal
 from optledger.core.auth.scopes import Scope
 from optledger.core.context import RequestContext
 from optledger.core.errors import Forbidden

@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 
-from optledger.core.auth.credentials import CredentialKind
+from optledger.core.auth.credential_kinds import CredentialKind
 from optledger.core.use_cases import credentials
 from optledger.dialects.manage.dependencies import (
     COMPANY_RESPONSES,

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path
 
-from optledger.core.templates import MessageKind
+from optledger.core.message_kinds import MessageKind
 from optledger.core.use_cases import company_settings
 from optledger.dialects.manage.dependencies import (
     COMPANY_RESPONSES,

@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, unquote
 
 from starlette.responses import Response
 
-from optledger.core.auth.credentials import CredentialKind
+from optledger.core.auth.credential_kinds import CredentialKind
 from optledger.core.errors import Unauthorized
 from optledger.dialects.vibes.dependencies import PREFIX
 from optledger.dialects.vibes.subscriptions import subscriptions_answer
