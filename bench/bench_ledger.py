@@ -259,7 +259,9 @@ async def read_floor(database: Database, company_id: int) -> int:
     count = 0
     async with database.connection() as connection:
         after = 0
-        while page := await ledger_rows.stored_events_page(connection, company_id, after, PAGE):
+        while page := await ledger_rows.stored_events_page(
+            connection, company_id, after, ledger_rows.NO_BOUND, PAGE
+        ):
             through = page[-1].id if len(page) == PAGE else ledger_rows.NO_BOUND
             await ledger_rows.leaves_of_events(connection, company_id, after, through, PAGE)
             count += len(page)

@@ -18,6 +18,7 @@ from optledger.core.ledger.leaves import (
 )
 from optledger.storage.repositories.events import NewEvent, insert_event_returning_id
 from optledger.storage.repositories.ledger import (
+    NO_BOUND,
     LedgerEvent,
     StoredEvent,
     ledger_event,
@@ -122,7 +123,9 @@ async def test_the_product_stores_an_event_in_the_form_the_leaf_takes_as_stored(
         lambda connection: insert_event_returning_id(connection, event)
     )
     [stored] = await tenant.database.read(
-        lambda connection: stored_events_page(connection, tenant.company_id, event_id - 1, 1)
+        lambda connection: stored_events_page(
+            connection, tenant.company_id, event_id - 1, NO_BOUND, 1
+        )
     )
     assert stored.data == canonical_json(event.data).decode()
     fast = stored_leaf_hash(stored)

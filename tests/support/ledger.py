@@ -10,7 +10,7 @@ import httpx
 
 from optledger.core.ledger.leaves import event_leaf_hash, stored_leaf_hash
 from optledger.storage.database import Database
-from optledger.storage.repositories.ledger import ledger_event, stored_events_page
+from optledger.storage.repositories.ledger import NO_BOUND, ledger_event, stored_events_page
 from optledger.storage.sql import Connection, Query, as_dict
 from tests.support.helpers import subscribe
 
@@ -70,7 +70,7 @@ async def events_not_stored_canonically(database: Database, company_id: int) -> 
     """The company's events whose stored form does not hash, as it is, to the leaf of
     their decoded content: the ones verification has to decode."""
     events = await database.read(
-        lambda connection: stored_events_page(connection, company_id, 0, 100_000)
+        lambda connection: stored_events_page(connection, company_id, 0, NO_BOUND, 100_000)
     )
     return [
         event.id

@@ -275,7 +275,7 @@ async def verify_company(
     )
     after, seals_above = 0, 0
     while True:
-        events = await stored.stored_events_page(connection, company_id, after, PAGE)
+        events = await stored.stored_events_page(connection, company_id, after, NO_BOUND, PAGE)
         through = events[-1].id if len(events) == PAGE else NO_BOUND
         leaves = await stored.leaves_of_events(connection, company_id, after, through, PAGE)
         if len(leaves) == PAGE and leaves[-1].event_id < through:

@@ -198,26 +198,24 @@ async def companies_to_seal(connection: Connection, watermark: int) -> list[tupl
     return [(int(row["id"]), str(row["key"])) for row in rows]
 
 
-async def events_page(
+async def stored_events_page(
     connection: Connection, company_id: int, after: int, through: int, limit: int
-) -> list[LedgerEvent]:
-    """Up to `limit` of the company's events with `after` < id <= `through`, by id."""
+) -> list[StoredEvent]:
+    """Up to `limit` of the company's events with `after` < id <= `through`, by id, as
+    stored."""
     rows = await connection.fetch(
         EVENTS_PAGE,
         {"company_id": company_id, "after": after, "through": through, "limit": limit},
     )
-    return [ledger_event(row) for row in rows]
-
-
-async def stored_events_page(
-    connection: Connection, company_id: int, after: int, limit: int
-) -> list[StoredEvent]:
-    """Up to `limit` of the company's events with id above `after`, by id, as stored."""
-    rows = await connection.fetch(
-        EVENTS_PAGE,
-        {"company_id": company_id, "after": after, "through": NO_BOUND, "limit": limit},
-    )
     return [StoredEvent(*row) for row in rows]
+
+
+async def events_page(
+    connection: Connection, company_id: int, after: int, through: int, limit: int
+) -> list[LedgerEvent]:
+    """The same events as `stored_events_page`, decoded."""
+    stored = await stored_events_page(connection, company_id, after, through, limit)
+    return [ledger_event(event) for event in stored]
 
 
 async def insert_leaves(
