@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-from fastapi.routing import APIRoute
-from starlette.routing import BaseRoute
 
 from optledger.app import create_app
 from optledger.core.contact_points import MAX_EMAIL_LENGTH
 from optledger.core.people import MAX_IDENTIFIER_LENGTH
 from optledger.settings import Settings
 from tests.conftest import Tenant
-from tests.support.openapi import documented
+from tests.support.openapi import api_routes, documented
 
 # Each dialect's routes carry its own tags, by path prefix.
 DIALECT_TAGS = {
@@ -33,22 +31,11 @@ DIALECT_TAGS = {
 }  # fmt: skip
 
 
-def api_routes(routes: Sequence[BaseRoute]) -> Iterator[APIRoute]:
-    """Every API route, through the routers included in one another (none adds a
-    prefix of its own to what its children declare)."""
-    for route in routes:
-        if isinstance(route, APIRoute):
-            yield route
-        included = getattr(route, "original_router", None) or getattr(route, "router", None)
-        if included is not None:
-            yield from api_routes(included.routes)
-
-
 def served() -> set[tuple[str, str]]:
     app = create_app(Settings(run_worker_in_process=False))
     return {
-        (method, route.path)
-        for route in api_routes(app.routes)
+        (method, path)
+        for path, route in api_routes(app.routes)
         if route.include_in_schema
         for method in route.methods - {"HEAD"}
     }

@@ -19,6 +19,7 @@ from optledger.core.auth.credential_kinds import CredentialKind
 from optledger.core.auth.scopes import ALL_SCOPES
 from optledger.core.errors import InvalidInput
 from optledger.core.use_cases.credentials import (
+    get_live_credential,
     list_credentials,
     mint_credential,
     revoke_credential,
@@ -108,18 +109,22 @@ async def create_credential(
 
 
 @router.get("/{credential_id}/revoke")
-async def revoke_question(credential_id: CredentialId, viewer: CurrentViewer) -> Response:
-    """Ask before revoking."""
-    viewer.current()
+async def revoke_question(
+    credential_id: CredentialId, viewer: CurrentViewer, database: DatabaseDep
+) -> Response:
+    """Ask before revoking one of the company's live credentials."""
+    company = viewer.current()
+    found = await get_live_credential(database, company.id, credential_id)
     return render(
         "confirm.html",
-        title=f"Revoke credential {credential_id}?",
+        title=f"Revoke credential {found.id}?",
         viewer=viewer,
         question=(
-            "Requests with it are refused at once by new server processes, and by running "
-            "ones within the credential cache time. Revoking cannot be undone."
+            f"Requests with {found.name} ({found.kind}) are refused at once by new server "
+            "processes, and by running ones within the credential cache time. Revoking "
+            "cannot be undone."
         ),
-        action=f"/console/credentials/{credential_id}/revoke",
+        action=f"/console/credentials/{found.id}/revoke",
         button="Revoke credential",
         back="/console/credentials",
     )

@@ -91,6 +91,18 @@ async def list_credentials(
     return await credentials_of_company(connection, company_id, with_revoked=with_revoked)
 
 
+async def live_company_credential(
+    connection: Connection, company_id: int, credential_id: int
+) -> CredentialListing:
+    """The company's live credential with the id; `NotFound` otherwise (for another
+    company's too)."""
+    listed = await credentials_of_company(connection, company_id, with_revoked=False)
+    found = next((item for item in listed if item.id == credential_id), None)
+    if found is None:
+        raise NotFound(f"the company has no live credential {credential_id}")
+    return found
+
+
 async def revoke_company_credential(
     connection: Connection, company_id: int, credential: str
 ) -> CredentialListing:

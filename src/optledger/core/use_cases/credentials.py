@@ -33,6 +33,17 @@ async def list_credentials(
     )
 
 
+async def get_live_credential(
+    database: Database, company_id: int, credential_id: int
+) -> CredentialListing:
+    """One of the company's live credentials (never its secret), or `NotFound`."""
+    return await database.read(
+        lambda connection: company_credentials.live_company_credential(
+            connection, company_id, credential_id
+        )
+    )
+
+
 async def mint_credential(
     database: Database,
     company_id: int,
