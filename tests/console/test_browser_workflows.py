@@ -8,53 +8,32 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 
 import httpx
-import pytest
 from playwright.async_api import Page, expect
 
 from optledger.core.use_cases.import_jobs import run_import_jobs
-from optledger.core.webhooks.destinations import DestinationRules
-from optledger.delivery.engine import EnginePolicy, deliver_batch
-from optledger.delivery.webhook_client import WebhookClient, open_webhook_client
+from optledger.delivery.webhook_client import WebhookClient
 from optledger.delivery.webhooks import WebhookJobs
 from optledger.settings import Settings
 from optledger.storage.database import Database
 from tests.conftest import Tenant, make_tenant
+from tests.support import webhook_fixtures
 from tests.support.browser import screenshot, sign_in, sign_in_to
 from tests.support.helpers import subscribe_active
 from tests.support.operator_helpers import make_operator_without_token
+from tests.support.webhook_fixtures import deliver_due
 from tests.support.webhook_receiver import Receiver, verify
 
 IMPORTED = ["+19148440101", "+19148440102", "+19148440103"]
 REFUSED = "914-not-a-phone"
 SUBSCRIBED = ["+19148440201", "+19148440202", "+19148440203"]
 LEASE = timedelta(seconds=60)
-AT_ONCE = EnginePolicy(backoff_base_seconds=0)
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    started = Receiver().start()
-    yield started
-    started.stop()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[WebhookClient]:
-    async with open_webhook_client(
-        DestinationRules(allow_http_loopback=True), timeout_seconds=5
-    ) as client:
-        yield client
-
-
-async def deliver_webhooks(database: Database, http: WebhookClient) -> None:
-    """The worker's step: deliver whatever is due until nothing is (the module's database
-    holds this module's registrations only)."""
-    while await deliver_batch(database, WebhookJobs(http), AT_ONCE):
-        pass
+receiver = webhook_fixtures.receiver
+http = webhook_fixtures.http
 
 
 def spreadsheet(*phones: str) -> bytes:
@@ -140,7 +119,7 @@ async def test_a_webhook_registered_tested_and_redelivered(
     event_id = await row.get_attribute("data-event-id")
     await expect(row).to_contain_text("pending")
 
-    await deliver_webhooks(browser_database, http)
+    await deliver_due(browser_database, WebhookJobs(http))
     [test_event] = receiver.delivered()
     assert verify(test_event, signing_key)["test"] is True
     assert test_event.event_id == f"evt_{event_id}"
@@ -150,7 +129,7 @@ async def test_a_webhook_registered_tested_and_redelivered(
     await page.get_by_role("button", name=f"Redeliver evt_{event_id}").click()
     await expect(page.get_by_role("status")).to_contain_text(f"evt_{event_id} queued again")
     await expect(row).to_contain_text("pending")
-    await deliver_webhooks(browser_database, http)
+    await deliver_due(browser_database, WebhookJobs(http))
     assert [r.event_id for r in receiver.delivered()] == [f"evt_{event_id}"] * 2
     # The log again, without the notice of the redelivery.
     await page.goto(page.url.split("?")[0])

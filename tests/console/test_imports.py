@@ -55,6 +55,12 @@ def uploads_in(folder: Path) -> list[Path]:
     return list(folder.iterdir()) if folder.exists() else []
 
 
+async def assert_nothing_kept(tenant: Tenant, folder: Path) -> None:
+    """A refused upload leaves no file in the import folder and no job."""
+    assert uploads_in(folder) == []
+    assert await count_rows(tenant.database, tenant.company_id, ImportJob) == 0
+
+
 def put_file(path: Path, content: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content)
@@ -176,8 +182,7 @@ async def test_refusals_of_the_whole_file_come_back_with_the_form(
     assert "999999" in unknown.text
     empty = await upload(console, tenant.unit_id("MARKETING"), b"")
     assert empty.status_code == 400
-    assert uploads_in(import_dir) == []
-    assert await count_rows(tenant.database, tenant.company_id, ImportJob) == 0
+    await assert_nothing_kept(tenant, import_dir)
 
 
 async def test_an_oversized_file_is_refused(
@@ -189,8 +194,7 @@ async def test_an_oversized_file_is_refused(
     refused = await upload(console, tenant.unit_id("MARKETING"), content)
     assert refused.status_code == 413
     assert "OPTLEDGER_MAX_IMPORT_BYTES" in refused.text
-    assert uploads_in(import_dir) == []
-    assert await count_rows(tenant.database, tenant.company_id, ImportJob) == 0
+    await assert_nothing_kept(tenant, import_dir)
 
 
 async def test_an_upload_needs_the_sessions_token(
@@ -200,8 +204,7 @@ async def test_an_upload_needs_the_sessions_token(
         refused = await upload(console, tenant.unit_id("MARKETING"), csv_text(GOOD), csrf=csrf)
         assert refused.status_code == 403
         assert "did not come from this console" in refused.text
-    assert uploads_in(import_dir) == []
-    assert await count_rows(tenant.database, tenant.company_id, ImportJob) == 0
+    await assert_nothing_kept(tenant, import_dir)
 
 
 async def test_another_companys_import_is_not_found(

@@ -5,60 +5,33 @@ once; callbacks, refusals, and another company's registrations."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
 
 import httpx
-import pytest
 
-from optledger.core.use_cases.audit import AuditFilter, list_audit
+from optledger.core.use_cases.audit import AuditEntry, AuditFilter, list_audit
 from optledger.core.use_cases.webhooks import register_webhook
-from optledger.core.webhooks.destinations import DestinationRules
 from optledger.core.webhooks.registrations import WebhookSpec, WebhookStyle
-from optledger.delivery.engine import EnginePolicy, deliver_batch
-from optledger.delivery.webhook_client import WebhookClient, open_webhook_client
+from optledger.delivery.webhook_client import WebhookClient
 from optledger.delivery.webhooks import WebhookJobs
 from optledger.settings import Settings
-from optledger.storage.database import Database
-from tests.conftest import TEST_SECRET, Tenant, make_tenant
+from tests.conftest import Tenant, make_tenant
+from tests.support import webhook_fixtures
 from tests.support.console_forms import csrf_of, post_form
+from tests.support.webhook_fixtures import deliver_due
 from tests.support.webhook_receiver import Receiver, verify
 
 SIGNING_KEY = re.compile(r"<dt>Signing key</dt><dd><code class=\"copy\">([^<]+)</code>")
 DONE_LINK = re.compile(r'href="/console/webhooks/(attentive|vibes)/(\d+)"')
-AT_ONCE = EnginePolicy(backoff_base_seconds=0)
+database = webhook_fixtures.database
+settings = webhook_fixtures.settings
+receiver = webhook_fixtures.receiver
+http = webhook_fixtures.http
 
 
-@pytest.fixture
-def database(module_database: Database) -> Database:
-    """This module drains every due delivery: it keeps a database of its own."""
-    return module_database
-
-
-@pytest.fixture
-def settings() -> Settings:
-    # Plain HTTP to loopback is allowed here, as in local development.
-    return Settings(secret_key=TEST_SECRET, run_worker_in_process=False, allow_http_webhooks=True)
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    started = Receiver().start()
-    yield started
-    started.stop()
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[WebhookClient]:
-    async with open_webhook_client(
-        DestinationRules(allow_http_loopback=True), timeout_seconds=2
-    ) as client:
-        yield client
-
-
-async def deliver_all(tenant: Tenant, http: WebhookClient) -> None:
-    """The worker's step: deliver whatever is due until nothing is."""
-    while await deliver_batch(tenant.database, WebhookJobs(http), AT_ONCE):
-        pass
+async def audit_trail_of(tenant: Tenant, path: str) -> list[AuditEntry]:
+    """The audit trail of the registration whose console page is `path`, newest first."""
+    wanted = AuditFilter(tenant.company_id, object_type="webhook", object_id=path.rsplit("/", 1)[1])
+    return await list_audit(tenant.database, wanted)
 
 
 async def register(
@@ -117,7 +90,7 @@ async def test_test_event_delivery_log_filter_and_redelivery(
     assert f"Test event evt_{event_id} queued" in queued.text
     assert "pending" in row_of(queued, event_id)
 
-    await deliver_all(tenant, http)
+    await deliver_due(tenant.database, WebhookJobs(http))
     [first] = receiver.delivered()
     assert verify(first, key)["test"] is True
     assert first.event_id == f"evt_{event_id}"
@@ -140,13 +113,11 @@ async def test_test_event_delivery_log_filter_and_redelivery(
     twice = await post_form(console, path, f"{path}/deliveries/{event_id}/redeliver")
     assert twice.headers["location"] == f"{path}?still_pending={event_id}"
 
-    await deliver_all(tenant, http)
+    await deliver_due(tenant.database, WebhookJobs(http))
     assert [r.event_id for r in receiver.delivered()] == [f"evt_{event_id}"] * 2
     assert "delivered" in row_of(await console.get(path), event_id)
 
-    webhook_id = path.rsplit("/", 1)[1]
-    wanted = AuditFilter(tenant.company_id, object_type="webhook", object_id=webhook_id)
-    trail = await list_audit(tenant.database, wanted)
+    trail = await audit_trail_of(tenant, path)
     assert [entry.action for entry in trail] == [
         "webhook.redelivered",
         "webhook.test_sent",
@@ -232,9 +203,7 @@ async def test_a_callback_is_edited_disabled_enabled_and_deleted(
     assert deleted.headers["location"].startswith("/console/webhooks?deleted=")
     assert (await console.get(path)).status_code == 404
 
-    webhook_id = path.rsplit("/", 1)[1]
-    wanted = AuditFilter(tenant.company_id, object_type="webhook", object_id=webhook_id)
-    trail = await list_audit(tenant.database, wanted)
+    trail = await audit_trail_of(tenant, path)
     assert [entry.action for entry in trail] == [
         "webhook.deleted",
         "webhook.updated",

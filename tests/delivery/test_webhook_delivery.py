@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -19,17 +19,17 @@ import pytest
 
 from optledger.core.webhooks.destinations import DestinationRules, UnsafeDestination
 from optledger.delivery import jobs
-from optledger.delivery.engine import EnginePolicy, deliver_batch, pump
+from optledger.delivery.engine import deliver_batch, pump
 from optledger.delivery.webhook_client import (
     CheckedResolver,
     WebhookClient,
     open_webhook_client,
 )
 from optledger.delivery.webhooks import WebhookJobs
-from optledger.settings import Settings
 from optledger.storage.database import Database
 from optledger.storage.types import utcnow
-from tests.conftest import TEST_SECRET, Tenant
+from tests.conftest import Tenant
+from tests.support import webhook_fixtures
 from tests.support.helpers import (
     IPV6_FORMS_OF_PRIVATE,
     list_id,
@@ -39,6 +39,7 @@ from tests.support.helpers import (
     text_in,
     vibes_headers,
 )
+from tests.support.webhook_fixtures import AT_ONCE, LOOPBACK, deliver_due
 from tests.support.webhook_receiver import Received, Receiver, verify
 
 ALL_EVENTS = [
@@ -48,44 +49,14 @@ ALL_EVENTS = [
     "email.unsubscribed",
     "custom_attribute.set",
 ]
-# Retries come due at once, so that a test needs no clock.
-AT_ONCE = EnginePolicy(backoff_base_seconds=0)
-
-
-@pytest.fixture
-def database(module_database: Database) -> Database:
-    """This module drains every due delivery: it keeps a database of its own."""
-    return module_database
-
-
-@pytest.fixture
-def settings() -> Settings:
-    return Settings(secret_key=TEST_SECRET, run_worker_in_process=False, allow_http_webhooks=True)
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    started = Receiver().start()
-    yield started
-    started.stop()
-
-
-LOOPBACK = DestinationRules(allow_http_loopback=True)
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[WebhookClient]:
-    async with open_webhook_client(LOOPBACK, timeout_seconds=2) as client:
-        yield client
+database = webhook_fixtures.database
+settings = webhook_fixtures.settings
+receiver = webhook_fixtures.receiver
+http = webhook_fixtures.http
 
 
 def webhook_jobs(http: WebhookClient, **options: Any) -> WebhookJobs:
     return WebhookJobs(http, **options)
-
-
-async def deliver_all(tenant: Tenant, jobs: WebhookJobs, policy: EnginePolicy = AT_ONCE) -> None:
-    while await deliver_batch(tenant.database, jobs, policy):
-        pass
 
 
 async def register(
@@ -157,7 +128,7 @@ async def test_every_door_reaches_the_receiver_signed(
     erasure = await client.post("/v1/privacy/delete-request", json={"subjectPhone": erased})
     assert erasure.status_code == 200, erasure.text
 
-    await deliver_all(tenant, webhook_jobs(http))
+    await deliver_due(tenant.database, webhook_jobs(http))
     received = receiver.delivered()
     payloads = verified(received, key)
     assert len({item.event_id for item in received}) == len(received)
@@ -192,7 +163,7 @@ async def test_a_500_is_retried_and_delivered_once(
     webhook_id, key = await register(client, receiver)
     receiver.planned = [500]
     await subscribe_active(client, "+19148445101")
-    await deliver_all(tenant, webhook_jobs(http))
+    await deliver_due(tenant.database, webhook_jobs(http))
     assert [r.status for r in receiver.all()] == [500, 200]
     assert receiver.all()[0].event_id == receiver.all()[1].event_id
     [payload] = verified(receiver.delivered(), key)
@@ -210,21 +181,21 @@ async def test_4xx_is_never_retried_and_410_disables(
     webhook_id, _ = await register(client, receiver)
     receiver.planned = [400]
     await subscribe_active(client, "+19148445102")
-    await deliver_all(tenant, webhook_jobs(http))
+    await deliver_due(tenant.database, webhook_jobs(http))
     assert [r.status for r in receiver.all()] == [400]
     [entry] = await log_of(client, webhook_id)
     assert (entry["status"], entry["attempts"], entry["lastStatusCode"]) == ("dead", 1, 400)
 
     receiver.planned = [410]
     await subscribe_active(client, "+19148445103")
-    await deliver_all(tenant, webhook_jobs(http))
+    await deliver_due(tenant.database, webhook_jobs(http))
     assert [r.status for r in receiver.all()] == [400, 410]
     registration = (await client.get(f"/v1/webhooks/{webhook_id}")).json()
     assert registration["disabledAt"] is not None
     assert "410" in registration["disabledReason"]
     # A disabled webhook is sent nothing more.
     await subscribe_active(client, "+19148445104")
-    await deliver_all(tenant, webhook_jobs(http))
+    await deliver_due(tenant.database, webhook_jobs(http))
     assert len(receiver.all()) == 2
 
 
@@ -240,7 +211,7 @@ async def test_a_receiver_slower_than_the_timeout_is_retried(
         [entry] = await log_of(client, webhook_id)
         assert (entry["status"], entry["lastError"]) == ("pending", "timed out")
         receiver.delay = 0
-        await deliver_all(tenant, jobs)
+        await deliver_due(tenant.database, jobs)
     [entry] = await log_of(client, webhook_id)
     assert (entry["status"], entry["attempts"]) == ("delivered", 2)
     # The receiver saw the same event twice: it deduplicates by webhook-id.
@@ -264,7 +235,7 @@ async def test_a_burst_while_the_receiver_is_down_arrives_once_and_in_order(
     registration = (await client.get(f"/v1/webhooks/{webhook_id}")).json()
     assert registration["pausedUntil"] is not None
     receiver.start()
-    await deliver_all(tenant, jobs)
+    await deliver_due(tenant.database, jobs)
     received = receiver.delivered()
     assert len({r.event_id for r in received}) == 1000
     order: dict[str, list[str]] = defaultdict(list)
@@ -288,7 +259,7 @@ async def test_the_breaker_pauses_a_failing_receiver_and_closes_on_success(
     # Paused: due deliveries wait instead of hammering the receiver.
     assert await deliver_batch(tenant.database, jobs, AT_ONCE) == 0
     await asyncio.sleep(1.1)
-    await deliver_all(tenant, jobs)
+    await deliver_due(tenant.database, jobs)
     assert len(receiver.delivered()) == 3
     closed = (await client.get(f"/v1/webhooks/{webhook_id}")).json()
     assert closed["pausedUntil"] is None
@@ -301,7 +272,7 @@ async def test_a_destination_is_checked_again_at_delivery(
     await subscribe_active(client, "+19148445301")
     # The operator's rules no longer allow loopback (as if the name now resolved there).
     async with open_webhook_client(DestinationRules(), timeout_seconds=2) as strict:
-        await deliver_all(tenant, WebhookJobs(strict))
+        await deliver_due(tenant.database, WebhookJobs(strict))
     assert receiver.all() == []
     [entry] = await log_of(client, webhook_id)
     assert entry["status"] == "dead"
@@ -317,7 +288,7 @@ async def test_a_host_name_is_checked_as_it_resolves(
     )
     assert response.status_code == 201, response.text
     await subscribe_active(client, "+19148445302")
-    await deliver_all(tenant, webhook_jobs(http))
+    await deliver_due(tenant.database, webhook_jobs(http))
     assert [item.path for item in receiver.all()] == ["/named"]
     # The connection goes to an address the rules allow, whatever DNS answers by then.
     with pytest.raises(UnsafeDestination):
@@ -391,7 +362,7 @@ async def test_the_sweep_forgets_finished_deliveries_after_thirty_days(
 ) -> None:
     webhook_id, _ = await register(client, receiver)
     await subscribe_active(client, "+19148445401")
-    await deliver_all(tenant, webhook_jobs(http))
+    await deliver_due(tenant.database, webhook_jobs(http))
     receiver.stop()  # the next one stays pending
     await subscribe_active(client, "+19148445402")
     assert await jobs.forget_finished_deliveries(tenant.database) == 0

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs
 from starlette.requests import Request
 
 from optledger.console.sessions import ConsoleSession
-from optledger.core.errors import Forbidden, InvalidInput
+from optledger.core.errors import Conflict, Forbidden, InvalidInput, OptledgerError
 
 CSRF_FIELD = "csrf"
 MAX_FIELDS = 200
@@ -52,3 +52,9 @@ async def read_form(request: Request, session: ConsoleSession) -> Form:
     if not session.accepts(form.get(CSRF_FIELD) or None):
         raise Forbidden(FORGED)
     return form
+
+
+def refusal_status(exc: OptledgerError) -> int:
+    """The status of a form shown again with a rule's refusal: 409 for a conflict with
+    what is stored, else 400."""
+    return 409 if isinstance(exc, Conflict) else 400

@@ -12,11 +12,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 from starlette.responses import RedirectResponse, Response
 
-from optledger.console.forms import read_form
+from optledger.console.forms import read_form, refusal_status
 from optledger.console.pages import done_notice, render
 from optledger.console.viewer import CurrentViewer
 from optledger.core.consent import Channel, SubscriptionType
-from optledger.core.errors import Conflict, InvalidInput, OptledgerError
+from optledger.core.errors import Conflict, InvalidInput
 from optledger.core.use_cases import lists
 from optledger.core.use_cases.lists import ListRow
 from optledger.web.authentication import DatabaseDep
@@ -52,10 +52,6 @@ def _form_page(
         error=error,
         choices=CHOICES,
     )
-
-
-def _refused(exc: OptledgerError) -> int:
-    return 409 if isinstance(exc, Conflict) else 400
 
 
 @router.get("")
@@ -97,7 +93,7 @@ async def create_list(request: Request, viewer: CurrentViewer, database: Databas
             actor=viewer.actor,
         )
     except (InvalidInput, Conflict) as exc:
-        return _form_page(viewer, typed, error=exc.message, status=_refused(exc))
+        return _form_page(viewer, typed, error=exc.message, status=refusal_status(exc))
     return RedirectResponse(f"/console/lists?created={made.id}", status_code=303)
 
 
@@ -138,7 +134,7 @@ async def update_list(
             actor=viewer.actor,
         )
     except (InvalidInput, Conflict) as exc:
-        return _form_page(viewer, typed, found=found, error=exc.message, status=_refused(exc))
+        return _form_page(viewer, typed, found=found, error=exc.message, status=refusal_status(exc))
     return RedirectResponse(f"/console/lists?updated={list_id}", status_code=303)
 
 

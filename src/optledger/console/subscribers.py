@@ -13,7 +13,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import RedirectResponse, Response
 
-from optledger.console.forms import read_form
+from optledger.console.forms import read_form, refusal_status
 from optledger.console.pages import PAGE_HEADERS, done_notice, render
 from optledger.console.viewer import CurrentViewer
 from optledger.core.contact_points import ContactPoints
@@ -157,7 +157,6 @@ async def unsubscribe(
             database, company, person_key, record_id, reason, notify=notify, actor=viewer.actor
         )
     except (InvalidInput, Conflict) as exc:
-        status = 409 if isinstance(exc, Conflict) else 400
         return _action_page(
             viewer,
             person_key,
@@ -165,7 +164,7 @@ async def unsubscribe(
             "unsubscribe",
             values={"reason": reason, "notify": notify},
             error=exc.message,
-            status=status,
+            status=refusal_status(exc),
         )
     return RedirectResponse(
         f"/console/subscribers/{quote(person_key)}?unsubscribed={record_id}", 303

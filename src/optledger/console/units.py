@@ -12,11 +12,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 from starlette.responses import RedirectResponse, Response
 
-from optledger.console.forms import Form, read_form
+from optledger.console.forms import Form, read_form, refusal_status
 from optledger.console.pages import done_notice, render
 from optledger.console.viewer import CurrentViewer
 from optledger.core.consent import Channel, SubscriptionType
-from optledger.core.errors import Conflict, InvalidInput, OptledgerError
+from optledger.core.errors import Conflict, InvalidInput
 from optledger.core.sign_up_units import TEXTS, Locale, UnitSpec
 from optledger.core.unit_methods import METHODS
 from optledger.core.use_cases import units
@@ -118,10 +118,6 @@ def _form_page(
     )
 
 
-def _refused(exc: OptledgerError) -> int:
-    return 409 if isinstance(exc, Conflict) else 400
-
-
 DONE = {
     "created": "Unit {} created: its ID is the signUpSourceId to send.",
     "updated": "Unit {} saved.",
@@ -162,7 +158,7 @@ async def create_unit(request: Request, viewer: CurrentViewer, database: Databas
     try:
         unit = await units.create_unit(database, company.id, _spec(typed), actor=viewer.actor)
     except (InvalidInput, Conflict) as exc:
-        return _form_page(viewer, typed, error=exc.message, status=_refused(exc))
+        return _form_page(viewer, typed, error=exc.message, status=refusal_status(exc))
     return RedirectResponse(f"/console/units?created={unit.id}", status_code=303)
 
 
@@ -186,7 +182,7 @@ async def update_unit(
     try:
         await units.update_unit(database, company.id, unit_id, _changes(typed), actor=viewer.actor)
     except (InvalidInput, Conflict) as exc:
-        return _form_page(viewer, typed, unit=unit, error=exc.message, status=_refused(exc))
+        return _form_page(viewer, typed, unit=unit, error=exc.message, status=refusal_status(exc))
     return RedirectResponse(f"/console/units?updated={unit_id}", status_code=303)
 
 

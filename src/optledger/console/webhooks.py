@@ -16,10 +16,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from starlette.responses import RedirectResponse, Response
 
-from optledger.console.forms import Form, read_form
+from optledger.console.forms import Form, read_form, refusal_status
 from optledger.console.pages import done_notice, render
 from optledger.console.viewer import CurrentViewer, Viewer
-from optledger.core.errors import Conflict, InvalidInput, OptledgerError
+from optledger.core.errors import Conflict, InvalidInput
 from optledger.core.use_cases import webhooks
 from optledger.core.use_cases.lists import list_lists
 from optledger.core.use_cases.webhooks import WebhookRow
@@ -118,10 +118,6 @@ async def _form_page(
     )
 
 
-def _refused(exc: OptledgerError) -> int:
-    return 409 if isinstance(exc, Conflict) else 400
-
-
 @router.get("")
 async def webhooks_table(
     request: Request, viewer: CurrentViewer, database: DatabaseDep
@@ -166,7 +162,7 @@ async def create_webhook(
         )
     except (InvalidInput, Conflict) as exc:
         return await _form_page(
-            viewer, database, style, typed, error=exc.message, status=_refused(exc)
+            viewer, database, style, typed, error=exc.message, status=refusal_status(exc)
         )
     return render(
         "webhook_created.html",
@@ -214,7 +210,7 @@ async def update_webhook(
             typed,
             found=found,
             error=exc.message,
-            status=_refused(exc),
+            status=refusal_status(exc),
         )
     return RedirectResponse(f"{path}?updated={path.webhook_id}", status_code=303)
 

@@ -92,12 +92,8 @@ PERSON_BY_KEY = Query(
         WHERE i.company_id = p.company_id AND i.person_id = p.id
       )"""
 )
-# The people holding a custom identifier of any name with this value. The unique
-# (company, kind, name, value) index leads with the name, so the names are walked
-# first, one index seek each (a loose index scan), then each (name, value) is sought.
-OWNERS_OF_CUSTOM_VALUE = Query(
-    """
-    WITH RECURSIVE custom_names(name) AS (
+# The names of the company's custom identifiers, one index seek each (a loose index scan).
+_CUSTOM_NAMES = """WITH RECURSIVE custom_names(name) AS (
         SELECT (SELECT name FROM person_identifiers
                 WHERE company_id = :company_id AND kind = 'custom' ORDER BY name LIMIT 1)
         UNION ALL
@@ -105,7 +101,13 @@ OWNERS_OF_CUSTOM_VALUE = Query(
                 WHERE i.company_id = :company_id AND i.kind = 'custom' AND i.name > n.name
                 ORDER BY i.name LIMIT 1)
         FROM custom_names n WHERE n.name IS NOT NULL
-    )
+    )"""
+# The people holding a custom identifier of any name with this value. The unique
+# (company, kind, name, value) index leads with the name, so the names are walked
+# first, then each (name, value) is sought.
+OWNERS_OF_CUSTOM_VALUE = Query(
+    f"""
+    {_CUSTOM_NAMES}
     SELECT i.person_id, p.person_key
     FROM custom_names n
     CROSS JOIN person_identifiers i
@@ -116,16 +118,8 @@ OWNERS_OF_CUSTOM_VALUE = Query(
     """,
     # The LIMIT keeps PostgreSQL seeking (name, value) per name rather than hashing
     # every custom identifier of the company; the unique index allows one row anyway.
-    postgresql="""
-    WITH RECURSIVE custom_names(name) AS (
-        SELECT (SELECT name FROM person_identifiers
-                WHERE company_id = :company_id AND kind = 'custom' ORDER BY name LIMIT 1)
-        UNION ALL
-        SELECT (SELECT i.name FROM person_identifiers i
-                WHERE i.company_id = :company_id AND i.kind = 'custom' AND i.name > n.name
-                ORDER BY i.name LIMIT 1)
-        FROM custom_names n WHERE n.name IS NOT NULL
-    )
+    postgresql=f"""
+    {_CUSTOM_NAMES}
     SELECT i.person_id, p.person_key
     FROM custom_names n
     CROSS JOIN LATERAL (
