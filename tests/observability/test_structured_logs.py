@@ -12,10 +12,10 @@ from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from typer.testing import CliRunner
 
 from optledger.cli import app as cli_app
-from optledger.cli import server
 from optledger.observability.logs import JsonFormatter, MaskingTextFormatter
 from optledger.settings import get_settings
 from tests.conftest import Tenant
@@ -106,7 +106,8 @@ def test_serve_hands_the_log_format_to_every_server_process(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     started: dict[str, Any] = {}
-    monkeypatch.setattr(server.uvicorn, "run", lambda *args, **kwargs: started.update(kwargs))
+    # `serve` imports uvicorn when it runs (the command starts without it).
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: started.update(kwargs))
     # Set here so that they are put back as they were: `serve` sets them for its processes.
     monkeypatch.setenv("OPTLEDGER_LOG_FORMAT", "text")
     monkeypatch.setenv("OPTLEDGER_SERVER_PROCESSES", "1")
