@@ -149,7 +149,6 @@ async def unsubscribe(
 ) -> Response:
     """End the record through the one opt-out flow, or show the form with what is wrong."""
     company = viewer.current()
-    record = await get_record(database, company.id, person_key, record_id)
     form = await read_form(request, viewer.session)
     reason, notify = form.get("reason"), form.checked("notify")
     try:
@@ -157,6 +156,8 @@ async def unsubscribe(
             database, company, person_key, record_id, reason, notify=notify, actor=viewer.actor
         )
     except (InvalidInput, Conflict) as exc:
+        # The use case found the record (or said `NotFound`): read again only to refuse.
+        record = await get_record(database, company.id, person_key, record_id)
         return _action_page(
             viewer,
             person_key,
@@ -191,7 +192,6 @@ async def resend(
 ) -> Response:
     """Queue the prompt again, or say why not (another status, a closed window, too soon)."""
     company = viewer.current()
-    record = await get_record(database, company.id, person_key, record_id)
     await read_form(request, viewer.session)
     settings: Settings = request.app.state.settings
     window = timedelta(hours=settings.confirmation_ttl_hours)
@@ -200,6 +200,7 @@ async def resend(
             database, company, person_key, record_id, window, actor=viewer.actor
         )
     except (Conflict, RateLimited) as exc:
+        record = await get_record(database, company.id, person_key, record_id)
         status = 429 if isinstance(exc, RateLimited) else 409
         return _action_page(viewer, person_key, record, "resend", error=exc.message, status=status)
     return RedirectResponse(f"/console/subscribers/{quote(person_key)}?resent={record_id}", 303)
