@@ -1,11 +1,14 @@
-"""The leaf template writes exactly what canonical JSON writes, and an event as the
-product stores it hashes, as stored, to the leaf of its decoded content."""
+"""The leaf template writes exactly what canonical JSON writes; the database writes
+an event's leaf bytes from its stored columns exactly as the core encodes the event;
+and an event stored in another form of the same content is decoded and holds."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+import json
+from datetime import UTC, datetime
 
-from hypothesis import given
+import httpx
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optledger.core.ledger.leaves import (
@@ -13,18 +16,20 @@ from optledger.core.ledger.leaves import (
     canonical_json,
     encode_leaf,
     event_leaf_hash,
-    stored_leaf_hash,
+    stored_content_hash,
     utc_text,
 )
+from optledger.core.use_cases.ledger import seal_ledger, verify_ledger
 from optledger.storage.repositories.events import NewEvent, insert_event_returning_id
+from optledger.storage.repositories.leaf_contents import leaf_contents_page
 from optledger.storage.repositories.ledger import (
-    NO_BOUND,
     LedgerEvent,
-    StoredEvent,
+    leaves_of_events,
     ledger_event,
     stored_events_page,
 )
 from tests.conftest import Tenant
+from tests.support.ledger import EVENT_IDS, change, event_row, ids_of, subscribe_many
 
 texts = st.text(max_size=40)
 ids = st.integers(min_value=1, max_value=2**62)
@@ -37,6 +42,15 @@ json_values = st.recursive(
     lambda children: st.lists(children, max_size=4) | st.dictionaries(texts, children, max_size=4),
     max_leaves=12,
 )
+
+
+def _storable(value: object) -> bool:
+    """Whether a JSON value holds only text the columns can store (no NUL, no lone
+    surrogate)."""
+    text = json.dumps(value, ensure_ascii=False)
+    return "\\u0000" not in text and not any("\ud800" <= char <= "\udfff" for char in text)
+
+
 events = st.builds(
     LedgerEvent,
     id=ids,
@@ -76,58 +90,97 @@ def test_the_template_writes_what_canonical_json_writes(event: LedgerEvent) -> N
     assert encode_leaf(event) == canonical_json(document)
 
 
-@given(events)
-def test_an_event_stored_canonically_hashes_the_same_as_stored(event: LedgerEvent) -> None:
-    stored = StoredEvent(
-        *(getattr(event, name) for name in StoredEvent._fields[:7]),
-        canonical_json(event.data).decode(),
-        event.credential_id,
-        event.client_ip,
-        event.user_agent,
-        # As each database hands a time back: aware from PostgreSQL, text from SQLite.
-        event.created_at,
-        None,
-        None,
-        None,
-    )
-    assert stored_leaf_hash(stored) == event_leaf_hash(event)
-    sqlite_form = event.created_at.replace(tzinfo=None).isoformat(" ", "microseconds")
-    assert stored_leaf_hash(stored._replace(created_at=sqlite_form)) == event_leaf_hash(event)
+# What the columns can hold on both databases: no NUL, no lone surrogate.
+stored_texts = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40
+)
+stored_times = st.datetimes(
+    min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+)
 
 
-def test_a_time_in_another_zone_or_form_is_left_to_the_decoded_path() -> None:
-    moment = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
-    event = LedgerEvent(1, 1, "t", None, None, None, None, {}, None, None, None, moment)
-    stored = StoredEvent(1, 1, "t", None, None, None, None, "{}", None, None, None, moment,
-                         None, None, None)  # fmt: skip
-    assert stored_leaf_hash(stored) == event_leaf_hash(event)
-    east = moment.astimezone(timezone(timedelta(hours=2)))
-    assert stored_leaf_hash(stored._replace(created_at=east)) is None
-    assert stored_leaf_hash(stored._replace(created_at="2026-01-02T03:04:05+00:00")) is None
-    assert stored_leaf_hash(stored._replace(data={"decoded": True})) is None
-
-
-async def test_the_product_stores_an_event_in_the_form_the_leaf_takes_as_stored(
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    type=stored_texts.map(lambda text: text[:48]),
+    channel=st.none() | stored_texts.map(lambda text: text[:8]),
+    contact_value=st.none() | stored_texts,
+    data=st.dictionaries(stored_texts, json_values.filter(_storable), max_size=5),
+    client_ip=st.none() | stored_texts,
+    user_agent=st.none() | stored_texts,
+    created_at=stored_times,
+)
+async def test_the_database_writes_the_leaf_the_core_encodes(
     tenant: Tenant,
+    type: str,
+    channel: str | None,
+    contact_value: str | None,
+    data: dict[str, object],
+    client_ip: str | None,
+    user_agent: str | None,
+    created_at: datetime,
 ) -> None:
     event = NewEvent(
         company_id=tenant.company_id,
-        type="subscription_created",
-        created_at=datetime.now(UTC),
-        channel="TEXT",
-        contact_value="+19145550100",
-        data={"source": "API", "nested": {"z": "é ✓", "a": [1.5, None, True]}},
-        user_agent='Mozilla/5.0 "quoted"',
+        type=type,
+        created_at=created_at,
+        channel=channel,
+        contact_value=contact_value,
+        data=data,
+        client_ip=client_ip,
+        user_agent=user_agent,
     )
     event_id = await tenant.database.run(
         lambda connection: insert_event_returning_id(connection, event)
     )
-    [stored] = await tenant.database.read(
-        lambda connection: stored_events_page(
-            connection, tenant.company_id, event_id - 1, NO_BOUND, 1
+    written = await tenant.database.read(
+        lambda connection: leaf_contents_page(
+            connection, tenant.company_id, event_id - 1, event_id, 1
         )
     )
-    assert stored.data == canonical_json(event.data).decode()
-    fast = stored_leaf_hash(stored)
-    assert fast is not None
-    assert fast == event_leaf_hash(ledger_event(stored))
+    [stored] = await tenant.database.read(
+        lambda connection: stored_events_page(
+            connection, tenant.company_id, event_id - 1, event_id, 1
+        )
+    )
+    assert written.ids == [event_id]
+    assert stored_content_hash(written.contents[0]) == event_leaf_hash(ledger_event(stored))
+
+
+async def test_an_event_stored_in_another_form_of_its_content_is_no_finding(
+    tenant: Tenant, client: httpx.AsyncClient
+) -> None:
+    await subscribe_many(client, 1)
+    await seal_ledger(tenant.database, tenant.key)
+    [event_id, *_] = await ids_of(tenant.database, EVENT_IDS, tenant.company_id)
+    row = await event_row(tenant.database, event_id)
+    data = row["data"] if isinstance(row["data"], dict) else json.loads(row["data"])
+    # The same data, written with spaces and its keys in reverse, as older rows were.
+    spaced = json.dumps(dict(reversed(list(data.items()))), indent=1)
+    await change(
+        tenant.database, "UPDATE events SET data = :data WHERE id = :id", data=spaced, id=event_id
+    )
+    if tenant.database.is_sqlite:
+        # The same moment in another text form.
+        await change(
+            tenant.database,
+            "UPDATE events SET created_at = replace(created_at, ' ', 'T') || '+00:00' "
+            "WHERE id = :id",
+            id=event_id,
+        )
+    written = await tenant.database.read(
+        lambda connection: leaf_contents_page(
+            connection, tenant.company_id, event_id - 1, event_id, 1
+        )
+    )
+    [leaf] = (
+        await tenant.database.read(
+            lambda connection: leaves_of_events(
+                connection, tenant.company_id, event_id - 1, event_id, 1
+            )
+        )
+    ).hashes
+    # The database's bytes are not the leaf's, so verification decodes it and looks again.
+    assert stored_content_hash(written.contents[0]) != leaf
+    assert (await verify_ledger(tenant.database, tenant.key)).findings == []

@@ -8,9 +8,15 @@ from typing import Any
 
 import httpx
 
-from optledger.core.ledger.leaves import event_leaf_hash, stored_leaf_hash
+from optledger.core.ledger.leaves import event_leaf_hash, stored_content_hash
 from optledger.storage.database import Database
-from optledger.storage.repositories.ledger import NO_BOUND, ledger_event, stored_events_page
+from optledger.storage.repositories.leaf_contents import LeafContents, leaf_contents_page
+from optledger.storage.repositories.ledger import (
+    NO_BOUND,
+    StoredEvent,
+    ledger_event,
+    stored_events_page,
+)
 from optledger.storage.sql import Connection, Query, as_dict
 from tests.support.helpers import subscribe
 
@@ -67,13 +73,19 @@ async def put_back(database: Database, row: dict[str, Any]) -> None:
 
 
 async def events_not_stored_canonically(database: Database, company_id: int) -> list[int]:
-    """The company's events whose stored form does not hash, as it is, to the leaf of
-    their decoded content: the ones verification has to decode."""
-    events = await database.read(
-        lambda connection: stored_events_page(connection, company_id, 0, NO_BOUND, 100_000)
-    )
+    """The company's events whose leaf bytes, as the database writes them from the
+    stored columns, do not hash to the leaf of their decoded content: the ones
+    verification has to decode."""
+
+    async def read(connection: Connection) -> tuple[LeafContents, list[StoredEvent]]:
+        written = await leaf_contents_page(connection, company_id, 0, NO_BOUND, 100_000)
+        events = await stored_events_page(connection, company_id, 0, NO_BOUND, 100_000)
+        return written, events
+
+    written, events = await database.read(read)
+    assert written.ids == [event.id for event in events]
     return [
         event.id
-        for event in events
-        if stored_leaf_hash(event) != event_leaf_hash(ledger_event(event))
+        for event, content in zip(events, written.contents, strict=True)
+        if stored_content_hash(content) != event_leaf_hash(ledger_event(event))
     ]

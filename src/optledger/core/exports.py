@@ -22,6 +22,7 @@ from optledger.core.export_formats import CHECKPOINT, EVENT, EVENT_FIELDS, RECOR
 from optledger.core.ledger.sealing import latest_checkpoint
 from optledger.storage.repositories import exports as stored
 from optledger.storage.repositories.exports import ExportedEvent, ExportedRecord
+from optledger.storage.snapshots import snapshot
 from optledger.storage.sql import Connection
 
 PAGE = 5000
@@ -65,7 +66,7 @@ async def ledger(
     """Every record, then every event, oldest first: one company's (or all), changed or
     happened since `since` (or ever); then each of those companies' latest signed tree
     head. Read in one snapshot on `connection`."""
-    async with stored.snapshot(connection):
+    async with snapshot(connection):
         company_id = None
         if company_key is not None:
             company = await get_company_by_key(connection, company_key)

@@ -7,11 +7,12 @@ is decoded and written again in the same canonical form, absent values are null.
 A new field or form is a new `v`; a leaf keeps the version it was sealed with.
 
 The outer object's keys are fixed, so it is written from a template (the same bytes
-`canonical_json` gives, which the tests hold it to). Verification first tries each
-event as stored: its data text as the product wrote it (canonical too) and its time
-as the database keeps it. Bytes that hash to the sealed leaf are the sealed bytes,
-so the event is as sealed; only an event that does not match is decoded, encoded
-canonically and looked at again (an edit, a redaction, or data written otherwise).
+`canonical_json` gives, which the tests hold it to). Verification does not write them
+itself: the database writes each event's bytes from its columns as stored, by the same
+rules (`storage.repositories.leaf_contents`). Bytes that hash to the sealed leaf are
+the sealed bytes, so the event is as sealed; only an event that does not match is
+decoded, encoded canonically here and looked at again (an edit, a redaction, or data
+written otherwise).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import json
 from datetime import UTC, datetime
 
 from optledger.core.ledger.merkle import leaf_hash
-from optledger.storage.repositories.ledger import LedgerEvent, StoredEvent
+from optledger.storage.repositories.ledger import LedgerEvent
 
 ENCODING_VERSION = 1
 
@@ -35,7 +36,6 @@ _CANONICAL = json.JSONEncoder(
 )
 # How `_CANONICAL` writes a string: escapes only what JSON requires.
 _CANONICAL_STRING = json.encoder.encode_basestring
-_UTC_SUFFIX = "+00:00"
 
 
 def canonical_json(document: object) -> bytes:
@@ -49,7 +49,7 @@ def utc_text(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
-def _encode(event: LedgerEvent | StoredEvent, data_json: str, created_at: str) -> bytes:
+def _encode(event: LedgerEvent, data_json: str, created_at: str) -> bytes:
     # Inline rather than a call per field: verification runs this a million times.
     text = _CANONICAL_STRING
     return (
@@ -85,21 +85,9 @@ def event_leaf_hash(event: LedgerEvent) -> bytes:
     return leaf_hash(encode_leaf(event))
 
 
-def _stored_time(value: str | datetime) -> str | None:
-    """A stored time in the leaf's form without parsing it, where its form allows."""
-    if isinstance(value, datetime):
-        text = value.isoformat(timespec="microseconds")
-        return text[: -len(_UTC_SUFFIX)] + "Z" if text.endswith(_UTC_SUFFIX) else None
-    # SQLite's form, `sqlite_time`: "YYYY-MM-DD HH:MM:SS.ffffff", in UTC.
-    if len(value) == 26 and value[10] == " ":
-        return f"{value[:10]}T{value[11:]}Z"
-    return None
-
-
-def stored_leaf_hash(event: StoredEvent) -> bytes | None:
-    """The leaf hash of an event's bytes as stored (see the module's docstring); None
-    when a column's stored form is not one the leaf can take as it is."""
-    created_at = _stored_time(event.created_at)
-    if created_at is None or not isinstance(event.data, str):
-        return None
-    return leaf_hash(_encode(event, event.data, created_at))
+def stored_content_hash(content: str | bytes | None) -> bytes | None:
+    """The leaf hash of an event's content as the database wrote it in the leaf's form
+    (`leaf_contents_page`): PostgreSQL hashed it itself, SQLite's text is hashed here."""
+    if isinstance(content, str):
+        return leaf_hash(content.encode())
+    return content

@@ -52,14 +52,23 @@ def root_of(leaf_hashes: Sequence[bytes]) -> bytes:
 
 
 def append_leaves(frontier: Frontier, leaf_hashes: Iterable[bytes]) -> None:
-    """Append `leaf_hashes` to the tree of `frontier`, changing it in place."""
-    for leaf in leaf_hashes:
-        size, node = 1, leaf
-        # Two perfect subtrees of one size are the two halves of one twice as big.
-        while frontier and frontier[-1][0] == size:
-            left_size, left = frontier.pop()
-            size, node = left_size + size, node_hash(left, node)
-        frontier.append((size, node))
+    """Append `leaf_hashes` to the tree of `frontier`, changing it in place.
+
+    A level at a time: the nodes of one size pair up into the next size's, the
+    frontier's subtree of that size (if any) first, as their left sibling; an odd
+    one out stays in the frontier. The same tree as appending one leaf at a time,
+    with the hashing done in bulk."""
+    nodes, size = list(leaf_hashes), 1
+    left_over: Frontier = []
+    while nodes:
+        if frontier and frontier[-1][0] == size:
+            nodes = [frontier.pop()[1], *nodes]
+        if len(nodes) % 2:
+            left_over.append((size, nodes.pop()))
+        pairs = zip(nodes[::2], nodes[1::2], strict=True)
+        nodes = [node_hash(left, right) for left, right in pairs]
+        size *= 2
+    frontier.extend(reversed(left_over))
 
 
 def extend(frontier: Frontier, leaf_hashes: Iterable[bytes]) -> Frontier:

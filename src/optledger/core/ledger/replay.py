@@ -26,8 +26,9 @@ from optledger.core.consent import (
     next_status,
 )
 from optledger.core.events import EventType
-from optledger.core.ledger.verification import Finding, Tally
+from optledger.core.ledger.findings import Finding, Tally
 from optledger.storage.repositories.record_histories import (
+    NO_PERSON_BOUND,
     RecordState,
     StoredTime,
     Transition,
@@ -150,12 +151,17 @@ def _check(stored: RecordState, history: list[Transition]) -> str | None:
 
 
 async def replay_records(
-    connection: Connection, company_id: int, company_key: str, tally: Tally
+    connection: Connection,
+    company_id: int,
+    company_key: str,
+    tally: Tally,
+    people: tuple[int, int] = (0, NO_PERSON_BOUND),
 ) -> None:
-    """Check every record of the company against its events, adding what does not
-    hold to `tally` as `unexplained_record` findings."""
-    after = (0, 0)
-    while records := await record_states_page(connection, company_id, after, PAGE):
+    """Check every record of the company against its events (those of the people with
+    ids in [`people[0]`, `people[1]`), if given), adding what does not hold to `tally`
+    as `unexplained_record` findings."""
+    after, before = (people[0], 0), people[1]
+    while records := await record_states_page(connection, company_id, after, PAGE, before):
         histories: dict[int, list[Transition]] = {record.id: [] for record in records}
         for transition in await transitions_of_records(connection, company_id, list(histories)):
             histories[transition.record_id].append(transition)

@@ -1,218 +1,262 @@
 """Verifying a company's ledger: seals, leaves, and that they cover its events.
 
-One pass in one snapshot merges the company's events by id with its leaves by event
-id, a chunk of ids at a time, then checks the seals the chunk's leaves reach. Each
-leaf is checked against its event, each seal's root is recomputed from the leaves
-before it, and each seal's signature and link to the previous head are checked. An
-event that is no leaf but lies at or below the last seal's `through_event_id` was
-inserted afterwards; a leaf whose event is gone was deleted; a leaf that no longer
-matches its event was edited.
+Two checks, so that the first can run in parts, in other processes, and the second
+take their outcomes in order (see `core.ledger.parts`):
+
+- `check_events` merges a range of the company's events by id with its leaves by
+  event id, a chunk of ids at a time. Each leaf is checked against its event: a
+  leaf whose event is gone was deleted, a leaf that no longer matches its event was
+  edited, and an event that is no leaf but lies at or below the last seal's
+  `through_event_id` was inserted afterwards. It hands on each chunk's leaves.
+- `TreeCheck` takes the leaves in event order, checks that their indexes run on
+  with no gap, and checks each seal the leaves reach: its root recomputed from the
+  leaves before it, its signature, and its link to the previous head.
 """
 
 from __future__ import annotations
 
 import binascii
 from bisect import bisect_right
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from optledger.core.ledger.findings import Finding, Redaction, Tally
 from optledger.core.ledger.heads import TreeHead, parse_head
-from optledger.core.ledger.leaves import event_leaf_hash, stored_leaf_hash
+from optledger.core.ledger.leaves import event_leaf_hash, stored_content_hash
 from optledger.core.ledger.merkle import Frontier, append_leaves, frontier_root
 from optledger.core.ledger.sealing import signed_head_of
 from optledger.storage.repositories import ledger as stored
+from optledger.storage.repositories.leaf_contents import LeafContents, leaf_contents_page
 from optledger.storage.repositories.ledger import (
     NO_BOUND,
+    Leaves,
     LedgerEvent,
     SealRow,
     StoredEvent,
-    StoredLeaf,
     ledger_event,
 )
 from optledger.storage.sql import Connection
 
 PAGE = 5000
-# A ledger rewritten wholesale would list every event: the first ones make the point.
-MAX_FINDINGS = 1000
 
 
 @dataclass(frozen=True)
-class Finding:
-    """Something the ledger does not explain, naming the event or record it is about."""
+class EventRange:
+    """What one pass of `check_events` reads: the company's events with ids in
+    (`after`, `through`] and their leaves with indexes below `leaf_bound`. The last
+    seal is through event `last_through`: every event up to it must be a leaf."""
 
-    kind: str
-    company: str
-    detail: str
-    event_id: int | None = None
-    record_id: int | None = None
-
-    def document(self) -> dict[str, Any]:
-        """The finding as `verify --json` prints it."""
-        return {
-            "kind": self.kind,
-            "company": self.company,
-            "event_id": self.event_id,
-            "record_id": self.record_id,
-            "detail": self.detail,
-        }
+    company_id: int
+    company_key: str
+    last_through: int
+    leaf_bound: int
+    after: int = 0
+    through: int = NO_BOUND
 
 
-@dataclass(frozen=True)
-class Redaction:
-    """An event whose content an erasure removed, its leaf kept: not a finding."""
+class _EventCheck:
+    """The merge of one range of a company's events with their leaves, a chunk of event
+    ids at a time (see `check_events`)."""
 
-    company: str
-    event_id: int
-    erasure_request: int
-
-    def document(self) -> dict[str, Any]:
-        """The redaction as `verify --json` prints it."""
-        return {
-            "company": self.company,
-            "event_id": self.event_id,
-            "erasure_request": self.erasure_request,
-        }
-
-
-@dataclass
-class Tally:
-    """What verification found, added up over companies."""
-
-    events: int = 0
-    sealed: int = 0
-    unsealed: int = 0
-    redacted: int = 0
-    seals: int = 0
-    findings: list[Finding] = field(default_factory=list)
-    findings_total: int = 0
-    redactions: list[Redaction] = field(default_factory=list)
-
-    def add_redaction(self, redaction: Redaction) -> None:
-        """Count a redaction, keeping the first `MAX_FINDINGS`."""
-        self.redacted += 1
-        if len(self.redactions) < MAX_FINDINGS:
-            self.redactions.append(redaction)
-
-    def add(self, finding: Finding) -> None:
-        """Count a finding, keeping the first `MAX_FINDINGS`."""
-        self.findings_total += 1
-        if len(self.findings) < MAX_FINDINGS:
-            self.findings.append(finding)
-
-    @property
-    def ok(self) -> bool:
-        """Whether everything held."""
-        return self.findings_total == 0
-
-
-class _CompanyCheck:
-    """The merge of one company's events, leaves and seals, a chunk of event ids at a
-    time (see `verify_company`)."""
-
-    def __init__(
-        self, company_key: str, public: Ed25519PublicKey, tally: Tally, last_through: int
-    ) -> None:
-        self.company = company_key
-        self.public = public
+    def __init__(self, scope: EventRange, tally: Tally) -> None:
+        self.company = scope.company_key
+        self.last_through = scope.last_through
         self.tally = tally
-        self.last_through = last_through
-        self.frontier: Frontier = []
-        # Leaf hashes read but not yet in the frontier (checking a seal folds them
-        # in), with the tree size each leaf ends at, and that of the last one folded.
-        self.unfolded: list[bytes] = []
-        self.unfolded_ends: list[int] = []
-        self.folded_end = 0
-        self.next_index = 0
-        self.last_event_id = 0
-        self.previous_head_hash: bytes | None = None
-        # The size of the last seal's tree: leaves past it are in no seal.
-        self.sealed_size = 0
 
-    def finding(self, kind: str, detail: str, event_id: int | None = None) -> None:
+    def finding(self, kind: str, detail: str, event_id: int) -> None:
         self.tally.add(Finding(kind, self.company, detail, event_id))
 
-    def merge(self, events: list[StoredEvent], leaves: list[StoredLeaf]) -> None:
-        """Check a chunk: the events and the leaves of one range of event ids, each by id."""
-        self.tally.events += len(events)
-        position, count = 0, len(events)
-        for leaf in leaves:
-            while position < count and events[position].id < leaf.event_id:
-                self.event_without_leaf(events[position])
+    def merge(self, events: LeafContents, leaves: Leaves) -> list[int]:
+        """Check a chunk: the events (their ids and contents as stored) and the leaves
+        of one range of event ids, each by id. Returns the suspects: the positions of
+        the leaves whose events, as stored, do not hash to them."""
+        self.tally.events += len(events.ids)
+        self.tally.sealed += len(leaves.indexes)
+        if events.ids == leaves.event_ids:
+            # Each event its leaf, as nearly always: compared a page at a time.
+            hashes = list(map(stored_content_hash, events.contents))
+            if hashes == leaves.hashes:
+                return []
+            pairs = zip(hashes, leaves.hashes, strict=True)
+            return [place for place, (found, sealed) in enumerate(pairs) if found != sealed]
+        return self._merge_by_id(events, leaves)
+
+    def _merge_by_id(self, events: LeafContents, leaves: Leaves) -> list[int]:
+        suspects = []
+        position, count = 0, len(events.ids)
+        for place, event_id in enumerate(leaves.event_ids):
+            while position < count and events.ids[position] < event_id:
+                self.event_without_leaf(events.ids[position])
                 position += 1
-            if position < count and events[position].id == leaf.event_id:
-                self.leaf(leaf, events[position])
+            if position < count and events.ids[position] == event_id:
+                if stored_content_hash(events.contents[position]) != leaves.hashes[place]:
+                    suspects.append(place)
                 position += 1
             else:
-                self.finding(
-                    "deleted_event", f"leaf {leaf.leaf_index}'s event is gone", leaf.event_id
-                )
-                self.leaf(leaf, None)
-        for event in events[position:]:
-            self.event_without_leaf(event)
+                index = leaves.indexes[place]
+                self.finding("deleted_event", f"leaf {index}'s event is gone", event_id)
+        for event_id in events.ids[position:]:
+            self.event_without_leaf(event_id)
+        return suspects
 
-    def event_without_leaf(self, event: StoredEvent) -> None:
-        if event.id <= self.last_through:
+    def event_without_leaf(self, event_id: int) -> None:
+        if event_id <= self.last_through:
             self.finding(
                 "inserted_event",
-                f"event {event.id} is below the last seal (through event "
+                f"event {event_id} is below the last seal (through event "
                 f"{self.last_through}) but in no seal",
-                event.id,
+                event_id,
             )
         else:
             self.tally.unsealed += 1
 
-    def leaf(self, leaf: StoredLeaf, stored: StoredEvent | None) -> None:
-        if stored is not None and stored_leaf_hash(stored) != leaf.leaf_hash:
-            event = ledger_event(stored)
-            content = event_leaf_hash(event)
-            if content != leaf.leaf_hash and not self.redacted(event, content, leaf):
-                self.finding(
-                    "edited_event",
-                    f"event {event.id} no longer matches its leaf {leaf.leaf_index}",
-                    event.id,
-                )
-        if leaf.leaf_index != self.next_index:
+    def examine(self, leaf_index: int, sealed: bytes, stored: StoredEvent) -> None:
+        """Look again at a suspect, the event of leaf `leaf_index` (of hash `sealed`):
+        decoded and encoded canonically."""
+        event = ledger_event(stored)
+        content = event_leaf_hash(event)
+        if content != sealed and not self.redacted(event, content, sealed):
             self.finding(
-                "missing_leaf",
-                f"leaves jump from index {self.next_index - 1} to {leaf.leaf_index}",
-                leaf.event_id,
+                "edited_event",
+                f"event {event.id} no longer matches its leaf {leaf_index}",
+                event.id,
             )
-        if leaf.event_id <= self.last_event_id:
-            self.finding(
-                "reordered_leaf", f"leaf {leaf.leaf_index} is out of event order", leaf.event_id
-            )
-        self.unfolded.append(leaf.leaf_hash)
-        self.unfolded_ends.append(leaf.leaf_index + 1)
-        self.next_index = leaf.leaf_index + 1
-        self.last_event_id = leaf.event_id
-        self.tally.sealed += 1
 
-    def fold_through(self, tree_size: int) -> None:
-        """Fold the leaves read into the frontier up to the first that reaches
-        `tree_size` (all of them, when none does)."""
-        folded = 0
-        for end in self.unfolded_ends:
-            if self.folded_end >= tree_size:
-                break
-            self.folded_end = end
-            folded += 1
-        append_leaves(self.frontier, self.unfolded[:folded])
-        del self.unfolded[:folded], self.unfolded_ends[:folded]
-
-    def redacted(self, event: LedgerEvent, content: bytes, leaf: StoredLeaf) -> bool:
-        """Whether an event that no longer encodes to its leaf (its `content` hash) was
-        erased: marked redacted by an erasure request that kept exactly that leaf's
-        hash, and unchanged since the erasure."""
+    def redacted(self, event: LedgerEvent, content: bytes, sealed: bytes) -> bool:
+        """Whether an event that no longer encodes to its leaf (of hash `sealed`; its
+        own `content` hash) was erased: marked redacted by an erasure request that kept
+        exactly that leaf's hash, and unchanged since the erasure."""
         if (
             event.redacted_by is None
-            or event.original_leaf != leaf.leaf_hash
+            or event.original_leaf != sealed
             or event.redacted_leaf != content
         ):
             return False
         self.tally.add_redaction(Redaction(self.company, event.id, event.redacted_by))
         return True
+
+
+async def check_events(
+    connection: Connection, scope: EventRange, tally: Tally
+) -> AsyncIterator[Leaves]:
+    """Check the range's events against their leaves, adding what it finds to `tally`;
+    yields each chunk's leaves, in event order.
+
+    A chunk is a page of events and the leaves of the same range of event ids. One
+    chunk is in memory at a time."""
+    check = _EventCheck(scope, tally)
+    after = scope.after
+    while True:
+        events = await leaf_contents_page(connection, scope.company_id, after, scope.through, PAGE)
+        through = events.ids[-1] if len(events.ids) == PAGE else scope.through
+        leaves = await stored.leaves_of_events(
+            connection, scope.company_id, after, through, PAGE, scope.leaf_bound
+        )
+        if len(leaves.indexes) == PAGE and leaves.event_ids[-1] < through:
+            # Leaves of deleted events crowd the range: the chunk ends at the last read.
+            through = leaves.event_ids[-1]
+            kept = bisect_right(events.ids, through)
+            events = LeafContents(events.ids[:kept], events.contents[:kept])
+        if suspects := check.merge(events, leaves):
+            ids = [leaves.event_ids[place] for place in suspects]
+            stored_events = await stored.stored_events_by_id(connection, scope.company_id, ids)
+            for place, event in zip(suspects, stored_events, strict=True):
+                check.examine(leaves.indexes[place], leaves.hashes[place], event)
+        yield leaves
+        if through == scope.through:
+            return
+        after = through
+
+
+class TreeCheck:
+    """One company's leaves, taken in event order, folded into its tree and checked
+    against its seals."""
+
+    def __init__(self, company_key: str, public: Ed25519PublicKey, tally: Tally) -> None:
+        self.company = company_key
+        self.public = public
+        self.tally = tally
+        self.frontier: Frontier = []
+        # Leaf hashes taken but not yet in the frontier (checking a seal folds them
+        # in), with the tree size each leaf ends at, and that of the last one folded.
+        self.unfolded: list[bytes] = []
+        self.unfolded_ends: list[int] = []
+        self.folded_end = 0
+        # Whether every leaf taken had the index after the one before.
+        self.gapless = True
+        self.next_index = 0
+        self.last_event_id = 0
+        self.previous_head_hash: bytes | None = None
+        # The size of the last seal's tree, and the number of seals checked.
+        self.sealed_size = 0
+        self.seals_above = 0
+
+    def finding(self, kind: str, detail: str, event_id: int | None = None) -> None:
+        self.tally.add(Finding(kind, self.company, detail, event_id))
+
+    def take(self, leaves: Leaves) -> None:
+        """Take the next leaves: their indexes must go on from the last one's, one by
+        one, as their event ids rise."""
+        count = len(leaves.indexes)
+        if count and _in_order(leaves, self.next_index, self.last_event_id):
+            self.next_index += count
+            self.last_event_id = leaves.event_ids[-1]
+        else:
+            self._take_out_of_order(leaves)
+        self.unfolded += leaves.hashes
+        self.unfolded_ends += [index + 1 for index in leaves.indexes]
+
+    def _take_out_of_order(self, leaves: Leaves) -> None:
+        self.gapless = False
+        for index, event_id in zip(leaves.indexes, leaves.event_ids, strict=True):
+            if index != self.next_index:
+                self.finding(
+                    "missing_leaf",
+                    f"leaves jump from index {self.next_index - 1} to {index}",
+                    event_id,
+                )
+            if event_id <= self.last_event_id:
+                self.finding("reordered_leaf", f"leaf {index} is out of event order", event_id)
+            self.next_index = index + 1
+            self.last_event_id = event_id
+
+    async def check_seals(self, connection: Connection, company_id: int, through: int) -> None:
+        """Check the seals not yet checked of at most `through` leaves."""
+        while seals := await stored.seals_page(
+            connection, company_id, self.seals_above, through, PAGE
+        ):
+            for seal in seals:
+                self.seal(seal)
+            self.seals_above = seals[-1].tree_size
+            if len(seals) < PAGE:
+                return
+
+    def finish(self) -> None:
+        """After the last leaf and seal: every leaf must be in a seal."""
+        if self.next_index > self.sealed_size:
+            self.finding(
+                "unsealed_leaf",
+                f"leaves {self.sealed_size} to {self.next_index - 1} are in no seal",
+            )
+
+    def fold_through(self, tree_size: int) -> None:
+        """Fold the leaves taken into the frontier up to the first that reaches
+        `tree_size` (all of them, when none does)."""
+        if self.gapless:
+            # Every leaf's index is the one after the last's, so their ends run on too.
+            folded = max(0, min(len(self.unfolded), tree_size - self.folded_end))
+            self.folded_end += folded
+        else:
+            folded = 0
+            for end in self.unfolded_ends:
+                if self.folded_end >= tree_size:
+                    break
+                self.folded_end = end
+                folded += 1
+        append_leaves(self.frontier, self.unfolded[:folded])
+        del self.unfolded[:folded], self.unfolded_ends[:folded]
 
     def seal(self, seal: SealRow) -> None:
         """Check a seal against the leaves up to its size."""
@@ -249,7 +293,19 @@ class _CompanyCheck:
         )
 
 
-def _last_through(seal: SealRow | None) -> int:
+def _in_order(leaves: Leaves, next_index: int, last_event_id: int) -> bool:
+    """Whether the leaves' indexes run on from `next_index` one by one and their event
+    ids rise from above `last_event_id`: each test in bulk, as nearly always holds."""
+    event_ids = leaves.event_ids
+    return (
+        leaves.indexes == list(range(next_index, next_index + len(leaves.indexes)))
+        and event_ids[0] > last_event_id
+        and event_ids == sorted(event_ids)
+        and len(set(event_ids)) == len(event_ids)
+    )
+
+
+def last_through(seal: SealRow | None) -> int:
     """The event id the last seal is through, as its signed head says when it says."""
     if seal is None:
         return 0
@@ -259,53 +315,28 @@ def _last_through(seal: SealRow | None) -> int:
         return seal.through_event_id
 
 
-async def verify_company(
-    connection: Connection,
-    company_id: int,
-    company_key: str,
-    public: Ed25519PublicKey,
-    tally: Tally,
-) -> None:
-    """Check one company's ledger, adding what it finds to `tally`.
-
-    A chunk is a page of events and the leaves of the same range of event ids; the
-    seals its leaves reach are checked after it. One chunk is in memory at a time."""
-    check = _CompanyCheck(
-        company_key, public, tally, _last_through(await stored.latest_seal(connection, company_id))
+async def company_scope(
+    connection: Connection, company_id: int, company_key: str, through: int
+) -> EventRange:
+    """All of the company's events up to `through` and all its leaves, as the
+    connection's snapshot has them."""
+    return EventRange(
+        company_id,
+        company_key,
+        last_through(await stored.latest_seal(connection, company_id)),
+        await stored.leaf_bound(connection, company_id),
+        through=through,
     )
-    after, seals_above = 0, 0
-    while True:
-        events = await stored.stored_events_page(connection, company_id, after, NO_BOUND, PAGE)
-        through = events[-1].id if len(events) == PAGE else NO_BOUND
-        leaves = await stored.leaves_of_events(connection, company_id, after, through, PAGE)
-        if len(leaves) == PAGE and leaves[-1].event_id < through:
-            # Leaves of deleted events crowd the range: the chunk ends at the last read.
-            through = leaves[-1].event_id
-            events = events[: bisect_right(events, through, key=lambda event: event.id)]
-        check.merge(events, leaves)
-        last_chunk = through == NO_BOUND
-        seals_above = await _check_seals(
-            connection, company_id, check, seals_above, NO_BOUND if last_chunk else check.next_index
-        )
-        if last_chunk:
-            break
-        after = through
-    if check.next_index > check.sealed_size:
-        check.finding(
-            "unsealed_leaf",
-            f"leaves {check.sealed_size} to {check.next_index - 1} are in no seal",
-        )
 
 
-async def _check_seals(
-    connection: Connection, company_id: int, check: _CompanyCheck, above: int, through: int
-) -> int:
-    """Check the seals of more than `above` and at most `through` leaves; the tree size
-    of the last one."""
-    while seals := await stored.seals_page(connection, company_id, above, through, PAGE):
-        for seal in seals:
-            check.seal(seal)
-        above = seals[-1].tree_size
-        if len(seals) < PAGE:
-            break
-    return above
+async def verify_events(
+    connection: Connection, scope: EventRange, public: Ed25519PublicKey, tally: Tally
+) -> None:
+    """Check the company's events, leaves and seals in this process, adding what it
+    finds to `tally`."""
+    tree = TreeCheck(scope.company_key, public, tally)
+    async for leaves in check_events(connection, scope, tally):
+        tree.take(leaves)
+        await tree.check_seals(connection, scope.company_id, tree.next_index)
+    await tree.check_seals(connection, scope.company_id, NO_BOUND)
+    tree.finish()

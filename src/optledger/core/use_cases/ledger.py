@@ -14,27 +14,29 @@ from optledger.core.companies import every_company, get_company_by_key
 from optledger.core.contact_points import ContactPoints
 from optledger.core.errors import Conflict, InvalidInput
 from optledger.core.ledger.consent_proof import consent_proof
+from optledger.core.ledger.findings import Tally
 from optledger.core.ledger.keys import installation_key, public_key_pem
-from optledger.core.ledger.replay import replay_records
+from optledger.core.ledger.parts import PartWorkers, Splitting, verify_company
 from optledger.core.ledger.sealing import (
     SEAL_BATCH,
     Sealed,
     latest_checkpoint,
     seal_company,
 )
-from optledger.core.ledger.verification import Tally, verify_company
+from optledger.core.ledger.verification import company_scope
 from optledger.core.use_cases.companies import CompanyRow, find_company
 from optledger.storage.database import Database
-from optledger.storage.repositories.exports import snapshot
 from optledger.storage.repositories.ledger import (
     WatermarkBusy,
     companies_to_seal,
     events_watermark,
+    last_event_id,
 )
 from optledger.storage.repositories.ledger_verifications import (
     Verification,
     insert_verifications,
 )
+from optledger.storage.snapshots import export_snapshot, snapshot
 from optledger.storage.sql import Connection
 from optledger.storage.types import utcnow
 
@@ -109,33 +111,42 @@ async def ledger_checkpoints(
     return await database.read(read)
 
 
-async def verify_ledger(database: Database, company_key: str | None = None) -> Tally:
+async def verify_ledger(
+    database: Database, company_key: str | None = None, splitting: Splitting | None = None
+) -> Tally:
     """Check the ledger of the company (or of every company) in one snapshot: its
-    seals and leaves, and that its events replay to its records' state. Each company's
-    outcome is recorded (the dashboard shows the latest)."""
+    seals and leaves, and that its events replay to its records' state. A large
+    company is checked in parts, in worker processes (see `core.ledger.parts`). Each
+    company's outcome is recorded (the dashboard shows the latest)."""
+    splitting = splitting or Splitting()
     key = await installation_key(database)
     tally = Tally()
     outcomes: list[Verification] = []
     async with database.connection() as connection, snapshot(connection):
-        if company_key is not None:
-            companies = [await get_company_by_key(connection, company_key)]
-        else:
-            companies = await every_company(connection)
-        for company in companies:
-            findings, events, sealed = tally.findings_total, tally.events, tally.sealed
-            await verify_company(connection, company.id, company.key, key.public, tally)
-            await replay_records(connection, company.id, company.key, tally)
-            found = tally.findings_total - findings
-            outcomes.append(
-                Verification(
-                    company_id=company.id,
-                    verified_at=utcnow(),
-                    ok=found == 0,
-                    findings=found,
-                    events=tally.events - events,
-                    sealed=tally.sealed - sealed,
+        workers = PartWorkers(database.url, await export_snapshot(connection), splitting.workers)
+        try:
+            if company_key is not None:
+                companies = [await get_company_by_key(connection, company_key)]
+            else:
+                companies = await every_company(connection)
+            through = await last_event_id(connection)
+            for company in companies:
+                findings, events, sealed = tally.findings_total, tally.events, tally.sealed
+                scope = await company_scope(connection, company.id, company.key, through)
+                await verify_company(connection, scope, key.public, tally, splitting, workers)
+                found = tally.findings_total - findings
+                outcomes.append(
+                    Verification(
+                        company_id=company.id,
+                        verified_at=utcnow(),
+                        ok=found == 0,
+                        findings=found,
+                        events=tally.events - events,
+                        sealed=tally.sealed - sealed,
+                    )
                 )
-            )
+        finally:
+            workers.close()
     await database.run(partial(insert_verifications, verifications=outcomes))
     return tally
 

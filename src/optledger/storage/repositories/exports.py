@@ -7,8 +7,6 @@ the ledger as it stood at one moment however long it takes.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -48,8 +46,6 @@ EVENTS_PAGE = Query(
     _EVENTS.format(filters=_FILTERS.format(table="e", column="e.created_at")),
     postgresql=_EVENTS.format(filters=_FILTERS_PG.format(table="e", column="e.created_at")),
 )
-BEGIN_SNAPSHOT = Query("BEGIN", postgresql="BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-END_SNAPSHOT = Query("COMMIT")
 
 
 @dataclass(frozen=True)
@@ -118,16 +114,6 @@ def _event(row: Row) -> ExportedEvent:
     values["created_at"] = as_time(values["created_at"])
     values["data"] = as_json(values["data"]) or {}
     return ExportedEvent(**values)
-
-
-@contextlib.asynccontextmanager
-async def snapshot(connection: Connection) -> AsyncIterator[None]:
-    """Read everything inside in one read-only snapshot of the database."""
-    await connection.execute(BEGIN_SNAPSHOT)
-    try:
-        yield
-    finally:
-        await connection.execute(END_SNAPSHOT)
 
 
 def _params(after: int, company_id: int | None, since: datetime | None, limit: int) -> Any:

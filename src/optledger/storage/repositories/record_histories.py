@@ -24,10 +24,17 @@ TRANSITION_TYPES = (
 )
 _TYPES_SQL = ", ".join(f"'{name}'" for name in TRANSITION_TYPES)
 
+NO_PERSON_BOUND = 2**63 - 1
+RECORD_AFTER = Query(
+    """SELECT person_id, id FROM subscription_records WHERE company_id = :company_id
+        AND person_id >= :after_person AND (person_id, id) > (:after_person, :after_id)
+    ORDER BY person_id, id LIMIT 1 OFFSET :offset"""
+)
+COUNT_RECORDS = Query("SELECT COUNT(*) FROM subscription_records WHERE company_id = :company_id")
 RECORD_STATES_PAGE = Query(
     """SELECT id, person_id, status, opt_in_date, opt_out_date FROM subscription_records
     WHERE company_id = :company_id AND person_id >= :after_person
-        AND (person_id, id) > (:after_person, :after_id)
+        AND (person_id, id) > (:after_person, :after_id) AND person_id < :before_person
     ORDER BY person_id, id LIMIT :limit"""
 )
 # The status a record was opened with, and an import's consent time, come from the
@@ -83,16 +90,21 @@ class Transition:
 
 
 async def record_states_page(
-    connection: Connection, company_id: int, after: tuple[int, int], limit: int
+    connection: Connection,
+    company_id: int,
+    after: tuple[int, int],
+    limit: int,
+    before_person: int = NO_PERSON_BOUND,
 ) -> list[RecordState]:
     """Up to `limit` of the company's records past `after` (a person id and a record
-    id), by person and then by id."""
+    id) and of people below `before_person`, by person and then by id."""
     rows = await connection.fetch(
         RECORD_STATES_PAGE,
         {
             "company_id": company_id,
             "after_person": after[0],
             "after_id": after[1],
+            "before_person": before_person,
             "limit": limit,
         },
     )
@@ -108,3 +120,22 @@ async def transitions_of_records(
         TRANSITIONS_OF_RECORDS, {"company_id": company_id, "ids": record_ids}
     )
     return [Transition(row[0], row[1], row[2], row[3], row[4], row[5]) for row in rows]
+
+
+async def person_boundaries(connection: Connection, company_id: int, parts: int) -> list[int]:
+    """Person ids that cut the company's records into `parts` ranges of about as many
+    records: up to `parts - 1` ids, each the first of its range (a person's records
+    stay in one range)."""
+    count = int(await connection.fetchval(COUNT_RECORDS, {"company_id": company_id}))
+    cuts: list[int] = []
+    after = (0, 0)
+    for part in range(1, parts):
+        # Each cut counts on from the last, so the index is walked once in all.
+        offset = count * part // parts - count * (part - 1) // parts - 1
+        params = {"company_id": company_id, "after_person": after[0], "after_id": after[1]}
+        row = await connection.fetchrow(RECORD_AFTER, {**params, "offset": max(offset, 0)})
+        if row is None:
+            break
+        after = (int(row[0]), int(row[1]))
+        cuts.append(after[0] + 1)
+    return cuts

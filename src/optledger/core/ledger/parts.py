@@ -1,0 +1,239 @@
+"""Verifying a large company's ledger in parts, in worker processes, over one snapshot.
+
+Checking events against their leaves and replaying records take nearly all of a
+verification's time, and both split cleanly: by ranges of event ids, and by ranges
+of people (a person's records, and so their events, stay in one range). Each part
+is one range of each, verified in a worker process of its own with its own
+connection. The process that plans the parts keeps its snapshot open, takes the
+parts' outcomes in their order, and folds their leaves into the tree and checks the
+seals (`TreeCheck`), which must go in order.
+
+Every part reads the state the planning snapshot saw:
+- On PostgreSQL the planner exports its snapshot and each part reads in it.
+- SQLite cannot share a snapshot. Each part's own read transaction starts later and
+  may see more: events and leaves added since, and records changed since. So the
+  planner bounds the parts by what its snapshot saw. Events go up to its last event
+  id: SQLite commits one writer at a time, so no event below that id appears later.
+  Leaves stop at its last leaf index, so a seal made meanwhile is not half seen. A
+  record and its events are read in one part's transaction, so they agree with each
+  other, as of that part's start.
+
+A company below `min_part_events` events per part is verified in this process:
+starting workers costs more than it saves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import multiprocessing
+import os
+from collections import deque
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from optledger.core.ledger.findings import Tally
+from optledger.core.ledger.replay import replay_records
+from optledger.core.ledger.verification import (
+    EventRange,
+    TreeCheck,
+    check_events,
+    verify_events,
+)
+from optledger.storage.database import Database
+from optledger.storage.repositories import ledger as stored
+from optledger.storage.repositories.ledger import Leaves
+from optledger.storage.repositories.record_histories import NO_PERSON_BOUND, person_boundaries
+from optledger.storage.snapshots import snapshot
+from optledger.storage.sql import Connection
+
+MIN_PART_EVENTS = 100_000
+# Parts this size keep a part's leaves (what it hands back) to tens of megabytes.
+MAX_PART_EVENTS = 600_000
+
+
+def cpu_count() -> int:
+    """The processors this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class Splitting:
+    """How a verification splits companies into parts."""
+
+    workers: int = field(default_factory=cpu_count)
+    min_part_events: int = MIN_PART_EVENTS
+    max_part_events: int = MAX_PART_EVENTS
+
+    def parts(self, events: int) -> int:
+        """How many parts a company of `events` events is verified in (1: in this
+        process): a multiple of the workers, so that none waits for the last."""
+        if self.workers < 2 or events < 2 * self.min_part_events:
+            return 1
+        rounds = -(-events // (self.workers * self.max_part_events))
+        return self.workers * rounds
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of a company's verification: a range of its events, and the records of
+    the people with ids in [`people_from`, `people_before`)."""
+
+    events: EventRange
+    people_from: int
+    people_before: int
+
+
+@dataclass
+class PartOutcome:
+    """What a part found, and its leaves for the tree."""
+
+    tally: Tally
+    leaves: Leaves
+
+
+def verify_part(database_url: str, shared_snapshot: str | None, part: Part) -> PartOutcome:
+    """Verify one part, in a worker process."""
+    # A part reads millions of rows, each a fresh object, and the cycle collector that
+    # their allocation sets off walked them all for a fifth of the part's time. A
+    # part makes no cycles worth collecting before it ends.
+    gc.disable()
+    try:
+        return asyncio.run(_verify_part(database_url, shared_snapshot, part))
+    finally:
+        gc.enable()
+
+
+async def _verify_part(database_url: str, shared_snapshot: str | None, part: Part) -> PartOutcome:
+    outcome = PartOutcome(Tally(), Leaves())
+    scope = part.events
+    database = Database(database_url, pool_size=1)
+    try:
+        async with database.connection() as connection, snapshot(connection, shared_snapshot):
+            async for leaves in check_events(connection, scope, outcome.tally):
+                outcome.leaves.extend(leaves)
+            await replay_records(
+                connection,
+                scope.company_id,
+                scope.company_key,
+                outcome.tally,
+                (part.people_from, part.people_before),
+            )
+    finally:
+        await database.dispose()
+    return outcome
+
+
+def _loaded() -> None:
+    """Nothing: a worker that runs it has loaded this module, and so the product."""
+
+
+class PartWorkers:
+    """The worker processes of one verification, started when a company first needs
+    them."""
+
+    def __init__(self, database_url: str, shared_snapshot: str | None, workers: int) -> None:
+        self.database_url = database_url
+        self.shared_snapshot = shared_snapshot
+        self.workers = workers
+        self._pool: Executor | None = None
+
+    def start(self) -> None:
+        """Start the workers, if not yet: they load the product while parts are planned."""
+        if self._pool is None:
+            # Spawned, not forked: a fork would copy this process's event loop and
+            # open connections.
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("spawn")
+            )
+            for _ in range(self.workers):
+                self._pool.submit(_loaded)
+
+    def submit(self, part: Part) -> Future[PartOutcome]:
+        """Start verifying a part."""
+        self.start()
+        assert self._pool is not None
+        return self._pool.submit(verify_part, self.database_url, self.shared_snapshot, part)
+
+    def close(self) -> None:
+        """Stop the workers."""
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+
+async def verify_company(
+    connection: Connection,
+    scope: EventRange,
+    public: Ed25519PublicKey,
+    tally: Tally,
+    splitting: Splitting,
+    workers: PartWorkers,
+) -> None:
+    """Check one company's ledger (`scope`, in the connection's snapshot), adding what
+    it finds to `tally`: in this process, or in parts when it is large enough."""
+    count = await stored.count_events(connection, scope.company_id, scope.through)
+    parts = splitting.parts(count)
+    if parts == 1:
+        await verify_events(connection, scope, public, tally)
+        await replay_records(connection, scope.company_id, scope.company_key, tally)
+        return
+    workers.start()
+    planned = await plan_parts(connection, scope, count, parts)
+    tree = TreeCheck(scope.company_key, public, tally)
+    # At most two parts per worker are out at once, so few finished ones wait here.
+    running: deque[Future[PartOutcome]] = deque()
+    for part in planned:
+        running.append(workers.submit(part))
+        if len(running) > 2 * splitting.workers:
+            await _take(connection, scope, tree, tally, running.popleft())
+    while running:
+        await _take(connection, scope, tree, tally, running.popleft())
+    await tree.check_seals(connection, scope.company_id, stored.NO_BOUND)
+    tree.finish()
+
+
+async def _take(
+    connection: Connection,
+    scope: EventRange,
+    tree: TreeCheck,
+    tally: Tally,
+    running: Future[PartOutcome],
+) -> None:
+    outcome = await asyncio.wrap_future(running)
+    tally.absorb(outcome.tally)
+    tree.take(outcome.leaves)
+    await tree.check_seals(connection, scope.company_id, tree.next_index)
+
+
+async def plan_parts(
+    connection: Connection, scope: EventRange, count: int, parts: int
+) -> list[Part]:
+    """Cut the company's `count` events and its records into `parts` parts of about
+    as many of each."""
+    event_cuts = await stored.event_boundaries(
+        connection, scope.company_id, scope.through, count, parts
+    )
+    people_cuts = await person_boundaries(connection, scope.company_id, parts)
+    people_cuts += [NO_PERSON_BOUND] * (parts - 1 - len(people_cuts))
+    return [
+        Part(
+            EventRange(
+                scope.company_id,
+                scope.company_key,
+                scope.last_through,
+                scope.leaf_bound,
+                after=after,
+                through=through,
+            ),
+            people_from,
+            people_before,
+        )
+        for (after, through), (people_from, people_before) in zip(
+            pairwise([scope.after, *event_cuts, scope.through]),
+            pairwise([0, *people_cuts, NO_PERSON_BOUND]),
+            strict=True,
+        )
+    ]
