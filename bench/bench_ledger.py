@@ -8,14 +8,17 @@ events, and loaded in bulk (COPY on PostgreSQL, executemany on SQLite).
 
 Then, timed on the same data:
 - **seal**: `seal_ledger`, every event hashed into leaves and signed heads;
-- **read floor** (the baseline): the same pages verification reads (events with
-  their redactions as stored, leaves, records and their transition events) through
-  the same repository functions, with no check at all;
-- **verify**, twice (the first right after sealing, the second on a warm cache):
-  `verify_ledger`, the code behind `optledger ledger verify`, leaves, seals and
-  replay included.
+- **read floor** (a baseline): the pages verification reads (each event's leaf bytes
+  as the database writes them, leaves, records and their transition events) through
+  the same repository functions, in one process, with no check at all;
+- **verify, one process** (the other baseline): `verify_ledger` with one worker,
+  everything in this process, as before verification ran in parts;
+- **verify**, twice (the first right after sealing, on a database fresh from its
+  load, the second warm): `verify_ledger` as `optledger ledger verify` runs it, in
+  parts over one worker per CPU; leaves, seals and replay included.
 
-Figures are events/s, the ratio to the read floor, and the process's peak RSS.
+Figures are events/s, the ratio of the warm verify to one process, and the peak
+RSS of this process and of its largest worker.
 Everything stays on 127.0.0.1 and in a temporary folder; the PostgreSQL database is
 dropped afterwards.
 
@@ -48,6 +51,7 @@ from sqlalchemy.engine import make_url
 
 from bench.common import DEFAULT_PG, ROOT, create_pg_database, drop_pg_database, print_table
 from optledger.app import create_app
+from optledger.core.ledger.parts import Splitting
 from optledger.core.use_cases.bootstrap import set_up_company
 from optledger.core.use_cases.ledger import seal_ledger, verify_ledger
 from optledger.settings import Settings
@@ -55,6 +59,7 @@ from optledger.storage.database import Database
 from optledger.storage.migrate import upgrade_database
 from optledger.storage.repositories import ledger as ledger_rows
 from optledger.storage.repositories import record_histories
+from optledger.storage.repositories.leaf_contents import leaf_contents_page
 from optledger.storage.sql import Connection, Query, as_dict
 
 ADMIN_URL = os.environ.get("OPTLEDGER_BENCH_POSTGRES_URL", DEFAULT_PG)
@@ -259,13 +264,13 @@ async def read_floor(database: Database, company_id: int) -> int:
     count = 0
     async with database.connection() as connection:
         after = 0
-        while page := await ledger_rows.stored_events_page(
-            connection, company_id, after, ledger_rows.NO_BOUND, PAGE
-        ):
-            through = page[-1].id if len(page) == PAGE else ledger_rows.NO_BOUND
+        while page := (
+            await leaf_contents_page(connection, company_id, after, ledger_rows.NO_BOUND, PAGE)
+        ).ids:
+            through = page[-1] if len(page) == PAGE else ledger_rows.NO_BOUND
             await ledger_rows.leaves_of_events(connection, company_id, after, through, PAGE)
             count += len(page)
-            after = page[-1].id
+            after = page[-1]
         position = (0, 0)
         while records := await record_histories.record_states_page(
             connection, company_id, position, PAGE
@@ -282,8 +287,8 @@ async def timed(operation: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
     return time.perf_counter() - started, result
 
 
-def peak_rss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def peak_rss_mib(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
 
 
 async def measure(name: str, url: str, events: int) -> dict[str, Any]:
@@ -297,23 +302,27 @@ async def measure(name: str, url: str, events: int) -> dict[str, Any]:
         await load_copies(url, database, templates, events)
         load_seconds = time.perf_counter() - started
         seal_seconds, _ = await timed(lambda: seal_ledger(database))
-        floor_seconds, read = await timed(lambda: read_floor(database, company_id))
         verify_runs = []
         for _ in range(2):
             seconds, tally = await timed(lambda: verify_ledger(database))
             assert tally.ok, [finding.detail for finding in tally.findings[:5]]
             verify_runs.append((seconds, tally.events))
         total = verify_runs[0][1]
+        floor_seconds, read = await timed(lambda: read_floor(database, company_id))
+        one_seconds, _ = await timed(lambda: verify_ledger(database, None, Splitting(workers=1)))
         return {
             "database": name,
             "events": total,
             "load_s": round(load_seconds, 1),
             "seal_events_per_s": round(total / seal_seconds),
             "read_floor_events_per_s": round(read / floor_seconds),
+            "verify_one_process_events_per_s": round(total / one_seconds),
             "verify_first_events_per_s": round(total / verify_runs[0][0]),
             "verify_warm_events_per_s": round(total / verify_runs[1][0]),
-            "verify_warm_to_floor": round(floor_seconds / verify_runs[1][0], 2),
+            "verify_warm_to_one_process": round(one_seconds / verify_runs[1][0], 2),
+            "workers": Splitting().workers,
             "peak_rss_mib": round(peak_rss_mib()),
+            "worker_peak_rss_mib": round(peak_rss_mib(resource.RUSAGE_CHILDREN)),
         }
     finally:
         await database.dispose()

@@ -65,14 +65,28 @@ def checkpoint(company: OneCompanyOption = None) -> None:
         raise typer.Exit(1)
 
 
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        help="Worker processes a large company is verified in (default: one per CPU; "
+        "1 verifies in this process).",
+    ),
+]
+
+
 @ledger_app.command("verify")
-def verify(company: OneCompanyOption = None, as_json: JsonOption = False) -> None:
+def verify(
+    company: OneCompanyOption = None, as_json: JsonOption = False, workers: WorkersOption = None
+) -> None:
     """Check every seal's signature and chain, every leaf against its event, that every
     sealed event is in the tree and nothing else is, and that replaying the events gives
     every subscription record's state. Exit 1 with findings."""
+    from optledger.core.ledger.parts import Splitting
     from optledger.core.use_cases import ledger
 
-    tally = run_operation(lambda database: ledger.verify_ledger(database, company))
+    splitting = Splitting() if workers is None else Splitting(workers=workers)
+    tally = run_operation(lambda database: ledger.verify_ledger(database, company, splitting))
     if as_json:
         print_json(
             {

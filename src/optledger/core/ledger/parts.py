@@ -52,7 +52,7 @@ from optledger.storage.sql import Connection
 
 MIN_PART_EVENTS = 100_000
 # Parts this size keep a part's leaves (what it hands back) to tens of megabytes.
-MAX_PART_EVENTS = 600_000
+MAX_PART_EVENTS = 300_000
 
 
 def cpu_count() -> int:
