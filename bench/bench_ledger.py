@@ -59,6 +59,7 @@ from optledger.storage.database import Database
 from optledger.storage.migrate import upgrade_database
 from optledger.storage.repositories import ledger as ledger_rows
 from optledger.storage.repositories import record_histories
+from optledger.storage.repositories.leaf_columns import leaves_of_events
 from optledger.storage.repositories.leaf_contents import leaf_contents_page
 from optledger.storage.sql import Connection, Query, as_dict
 
@@ -268,7 +269,7 @@ async def read_floor(database: Database, company_id: int) -> int:
             await leaf_contents_page(connection, company_id, after, ledger_rows.NO_BOUND, PAGE)
         ).ids:
             through = page[-1] if len(page) == PAGE else ledger_rows.NO_BOUND
-            await ledger_rows.leaves_of_events(connection, company_id, after, through, PAGE)
+            await leaves_of_events(connection, company_id, after, through, PAGE)
             count += len(page)
             after = page[-1]
         position = (0, 0)

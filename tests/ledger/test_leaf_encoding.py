@@ -21,10 +21,10 @@ from optledger.core.ledger.leaves import (
 )
 from optledger.core.use_cases.ledger import seal_ledger, verify_ledger
 from optledger.storage.repositories.events import NewEvent, insert_event_returning_id
+from optledger.storage.repositories.leaf_columns import leaves_of_events
 from optledger.storage.repositories.leaf_contents import leaf_contents_page
 from optledger.storage.repositories.ledger import (
     LedgerEvent,
-    leaves_of_events,
     ledger_event,
     stored_events_page,
 )

@@ -18,8 +18,8 @@ Every part reads the state the planning snapshot saw:
   record and its events are read in one part's transaction, so they agree with each
   other, as of that part's start.
 
-A company below `min_part_events` events per part is verified in this process:
-starting workers costs more than it saves.
+A company with fewer than two parts' worth of events (`min_part_events` each) is
+verified in this process: starting workers would cost more than it saves.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from optledger.core.ledger.verification import (
 )
 from optledger.storage.database import Database
 from optledger.storage.repositories import ledger as stored
-from optledger.storage.repositories.ledger import Leaves
+from optledger.storage.repositories.leaf_columns import Leaves
 from optledger.storage.repositories.record_histories import NO_PERSON_BOUND, person_boundaries
 from optledger.storage.snapshots import snapshot
 from optledger.storage.sql import Connection

@@ -28,10 +28,10 @@ from optledger.core.ledger.leaves import event_leaf_hash, stored_content_hash
 from optledger.core.ledger.merkle import Frontier, append_leaves, frontier_root
 from optledger.core.ledger.sealing import signed_head_of
 from optledger.storage.repositories import ledger as stored
+from optledger.storage.repositories.leaf_columns import Leaves, leaf_bound, leaves_of_events
 from optledger.storage.repositories.leaf_contents import LeafContents, leaf_contents_page
 from optledger.storage.repositories.ledger import (
     NO_BOUND,
-    Leaves,
     LedgerEvent,
     SealRow,
     StoredEvent,
@@ -151,7 +151,7 @@ async def check_events(
     while True:
         events = await leaf_contents_page(connection, scope.company_id, after, scope.through, PAGE)
         through = events.ids[-1] if len(events.ids) == PAGE else scope.through
-        leaves = await stored.leaves_of_events(
+        leaves = await leaves_of_events(
             connection, scope.company_id, after, through, PAGE, scope.leaf_bound
         )
         if len(leaves.indexes) == PAGE and leaves.event_ids[-1] < through:
@@ -324,7 +324,7 @@ async def company_scope(
         company_id,
         company_key,
         last_through(await stored.latest_seal(connection, company_id)),
-        await stored.leaf_bound(connection, company_id),
+        await leaf_bound(connection, company_id),
         through=through,
     )
 
