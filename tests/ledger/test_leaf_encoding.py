@@ -5,9 +5,11 @@ and an event stored in another form of the same content is decoded and holds."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import UTC, datetime
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +22,7 @@ from optledger.core.ledger.leaves import (
     utc_text,
 )
 from optledger.core.use_cases.ledger import seal_ledger, verify_ledger
+from optledger.storage.database import Database
 from optledger.storage.repositories.events import NewEvent, insert_event_returning_id
 from optledger.storage.repositories.leaf_columns import leaves_of_events
 from optledger.storage.repositories.leaf_contents import leaf_contents_page
@@ -28,7 +31,8 @@ from optledger.storage.repositories.ledger import (
     ledger_event,
     stored_events_page,
 )
-from tests.conftest import Tenant
+from optledger.storage.urls import sqlite_path
+from tests.conftest import Tenant, make_tenant
 from tests.support.ledger import EVENT_IDS, change, event_row, ids_of, subscribe_many
 
 texts = st.text(max_size=40)
@@ -184,3 +188,46 @@ async def test_an_event_stored_in_another_form_of_its_content_is_no_finding(
     # The database's bytes are not the leaf's, so verification decodes it and looks again.
     assert stored_content_hash(written.contents[0]) != leaf
     assert (await verify_ledger(tenant.database, tenant.key)).findings == []
+
+
+# Each change hides behind SQLite's `printf`, which writes a text argument only up
+# to a NUL, or behind an id written as text that runs into the next field: without
+# the guards in `leaf_contents`, the database would write the very bytes sealed.
+TAMPERINGS = {
+    "data with more after a NUL": (
+        "UPDATE events SET data = data || char(0) || '{\"changed\":true}' WHERE id = :id"
+    ),
+    "an id as text with more after a NUL": (
+        "UPDATE events SET person_id = 'null' || char(0) || '7' WHERE id = :id"
+    ),
+    "an id run into the data, and data that makes up for it": (
+        "UPDATE events SET credential_id = 'null,\"data\":{\"a\":0', data = '1}' WHERE id = :id"
+    ),
+}
+
+
+@pytest.mark.parametrize("tampering", TAMPERINGS)
+async def test_a_row_changed_to_pass_for_its_sealed_bytes_is_found(
+    database: Database, tampering: str
+) -> None:
+    if not database.is_sqlite:
+        pytest.skip("PostgreSQL's columns hold only their own type, and no NUL")
+    tenant = await make_tenant(database, name="Leaf bytes")
+    event = NewEvent(
+        company_id=tenant.company_id,
+        type="subscription_created",
+        created_at=datetime.now(UTC),
+        data={"a": 0, "data": 1},
+    )
+    event_id = await database.run(lambda connection: insert_event_returning_id(connection, event))
+    await seal_ledger(database, tenant.key)
+    assert (await verify_ledger(database, tenant.key)).ok
+    # Written as someone with the file would: sqlite3 checks no foreign key by default.
+    path = sqlite_path(database.url)
+    assert path is not None
+    raw = sqlite3.connect(path)
+    with raw:
+        raw.execute(TAMPERINGS[tampering], {"id": event_id})
+    raw.close()
+    findings = (await verify_ledger(database, tenant.key)).findings
+    assert ("edited_event", event_id) in {(finding.kind, finding.event_id) for finding in findings}

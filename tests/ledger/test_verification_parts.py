@@ -95,6 +95,24 @@ async def test_parts_find_what_one_process_finds(tenant: Tenant, client: httpx.A
     assert any(finding.record_id == record.id for finding in parted.findings)
 
 
+async def test_the_newest_event_deleted_after_its_seal_is_named(
+    tenant: Tenant, client: httpx.AsyncClient
+) -> None:
+    await subscribe_many(client, 6)
+    await seal_ledger(tenant.database, tenant.key)
+    newest = (await ids_of(tenant.database, EVENT_IDS, tenant.company_id))[-1]
+    row = await event_row(tenant.database, newest)
+    await change(tenant.database, "DELETE FROM events WHERE id = :id", id=newest)
+    whole = await verify_ledger(tenant.database, tenant.key, ONE_PROCESS)
+    parted = await verify_ledger(tenant.database, tenant.key, SMALL_PARTS)
+    assert outcome(parted) == outcome(whole)
+    assert ("deleted_event", newest) in {(f.kind, f.event_id) for f in parted.findings}
+    assert parted.sealed == parted.events + 1
+    # Put back, or SQLite would give its id to the next event written, whose leaf
+    # could then never be sealed.
+    await put_back(tenant.database, row)
+
+
 async def test_a_gap_in_the_leaves_between_two_parts_is_found(
     tenant: Tenant, client: httpx.AsyncClient
 ) -> None:

@@ -69,8 +69,8 @@ WorkersOption = Annotated[
     int | None,
     typer.Option(
         min=1,
-        help="Worker processes a large company is verified in (default: one per CPU; "
-        "1 verifies in this process).",
+        help="Worker processes a large company is verified in (default: one per CPU, "
+        "at most 8; 1 verifies in this process).",
     ),
 ]
 

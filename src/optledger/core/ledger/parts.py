@@ -55,16 +55,21 @@ MIN_PART_EVENTS = 100_000
 MAX_PART_EVENTS = 300_000
 
 
-def cpu_count() -> int:
-    """The processors this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+# Each worker holds a database connection while it runs.
+MAX_DEFAULT_WORKERS = 8
+
+
+def default_workers() -> int:
+    """One worker per processor this process may run on, at most `MAX_DEFAULT_WORKERS`."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return min(cpus or 1, MAX_DEFAULT_WORKERS)
 
 
 @dataclass(frozen=True)
 class Splitting:
     """How a verification splits companies into parts."""
 
-    workers: int = field(default_factory=cpu_count)
+    workers: int = field(default_factory=default_workers)
     min_part_events: int = MIN_PART_EVENTS
     max_part_events: int = MAX_PART_EVENTS
 
@@ -227,13 +232,16 @@ async def plan_parts(
                 scope.leaf_bound,
                 after=after,
                 through=through,
+                last=part == parts - 1,
             ),
             people_from,
             people_before,
         )
-        for (after, through), (people_from, people_before) in zip(
-            pairwise([scope.after, *event_cuts, scope.through]),
-            pairwise([0, *people_cuts, NO_PERSON_BOUND]),
-            strict=True,
+        for part, ((after, through), (people_from, people_before)) in enumerate(
+            zip(
+                pairwise([scope.after, *event_cuts, scope.through]),
+                pairwise([0, *people_cuts, NO_PERSON_BOUND]),
+                strict=True,
+            )
         )
     ]

@@ -45,8 +45,10 @@ PAGE = 5000
 @dataclass(frozen=True)
 class EventRange:
     """What one pass of `check_events` reads: the company's events with ids in
-    (`after`, `through`] and their leaves with indexes below `leaf_bound`. The last
-    seal is through event `last_through`: every event up to it must be a leaf."""
+    (`after`, `through`] and their leaves with indexes below `leaf_bound`; the last
+    range of the company also takes the leaves past `through`, whose events were
+    deleted after they were sealed. The last seal is through event `last_through`:
+    every event up to it must be a leaf."""
 
     company_id: int
     company_key: str
@@ -54,6 +56,7 @@ class EventRange:
     leaf_bound: int
     after: int = 0
     through: int = NO_BOUND
+    last: bool = True
 
 
 class _EventCheck:
@@ -115,7 +118,16 @@ class _EventCheck:
     def examine(self, leaf_index: int, sealed: bytes, stored: StoredEvent) -> None:
         """Look again at a suspect, the event of leaf `leaf_index` (of hash `sealed`):
         decoded and encoded canonically."""
-        event = ledger_event(stored)
+        try:
+            event = ledger_event(stored)
+        except ValueError:
+            # Its data is no JSON any more, or its time no time: not what was sealed.
+            self.finding(
+                "edited_event",
+                f"event {stored.id} no longer decodes, so no longer matches its leaf {leaf_index}",
+                stored.id,
+            )
+            return
         content = event_leaf_hash(event)
         if content != sealed and not self.redacted(event, content, sealed):
             self.finding(
@@ -151,10 +163,12 @@ async def check_events(
     while True:
         events = await leaf_contents_page(connection, scope.company_id, after, scope.through, PAGE)
         through = events.ids[-1] if len(events.ids) == PAGE else scope.through
+        leaves_through = NO_BOUND if scope.last and through == scope.through else through
         leaves = await leaves_of_events(
-            connection, scope.company_id, after, through, PAGE, scope.leaf_bound
+            connection, scope.company_id, after, leaves_through, PAGE, scope.leaf_bound
         )
-        if len(leaves.indexes) == PAGE and leaves.event_ids[-1] < through:
+        crowded = len(leaves.indexes) == PAGE and leaves.event_ids[-1] < leaves_through
+        if crowded:
             # Leaves of deleted events crowd the range: the chunk ends at the last read.
             through = leaves.event_ids[-1]
             kept = bisect_right(events.ids, through)
@@ -165,7 +179,7 @@ async def check_events(
             for place, event in zip(suspects, stored_events, strict=True):
                 check.examine(leaves.indexes[place], leaves.hashes[place], event)
         yield leaves
-        if through == scope.through:
+        if not crowded and through == scope.through:
             return
         after = through
 

@@ -6,17 +6,23 @@ writing those bytes in Python costs more than reading the rows, so the database
 writes them from the columns as they are stored, in C:
 - a text column as a JSON string (`json_quote`; `to_json` on PostgreSQL), null as
   `null`, which escape exactly what Python's JSON encoder escapes;
-- a number as its digits;
-- the time as the leaf writes it, from SQLite's text form or PostgreSQL's time in
-  UTC;
-- the data as its stored JSON text, which every door writes in canonical form.
+- an id as its digits, and only an integer (SQLite would keep text in an integer
+  column);
+- the time as the leaf writes it, from SQLite's one text form or PostgreSQL's time
+  in UTC;
+- the data as its stored JSON text, which every door writes in canonical form; on
+  SQLite only text with no NUL, at which `printf` would stop.
 
 PostgreSQL also hashes the bytes (`sha256`); SQLite has no hash function, so the
 caller hashes the text. A stored form the leaf cannot take as it is (an older data
-text, a time written otherwise) gives other bytes or NULL, never a false match: the
-bytes are the JSON of the stored values, so bytes equal to a sealed leaf's are that
-leaf's values. The caller decodes such an event and looks again. The tests hold
-these bytes to `core.ledger.leaves` byte for byte, on both databases.
+text, a time written otherwise, a value of another type) gives other bytes, never
+a false match. Every field but the data is written so that it cannot hold the
+characters that end it (strings escaped, ids digits, the time of one fixed length),
+and the key after the data occurs nowhere else in the bytes: so no field can run
+into the next, and bytes equal to a sealed leaf's are that leaf's values. The caller
+decodes such an event and looks again. The tests hold these bytes to
+`core.ledger.leaves` byte for byte, on both databases, and try the ways a changed
+row could pass for the sealed one.
 """
 
 from __future__ import annotations
@@ -66,9 +72,9 @@ LEAF_CONTENTS_PAGE = Query(
         content=_leaf_content(
             printf="printf",
             string="json_quote({})",
-            number="COALESCE({}, 'null')",
+            number="CASE typeof({0}) WHEN 'integer' THEN {0} WHEN 'null' THEN 'null' END",
             time=_SQLITE_TIME,
-            data="e.data",
+            data="CASE WHEN typeof(e.data) = 'text' AND instr(e.data, char(0)) = 0 THEN e.data END",
         )
     ),
     postgresql=_PAGE.format(
