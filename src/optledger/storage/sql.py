@@ -83,6 +83,16 @@ class Query:
         return self._numbered
 
 
+def cut_offsets(count: int, parts: int) -> list[int]:
+    """Where to cut `count` rows, in order, into `parts` runs of about as many: for each
+    of the `parts - 1` cuts, how many rows to skip past the last cut to reach the
+    row it falls on (an OFFSET; each cut counts on from the last, so an index is
+    walked once in all)."""
+    return [
+        max(count * part // parts - count * (part - 1) // parts - 1, 0) for part in range(1, parts)
+    ]
+
+
 def as_dict(row: Row) -> dict[str, Any]:
     """A row as a dict of its columns (asyncpg Records and sqlite3 Rows alike)."""
     return {key: row[key] for key in row.keys()}  # noqa: SIM118 - `in` reads values

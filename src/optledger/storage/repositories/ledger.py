@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import asyncpg
 
-from optledger.storage.sql import Connection, Json, Query, Row, as_json, as_time
+from optledger.storage.sql import Connection, Json, Query, Row, as_json, as_time, cut_offsets
 
 # Past any id: reads of events with no upper bound.
 NO_BOUND = 2**63 - 1
@@ -307,11 +307,9 @@ async def event_boundaries(
     """Event ids that cut the company's `count` events up to `through` into `parts`
     ranges of about as many events: `parts - 1` ids, each the last of its range."""
     cuts: list[int] = []
-    for part in range(1, parts):
-        # Each cut counts on from the last, so the index is walked once in all.
-        offset = count * part // parts - count * (part - 1) // parts - 1
+    for offset in cut_offsets(count, parts):
         params = {"company_id": company_id, "after": cuts[-1] if cuts else 0, "through": through}
-        cut = await connection.fetchval(EVENT_AFTER, {**params, "offset": max(offset, 0)})
+        cut = await connection.fetchval(EVENT_AFTER, {**params, "offset": offset})
         cuts.append(through if cut is None else int(cut))
     return cuts
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from optledger.storage.sql import Connection, Query
+from optledger.storage.sql import Connection, Query, cut_offsets
 
 # The events that move a record; repeats, messages and the rest leave it as it is.
 TRANSITION_TYPES = (
@@ -129,11 +129,9 @@ async def person_boundaries(connection: Connection, company_id: int, parts: int)
     count = int(await connection.fetchval(COUNT_RECORDS, {"company_id": company_id}))
     cuts: list[int] = []
     after = (0, 0)
-    for part in range(1, parts):
-        # Each cut counts on from the last, so the index is walked once in all.
-        offset = count * part // parts - count * (part - 1) // parts - 1
+    for offset in cut_offsets(count, parts):
         params = {"company_id": company_id, "after_person": after[0], "after_id": after[1]}
-        row = await connection.fetchrow(RECORD_AFTER, {**params, "offset": max(offset, 0)})
+        row = await connection.fetchrow(RECORD_AFTER, {**params, "offset": offset})
         if row is None:
             break
         after = (int(row[0]), int(row[1]))
