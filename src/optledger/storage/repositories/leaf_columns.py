@@ -4,6 +4,7 @@ time, compared a page at a time, and passed between processes packed."""
 from __future__ import annotations
 
 from array import array
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,11 +17,17 @@ HASH_SIZE = 32
 LEAF_BOUND = Query(
     "SELECT COALESCE(MAX(leaf_index), -1) + 1 FROM ledger_leaves WHERE company_id = :company_id"
 )
-LEAVES_OF_EVENTS = Query(
-    """SELECT leaf_index, event_id, leaf_hash FROM ledger_leaves
+_LEAVES = """SELECT leaf_index, event_id, leaf_hash FROM ledger_leaves
     WHERE company_id = :company_id AND event_id > :after AND event_id <= :through
         AND leaf_index < :leaf_bound
     ORDER BY event_id LIMIT :limit"""
+LEAVES_OF_EVENTS = Query(_LEAVES)
+# A page as one row, as PostgreSQL's leaf contents come (`leaf_contents_page`), with
+# whether every hash is as long as it should be, so that the hex splits right.
+PACKED_LEAVES_OF_EVENTS = Query(
+    f"""SELECT array_agg(leaf_index ORDER BY event_id), array_agg(event_id ORDER BY event_id),
+        string_agg(leaf_hash, '' ORDER BY event_id), bool_and(length(leaf_hash) = {2 * HASH_SIZE})
+    FROM ({_LEAVES}) page"""
 )
 
 
@@ -62,9 +69,12 @@ class Leaves:
             return
         self.indexes = _integers(indexes)
         self.event_ids = _integers(event_ids)
-        self.hashes = [
-            hashes[start : start + HASH_SIZE] for start in range(0, len(hashes), HASH_SIZE)
-        ]
+        self.hashes = unpack_hashes(hashes)
+
+
+def unpack_hashes(packed: bytes) -> list[bytes]:
+    """Hashes written end to end, apart."""
+    return [packed[start : start + HASH_SIZE] for start in range(0, len(packed), HASH_SIZE)]
 
 
 def _integers(packed: bytes) -> list[int]:
@@ -83,16 +93,24 @@ async def leaves_of_events(
 ) -> Leaves:
     """Up to `limit` of the company's leaves whose event ids are in (`after`, `through`]
     and whose indexes are below `leaf_bound`, by event id."""
-    rows = await connection.fetch(
-        LEAVES_OF_EVENTS,
-        {
-            "company_id": company_id,
-            "after": after,
-            "through": through,
-            "limit": limit,
-            "leaf_bound": leaf_bound,
-        },
-    )
+    params = {
+        "company_id": company_id,
+        "after": after,
+        "through": through,
+        "limit": limit,
+        "leaf_bound": leaf_bound,
+    }
+    if not connection.is_sqlite:
+        page = await connection.fetchrow(PACKED_LEAVES_OF_EVENTS, params)
+        if page is None or page[0] is None:
+            return Leaves()
+        if page[3]:
+            with suppress(ValueError):
+                packed = bytes.fromhex(page[2])
+                if len(packed) == HASH_SIZE * len(page[0]):
+                    return Leaves(page[0], page[1], unpack_hashes(packed))
+        # A hash changed out of form: read row by row, as SQLite is.
+    rows = await connection.fetch(LEAVES_OF_EVENTS, params)
     if not rows:
         return Leaves()
     indexes, event_ids, hashes = zip(*rows, strict=True)

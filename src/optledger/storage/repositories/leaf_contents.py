@@ -30,8 +30,10 @@ row could pass for the sealed one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
+from optledger.storage.repositories.leaf_columns import unpack_hashes
 from optledger.storage.sql import Connection, Query
 
 # The leaf encoding these bytes follow (`core.ledger.leaves.ENCODING_VERSION`).
@@ -72,7 +74,7 @@ def _leaf_content(*, printf: str, string: str, number: str, time: str, data: str
     return f"""{printf}('{{{template},"v":{ENCODING_VERSION}}}', {values})"""
 
 
-_PAGE = """SELECT e.id, {content} FROM events e
+_PAGE = """SELECT e.id AS id, {content} AS content FROM events e
     WHERE e.company_id = :company_id AND e.id > :after AND e.id <= :through
     ORDER BY e.id LIMIT :limit"""
 LEAF_CONTENTS_PAGE = Query(
@@ -85,14 +87,19 @@ LEAF_CONTENTS_PAGE = Query(
             data="CASE WHEN typeof(e.data) = 'text' AND instr(e.data, char(0)) = 0 THEN e.data END",
         )
     ),
-    postgresql=_PAGE.format(
-        content="sha256('\\x00'::bytea || convert_to({}, 'UTF8'))".format(
-            _leaf_content(
-                printf="format",
-                string=_POSTGRES_STRING,
-                number="COALESCE({}::text, 'null')",
-                time=_POSTGRES_TIME,
-                data="e.data::text",
+    # On PostgreSQL a page comes back as one row: its ids, and their hashes end to end.
+    # An object per event and column cost Python more than the rest of the page.
+    postgresql="""SELECT array_agg(id ORDER BY id), string_agg(content, ''::bytea ORDER BY id)
+    FROM ({}) page""".format(
+        _PAGE.format(
+            content="sha256('\\x00'::bytea || convert_to({}, 'UTF8'))".format(
+                _leaf_content(
+                    printf="format",
+                    string=_POSTGRES_STRING,
+                    number="COALESCE({}::text, 'null')",
+                    time=_POSTGRES_TIME,
+                    data="e.data::text",
+                )
             )
         )
     ),
@@ -104,7 +111,7 @@ class LeafContents(NamedTuple):
     as columns."""
 
     ids: list[int]
-    contents: list[str | bytes | None]
+    contents: Sequence[str | bytes | None]
 
 
 async def leaf_contents_page(
@@ -114,10 +121,13 @@ async def leaf_contents_page(
     their ids, and their contents as stored in the leaf's form: the leaf hash itself
     on PostgreSQL, the bytes to hash (as text) on SQLite, None where a column's
     stored form is not one the leaf can take."""
-    rows = await connection.fetch(
-        LEAF_CONTENTS_PAGE,
-        {"company_id": company_id, "after": after, "through": through, "limit": limit},
-    )
+    params = {"company_id": company_id, "after": after, "through": through, "limit": limit}
+    if not connection.is_sqlite:
+        page = await connection.fetchrow(LEAF_CONTENTS_PAGE, params)
+        if page is None or page[0] is None:
+            return LeafContents([], [])
+        return LeafContents(page[0], unpack_hashes(page[1]))
+    rows = await connection.fetch(LEAF_CONTENTS_PAGE, params)
     if not rows:
         return LeafContents([], [])
     ids, contents = zip(*rows, strict=True)
