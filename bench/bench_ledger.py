@@ -78,13 +78,13 @@ async def read_floor(database: Database, company_id: int) -> int:
             await leaves_of_events(connection, company_id, after, through, PAGE)
             count += len(page)
             after = page[-1]
-        position = (0, 0)
+        after, bound = 0, ledger_rows.NO_BOUND
         while records := await record_histories.record_states_page(
-            connection, company_id, position, PAGE
+            connection, company_id, after, bound, PAGE
         ):
-            ids = [record.id for record in records]
-            await record_histories.transitions_of_records(connection, company_id, ids)
-            position = (records[-1].person_id, records[-1].id)
+            last = records[-1].id if len(records) == PAGE else bound
+            await record_histories.transitions_of_records(connection, company_id, after, last)
+            after = last
     return count
 
 

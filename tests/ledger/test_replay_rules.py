@@ -34,7 +34,7 @@ def test_an_import_opts_in_at_its_consent_time_and_a_prompt_ends_unanswered() ->
     imported = replay([event(1, "created", LATER, "ACTIVE", "2025-06-01T12:34:56.789012+00:00")])
     assert imported == Replayed(RecordStatus.ACTIVE, "2025-06-01T12:34:56.789012+00:00", None)
     # SQLite's stored text and the ISO time from the event's data are the same moment.
-    stored = RecordState(7, 1, "ACTIVE", "2025-06-01 12:34:56.789012", None)
+    stored = RecordState(7, "ACTIVE", "2025-06-01 12:34:56.789012", None)
     assert differences(stored, imported) == []
     for answer, status in (("declined", "DECLINED"), ("expired", "EXPIRED"), ("ended", "ENDED")):
         prompt = [event(1, "created", OPENED, "PENDING"), event(2, answer, LATER)]
@@ -66,7 +66,7 @@ def test_histories_no_record_can_have_are_unexplained(history: list[Transition],
 
 
 def test_each_differing_field_is_named_stored_first() -> None:
-    stored = RecordState(7, 1, "ACTIVE", OPENED, LATER)
+    stored = RecordState(7, "ACTIVE", OPENED, LATER)
     assert differences(stored, Replayed(RecordStatus.PENDING)) == [
         "status: stored ACTIVE (open), replayed PENDING (open)",
         f"opt_in_date: stored {OPENED.isoformat()}, replayed none",

@@ -93,6 +93,22 @@ def cut_offsets(count: int, parts: int) -> list[int]:
     ]
 
 
+async def cut_ids(
+    connection: Connection, row_after: Query, params: dict[str, Any], count: int, parts: int
+) -> list[int]:
+    """Ids that cut `count` rows, in id order, into `parts` runs of about as many: up to
+    `parts - 1` ids, each the last of its run (fewer when rows went meanwhile).
+    `row_after` gives the id of the row `:offset` rows past id `:after`."""
+    cuts: list[int] = []
+    for offset in cut_offsets(count, parts):
+        after = cuts[-1] if cuts else 0
+        cut = await connection.fetchval(row_after, {**params, "after": after, "offset": offset})
+        if cut is None:
+            break
+        cuts.append(int(cut))
+    return cuts
+
+
 def as_dict(row: Row) -> dict[str, Any]:
     """A row as a dict of its columns (asyncpg Records and sqlite3 Rows alike)."""
     return {key: row[key] for key in row.keys()}  # noqa: SIM118 - `in` reads values

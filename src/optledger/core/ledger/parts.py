@@ -2,8 +2,8 @@
 
 Checking events against their leaves and replaying records take nearly all of a
 verification's time, and both split cleanly: by ranges of event ids, and by ranges
-of people (a person's records, and so their events, stay in one range). Each part
-is one range of each, verified in a worker process of its own with its own
+of record ids (a record's transition events are replayed with it). Each part is one
+range of each, verified in a worker process of its own with its own
 connection. The process that plans the parts keeps its snapshot open, takes the
 parts' outcomes in their order, and folds their leaves into the tree and checks the
 seals (`TreeCheck`), which must go in order.
@@ -46,7 +46,7 @@ from optledger.core.ledger.verification import (
 from optledger.storage.database import Database
 from optledger.storage.repositories import ledger as stored
 from optledger.storage.repositories.leaf_columns import Leaves
-from optledger.storage.repositories.record_histories import NO_PERSON_BOUND, person_boundaries
+from optledger.storage.repositories.record_histories import record_boundaries
 from optledger.storage.snapshots import snapshot
 from optledger.storage.sql import Connection
 
@@ -84,12 +84,11 @@ class Splitting:
 
 @dataclass(frozen=True)
 class Part:
-    """One part of a company's verification: a range of its events, and the records of
-    the people with ids in [`people_from`, `people_before`)."""
+    """One part of a company's verification: a range of its events, and its records with
+    ids in (`records[0]`, `records[1]`]."""
 
     events: EventRange
-    people_from: int
-    people_before: int
+    records: tuple[int, int]
 
 
 @dataclass
@@ -125,7 +124,7 @@ async def _verify_part(database_url: str, shared_snapshot: str | None, part: Par
                 scope.company_id,
                 scope.company_key,
                 outcome.tally,
-                (part.people_from, part.people_before),
+                part.records,
             )
     finally:
         await database.dispose()
@@ -221,8 +220,8 @@ async def plan_parts(
     event_cuts = await stored.event_boundaries(
         connection, scope.company_id, scope.through, count, parts
     )
-    people_cuts = await person_boundaries(connection, scope.company_id, parts)
-    people_cuts += [NO_PERSON_BOUND] * (parts - 1 - len(people_cuts))
+    record_cuts = await record_boundaries(connection, scope.company_id, parts)
+    record_cuts += [stored.NO_BOUND] * (parts - 1 - len(record_cuts))
     return [
         Part(
             EventRange(
@@ -234,13 +233,12 @@ async def plan_parts(
                 through=through,
                 last=part == parts - 1,
             ),
-            people_from,
-            people_before,
+            records,
         )
-        for part, ((after, through), (people_from, people_before)) in enumerate(
+        for part, ((after, through), records) in enumerate(
             zip(
                 pairwise([scope.after, *event_cuts, scope.through]),
-                pairwise([0, *people_cuts, NO_PERSON_BOUND]),
+                pairwise([0, *record_cuts, stored.NO_BOUND]),
                 strict=True,
             )
         )

@@ -15,7 +15,7 @@ page of records and their events is in memory however long the ledger is.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from optledger.core.consent import (
     OPEN_STATUSES,
@@ -27,8 +27,8 @@ from optledger.core.consent import (
 )
 from optledger.core.events import EventType
 from optledger.core.ledger.findings import Finding, Tally
+from optledger.storage.repositories.ledger import NO_BOUND
 from optledger.storage.repositories.record_histories import (
-    NO_PERSON_BOUND,
     RecordState,
     StoredTime,
     Transition,
@@ -51,9 +51,8 @@ _ACTIONS = {
 }
 
 
-@dataclass(frozen=True)
-class Replayed:
-    """A record's state as its events leave it."""
+class Replayed(NamedTuple):
+    """A record's state as its events leave it (a tuple: one is built per event)."""
 
     status: RecordStatus
     opt_in_date: StoredTime | None = None
@@ -146,6 +145,8 @@ def _check(stored: RecordState, history: list[Transition]) -> str | None:
     except UnexplainedEvent as exc:
         return f"record {stored.id}: {exc}"
     assert replayed is not None
+    if (stored.status, stored.opt_in_date, stored.opt_out_date) == replayed:
+        return None
     found = differences(stored, replayed)
     return f"record {stored.id}: " + "; ".join(found) if found else None
 
@@ -155,20 +156,23 @@ async def replay_records(
     company_id: int,
     company_key: str,
     tally: Tally,
-    people: tuple[int, int] = (0, NO_PERSON_BOUND),
+    records: tuple[int, int] = (0, NO_BOUND),
 ) -> None:
-    """Check every record of the company against its events (those of the people with
-    ids in [`people[0]`, `people[1]`), if given), adding what does not hold to `tally`
-    as `unexplained_record` findings."""
-    after, before = (people[0], 0), people[1]
-    while records := await record_states_page(connection, company_id, after, PAGE, before):
-        histories: dict[int, list[Transition]] = {record.id: [] for record in records}
-        for transition in await transitions_of_records(connection, company_id, list(histories)):
-            histories[transition.record_id].append(transition)
-        for record in records:
+    """Check every record of the company against its events (those with ids in
+    (`records[0]`, `records[1]`], if given), adding what does not hold to `tally` as
+    `unexplained_record` findings."""
+    after, through = records
+    while page := await record_states_page(connection, company_id, after, through, PAGE):
+        last = page[-1].id if len(page) == PAGE else through
+        histories: dict[int, list[Transition]] = {record.id: [] for record in page}
+        for transition in await transitions_of_records(connection, company_id, after, last):
+            # A record deleted under its events has no history to check here.
+            if (history := histories.get(transition.record_id)) is not None:
+                history.append(transition)
+        for record in page:
             detail = _check(record, histories[record.id])
             if detail is not None:
                 tally.add(Finding(UNEXPLAINED, company_key, detail, record_id=record.id))
-        if len(records) < PAGE:
+        if last == through:
             return
-        after = (records[-1].person_id, records[-1].id)
+        after = last

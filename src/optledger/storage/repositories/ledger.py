@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import asyncpg
 
-from optledger.storage.sql import Connection, Json, Query, Row, as_json, as_time, cut_offsets
+from optledger.storage.sql import Connection, Json, Query, Row, as_json, as_time, cut_ids
 
 # Past any id: reads of events with no upper bound.
 NO_BOUND = 2**63 - 1
@@ -306,12 +306,9 @@ async def event_boundaries(
 ) -> list[int]:
     """Event ids that cut the company's `count` events up to `through` into `parts`
     ranges of about as many events: `parts - 1` ids, each the last of its range."""
-    cuts: list[int] = []
-    for offset in cut_offsets(count, parts):
-        params = {"company_id": company_id, "after": cuts[-1] if cuts else 0, "through": through}
-        cut = await connection.fetchval(EVENT_AFTER, {**params, "offset": offset})
-        cuts.append(through if cut is None else int(cut))
-    return cuts
+    params = {"company_id": company_id, "through": through}
+    cuts = await cut_ids(connection, EVENT_AFTER, params, count, parts)
+    return cuts + [through] * (parts - 1 - len(cuts))
 
 
 async def latest_seal(connection: Connection, company_id: int) -> SealRow | None:

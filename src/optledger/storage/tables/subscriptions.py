@@ -101,6 +101,7 @@ class SubscriptionRecord(Base):
         ),
         Index("ix_subscription_records_contact", "company_id", "contact_value"),
         Index("ix_subscription_records_person", "company_id", "person_id"),
+        Index("ix_subscription_records_company_order", "company_id", "id"),
         # The expiry sweep looks for prompts left unanswered.
         Index(
             "ix_subscription_records_pending",
