@@ -224,6 +224,30 @@ async def test_an_event_with_control_characters_is_checked_in_full(database: Dat
     ]
 
 
+# A leaf's hash changed: to another well-formed hash, and out of form (PostgreSQL
+# then reads that page of leaves row by row instead of as one packed row).
+LEAF_CHANGES = {
+    "another hash": "UPDATE ledger_leaves SET leaf_hash = :other WHERE event_id = :id",
+    "a hash cut short": (
+        "UPDATE ledger_leaves SET leaf_hash = substr(leaf_hash, 1, 62) WHERE event_id = :id"
+    ),
+}
+
+
+@pytest.mark.parametrize("leaf_change", LEAF_CHANGES)
+async def test_a_changed_leaf_hash_is_found(
+    tenant: Tenant, client: httpx.AsyncClient, leaf_change: str
+) -> None:
+    await subscribe_many(client, 3)
+    await seal_ledger(tenant.database, tenant.key)
+    [_, event_id, *_] = await ids_of(tenant.database, EVENT_IDS, tenant.company_id)
+    await change(tenant.database, LEAF_CHANGES[leaf_change], other="ab" * 32, id=event_id)
+    findings = (await verify_ledger(tenant.database, tenant.key)).findings
+    found = {(finding.kind, finding.event_id) for finding in findings}
+    assert ("edited_event", event_id) in found
+    assert "bad_root" in {finding.kind for finding in findings}
+
+
 # Each change hides behind SQLite's `printf`, which writes a text argument only up
 # to a NUL, or behind an id written as text that runs into the next field: without
 # the guards in `leaf_contents`, the database would write the very bytes sealed.
