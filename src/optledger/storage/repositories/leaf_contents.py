@@ -39,10 +39,16 @@ from optledger.storage.sql import Connection, Query
 # The leaf encoding these bytes follow (`core.ledger.leaves.ENCODING_VERSION`).
 ENCODING_VERSION = 1
 
-_SQLITE_TIME = """CASE WHEN length(e.created_at) = 26 AND substr(e.created_at, 11, 1) = ' '
-    THEN substr(e.created_at, 1, 10) || 'T' || substr(e.created_at, 12) || 'Z' END"""
+# SQLite keeps a time as text: the leaf's form is its date, a T, its time and a Z,
+# from the one stored form of 26 characters; any other form writes no bytes at all.
+_SQLITE_TIME = ('"%sT%sZ"', "substr(e.created_at, 1, 10), substr(e.created_at, 12)")
+_SQLITE_TIME_FORM = """CASE WHEN length(e.created_at) = 26 AND substr(e.created_at, 11, 1) = ' '
+    THEN {} END"""
 # The colons are quoted literals of to_char's format (and so not parameters).
-_POSTGRES_TIME = """to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24":"MI":"SS.US"Z"')"""
+_POSTGRES_TIME = (
+    '"%s"',
+    """to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24":"MI":"SS.US"Z"')""",
+)
 
 # The quotes are SQL literals: a JSON string's backslash and quote, each escaped.
 _POSTGRES_STRING = (
@@ -50,26 +56,32 @@ _POSTGRES_STRING = (
 )
 
 
-def _leaf_content(*, printf: str, string: str, number: str, time: str, data: str) -> str:
+def _leaf_content(
+    *, printf: str, string: str, number: str, time: tuple[str, str], data: str
+) -> str:
     """SQL writing an event's content as the leaf's bytes (text), given the dialect's
     printf-like function and its forms of a JSON string or null, a number or null,
-    the time and the data. One call writes the whole text: joining the fields with
-    `||` copies the growing text at each step, which took SQLite twice as long."""
+    the time (its place in the template and the arguments that fill it) and the data.
+    One call writes the whole text: joining the fields with `||` copies the growing
+    text at each step, which took SQLite twice as long.
+
+    The event's id and company are written as they are: the query selects the row by
+    both as integers, and a column of SQLite's that held text would not be selected."""
     fields = {
         "channel": string.format("e.channel"),
         "client_ip": string.format("e.client_ip"),
-        "company_id": number.format("e.company_id"),
+        "company_id": "e.company_id",
         "contact_value": string.format("e.contact_value"),
-        "created_at": time,
+        "created_at": time[1],
         "credential_id": number.format("e.credential_id"),
         "data": data,
-        "id": number.format("e.id"),
+        "id": "e.id",
         "person_id": number.format("e.person_id"),
         "record_id": number.format("e.record_id"),
         "type": string.format("e.type"),
         "user_agent": string.format("e.user_agent"),
     }
-    template = ",".join(f'"{key}":"%s"' if key == "created_at" else f'"{key}":%s' for key in fields)
+    template = ",".join(f'"{key}":{time[0] if key == "created_at" else "%s"}' for key in fields)
     values = ", ".join(fields.values())
     return f"""{printf}('{{{template},"v":{ENCODING_VERSION}}}', {values})"""
 
@@ -79,12 +91,15 @@ _PAGE = """SELECT e.id AS id, {content} AS content FROM events e
     ORDER BY e.id LIMIT :limit"""
 LEAF_CONTENTS_PAGE = Query(
     _PAGE.format(
-        content=_leaf_content(
-            printf="printf",
-            string="json_quote({})",
-            number="CASE typeof({0}) WHEN 'integer' THEN {0} WHEN 'null' THEN 'null' END",
-            time=_SQLITE_TIME,
-            data="CASE WHEN typeof(e.data) = 'text' AND instr(e.data, char(0)) = 0 THEN e.data END",
+        content=_SQLITE_TIME_FORM.format(
+            _leaf_content(
+                printf="printf",
+                string="json_quote({})",
+                number="CASE typeof({0}) WHEN 'integer' THEN {0} WHEN 'null' THEN 'null' END",
+                time=_SQLITE_TIME,
+                data="CASE WHEN typeof(e.data) = 'text' AND instr(e.data, char(0)) = 0 "
+                "THEN e.data END",
+            )
         )
     ),
     # On PostgreSQL a page comes back as one row: its ids, and their hashes end to end.
