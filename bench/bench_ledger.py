@@ -50,7 +50,7 @@ from optledger.core.ledger.parts import Splitting
 if TYPE_CHECKING:
     from optledger.storage.database import Database
 
-# Verification's workers are spawned and import this module again, as those of
+# Verification's workers import this module again (as `__mp_main__`), as those of
 # `optledger ledger verify` import its light entry point. So what the workers do not
 # need (the app, the HTTP client, the migrations, the bench's servers) is imported
 # where it is used: each import here would cost each worker what the command's

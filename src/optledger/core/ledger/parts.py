@@ -135,6 +135,18 @@ def _loaded() -> None:
     """Nothing: a worker that runs it has loaded this module, and so the product."""
 
 
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """How workers start: forked from a fork server that has loaded the product once,
+    where there is one; else spawned, each loading it (about a second of imports).
+    Never forked from this process, whose event loop and open connections a fork
+    would copy."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
+
+
 class PartWorkers:
     """The worker processes of one verification, started when a company first needs
     them."""
@@ -148,11 +160,7 @@ class PartWorkers:
     def start(self) -> None:
         """Start the workers, if not yet: they load the product while parts are planned."""
         if self._pool is None:
-            # Spawned, not forked: a fork would copy this process's event loop and
-            # open connections.
-            self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn")
-            )
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=_worker_context())
             for _ in range(self.workers):
                 self._pool.submit(_loaded)
 
