@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from optledger.storage.repositories.leaf_columns import unpack_hashes
+from optledger.storage.repositories.leaf_columns import in_order_of, unpack_hashes
 from optledger.storage.sql import Connection, Query
 
 # The leaf encoding these bytes follow (`core.ledger.leaves.ENCODING_VERSION`).
@@ -102,10 +102,10 @@ LEAF_CONTENTS_PAGE = Query(
             )
         )
     ),
-    # On PostgreSQL a page comes back as one row: its ids, and their hashes end to end.
-    # An object per event and column cost Python more than the rest of the page.
-    postgresql="""SELECT array_agg(id ORDER BY id), string_agg(content, ''::bytea ORDER BY id)
-    FROM ({}) page""".format(
+    # On PostgreSQL a page comes back as one row: its ids, and their hashes end to end,
+    # in the order of the page (see `in_order_of`). An object per event and column
+    # cost Python more than the rest of the page.
+    postgresql="""SELECT array_agg(id), string_agg(content, ''::bytea) FROM ({}) page""".format(
         _PAGE.format(
             content="sha256('\\x00'::bytea || convert_to({}, 'UTF8'))".format(
                 _leaf_content(
@@ -141,7 +141,8 @@ async def leaf_contents_page(
         page = await connection.fetchrow(LEAF_CONTENTS_PAGE, params)
         if page is None or page[0] is None:
             return LeafContents([], [])
-        return LeafContents(page[0], unpack_hashes(page[1]))
+        by_id = in_order_of(page[0], unpack_hashes(page[1]))
+        return LeafContents(by_id[0], by_id[1])
     rows = await connection.fetch(LEAF_CONTENTS_PAGE, params)
     if not rows:
         return LeafContents([], [])
