@@ -231,6 +231,9 @@ LEAF_CHANGES = {
     "a hash cut short": (
         "UPDATE ledger_leaves SET leaf_hash = substr(leaf_hash, 1, 62) WHERE event_id = :id"
     ),
+    "a hash that is no hex": (
+        "UPDATE ledger_leaves SET leaf_hash = 'zz' || substr(leaf_hash, 3) WHERE event_id = :id"
+    ),
 }
 
 
@@ -261,6 +264,9 @@ TAMPERINGS = {
     "an id run into the data, and data that makes up for it": (
         "UPDATE events SET credential_id = 'null,\"data\":{\"a\":0', data = '1}' WHERE id = :id"
     ),
+    "a time with more after a NUL": (
+        "UPDATE events SET created_at = created_at || char(0) || 'later' WHERE id = :id"
+    ),
 }
 
 
@@ -287,5 +293,29 @@ async def test_a_row_changed_to_pass_for_its_sealed_bytes_is_found(
     with raw:
         raw.execute(TAMPERINGS[tampering], {"id": event_id})
     raw.close()
+    findings = (await verify_ledger(database, tenant.key)).findings
+    assert ("edited_event", event_id) in {(finding.kind, finding.event_id) for finding in findings}
+
+
+async def test_a_time_moved_to_the_same_day_before_the_common_era_is_found(
+    database: Database,
+) -> None:
+    if database.is_sqlite:
+        pytest.skip("SQLite keeps a time as text, its year as written")
+    tenant = await make_tenant(database, name="Era")
+    event = NewEvent(
+        company_id=tenant.company_id,
+        type="subscription_created",
+        created_at=datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC),
+        data={"a": 0},
+    )
+    event_id = await database.run(lambda connection: insert_event_returning_id(connection, event))
+    await seal_ledger(database, tenant.key)
+    # The year 2026 BC: to_char writes its year as 2026 too.
+    await change(
+        database,
+        "UPDATE events SET created_at = created_at - interval '4051 years' WHERE id = :id",
+        id=event_id,
+    )
     findings = (await verify_ledger(database, tenant.key)).findings
     assert ("edited_event", event_id) in {(finding.kind, finding.event_id) for finding in findings}

@@ -124,6 +124,9 @@ def as_time(value: Any) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, str):
+        if "\x00" in value:
+            # fromisoformat reads only up to a NUL: what follows would go unseen.
+            raise ValueError(f"a time with a NUL in it: {value!r}")
         value = datetime.fromisoformat(value)
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]

@@ -28,6 +28,7 @@ import asyncio
 import gc
 import multiprocessing
 import os
+import sys
 from collections import deque
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -139,8 +140,13 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     """How workers start: forked from a fork server that has loaded the product once,
     where there is one; else spawned, each loading it (about a second of imports).
     Never forked from this process, whose event loop and open connections a fork
-    would copy."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
+    would copy.
+
+    The fork server starts with this process's environment at its first verification
+    and keeps it: workers do not see later changes to it (the database URL comes
+    with each part)."""
+    # Before 3.11.1 any local user could reach the fork server's socket (CVE-2022-42919).
+    if "forkserver" not in multiprocessing.get_all_start_methods() or sys.version_info < (3, 11, 1):
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([__name__])

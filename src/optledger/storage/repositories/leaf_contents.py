@@ -43,11 +43,15 @@ ENCODING_VERSION = 1
 # from the one stored form of 26 characters; any other form writes no bytes at all.
 _SQLITE_TIME = ('"%sT%sZ"', "substr(e.created_at, 1, 10), substr(e.created_at, 12)")
 _SQLITE_TIME_FORM = """CASE WHEN length(e.created_at) = 26 AND substr(e.created_at, 11, 1) = ' '
-    THEN {} END"""
-# The colons are quoted literals of to_char's format (and so not parameters).
+    AND instr(e.created_at, char(0)) = 0 THEN {} END"""
+# The colons are quoted literals of to_char's format (and so not parameters). Only
+# years 1 to 9999: to_char writes a year BC without its era, and one past 9999 with
+# more digits, so another time writes other bytes.
 _POSTGRES_TIME = (
     '"%s"',
-    """to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24":"MI":"SS.US"Z"')""",
+    """CASE WHEN e.created_at >= '0001-01-01 00:00:00+00'
+        AND e.created_at < '10000-01-01 00:00:00+00'
+        THEN to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24":"MI":"SS.US"Z"') END""",
 )
 
 # The quotes are SQL literals: a JSON string's backslash and quote, each escaped.

@@ -55,9 +55,15 @@ EVENTS_PAGE = Query(
 _EVENTS_BY_ID = f"""SELECT {LEDGER_EVENT_COLUMNS}
     FROM events e LEFT JOIN ledger_redactions r ON r.event_id = e.id
     WHERE e.company_id = :company_id AND e.id {{in_ids}} ORDER BY e.id"""
+# A time Python cannot hold (before year 1, after 9999) comes back as none, which
+# does not decode: a finding, where the driver would stop the whole read.
+_POSTGRES_TIME_IN_RANGE = """CASE WHEN e.created_at >= '0001-01-01 00:00:00+00'
+        AND e.created_at < '10000-01-01 00:00:00+00' THEN e.created_at END"""
 EVENTS_BY_ID = Query(
     _EVENTS_BY_ID.format(in_ids="IN (SELECT value FROM json_each(:ids))"),
-    postgresql=_EVENTS_BY_ID.format(in_ids="= ANY(:ids::bigint[])"),
+    postgresql=_EVENTS_BY_ID.replace("e.created_at,", f"{_POSTGRES_TIME_IN_RANGE},", 1).format(
+        in_ids="= ANY(:ids::bigint[])"
+    ),
 )
 INSERT_LEAF = Query(
     """INSERT INTO ledger_leaves (company_id, leaf_index, event_id, leaf_hash)
@@ -167,11 +173,15 @@ class SealRow:
 
 
 def ledger_event(row: Row | StoredEvent) -> LedgerEvent:
-    """An event read with `LEDGER_EVENT_COLUMNS`, decoded."""
+    """An event read with `LEDGER_EVENT_COLUMNS`, decoded; ValueError when its data or
+    time does not decode."""
+    created_at = as_time(row[11])
+    if created_at is None:
+        raise ValueError(f"event {row[0]} has no time")
     # By position: verification reads a million of these.
     return LedgerEvent(
         row[0], row[1], row[2], row[3], row[4], row[5], row[6], as_json(row[7]) or {},
-        row[8], row[9], row[10], as_time(row[11]),  # type: ignore[arg-type]
+        row[8], row[9], row[10], created_at,
         row[12], None if row[13] is None else bytes.fromhex(row[13]),
         None if row[14] is None else bytes.fromhex(row[14]),
     )  # fmt: skip
