@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -190,3 +191,28 @@ async def test_random_histories_through_every_door_replay_to_the_stored_records(
     assert tally.sealed == tally.events
     # Every door writes an event's data in the form verification can hash as stored.
     assert await events_not_stored_canonically(tenant.database, tenant.company_id) == []
+
+
+async def test_records_are_replayed_across_pages_each_once(
+    tenant: Tenant, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pages of two records: five records cross two page boundaries and end on a short page.
+    monkeypatch.setattr("optledger.core.ledger.replay.PAGE", 2)
+    phones = [subscriber(number)[0] for number in range(100, 105)]
+    for phone in phones:
+        response = await subscribe(client, phone, singleOptIn=True)
+        assert response.status_code == 202, response.text
+    assert (await verify_ledger(tenant.database, tenant.key)).ok
+
+    changed = []
+    for index in (1, 2, 4):
+        [record] = await records(tenant.database, tenant.company_id, phones[index])
+        changed.append(record.id)
+    for record_id in changed:
+        await change(
+            tenant.database,
+            "UPDATE subscription_records SET status = 'ENDED' WHERE id = :id",
+            id=record_id,
+        )
+    findings = (await verify_ledger(tenant.database, tenant.key)).findings
+    assert sorted(finding.record_id for finding in findings) == sorted(changed)
