@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import logging
 import os
@@ -41,7 +40,6 @@ import resource
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -59,7 +57,6 @@ if TYPE_CHECKING:
 # workers never spend, up to seconds.
 SECRET = "bench-ledger-secret"
 PAGE = 5000
-MIB = 1024 * 1024
 
 
 async def read_floor(database: Database, company_id: int) -> int:
@@ -100,34 +97,6 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-class WorkersPeak:
-    """The largest RSS any process below this one reaches while the block runs, sampled
-    every 0.1 s. Verification's workers are children of a fork server that lives as
-    long as this process, so they are never reaped into its resource usage."""
-
-    def __init__(self) -> None:
-        self.peak_bytes = 0
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def __enter__(self) -> WorkersPeak:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._done.set()
-        self._thread.join()
-
-    def _sample(self) -> None:
-        import psutil
-
-        me = psutil.Process()
-        while not self._done.wait(0.1):
-            for child in me.children(recursive=True):
-                with contextlib.suppress(psutil.Error):
-                    self.peak_bytes = max(self.peak_bytes, child.memory_info().rss)
-
-
 def verify_command_seconds(url: str) -> float:
     """The seconds `optledger ledger verify --json` takes, start-up included, as a
     user runs it."""
@@ -143,6 +112,7 @@ def verify_command_seconds(url: str) -> float:
 async def measure(name: str, url: str, events: int) -> dict[str, Any]:
     """Load, seal, read, verify: one database's figures."""
     from bench.ledger_data import load_copies, make_templates
+    from bench.wrk import RssSampler
     from optledger.core.use_cases.ledger import seal_ledger, verify_ledger
     from optledger.settings import Settings
     from optledger.storage.database import Database
@@ -158,7 +128,9 @@ async def measure(name: str, url: str, events: int) -> dict[str, Any]:
         load_seconds = time.perf_counter() - started
         seal_seconds, _ = await timed(lambda: seal_ledger(database))
         verify_runs = []
-        with WorkersPeak() as workers_peak:
+        # Workers are children of a fork server that lives as long as this process, so
+        # they are never reaped into its resource usage: they are sampled instead.
+        with RssSampler(os.getpid()) as sampler:
             for _ in range(2):
                 seconds, tally = await timed(lambda: verify_ledger(database))
                 assert tally.ok, [finding.detail for finding in tally.findings[:5]]
@@ -180,7 +152,7 @@ async def measure(name: str, url: str, events: int) -> dict[str, Any]:
             "verify_command_events_per_s": round(total / command_seconds),
             "workers": Splitting().workers,
             "peak_rss_mib": round(peak_rss_mib()),
-            "worker_peak_rss_mib": round(workers_peak.peak_bytes / MIB),
+            "worker_peak_rss_mib": round(max(sampler.serving_processes())),
         }
     finally:
         await database.dispose()
