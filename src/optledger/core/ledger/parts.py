@@ -235,7 +235,6 @@ async def plan_parts(
         connection, scope.company_id, scope.through, count, parts
     )
     record_cuts = await record_boundaries(connection, scope.company_id, parts)
-    record_cuts += [stored.NO_BOUND] * (parts - 1 - len(record_cuts))
     return [
         Part(
             EventRange(

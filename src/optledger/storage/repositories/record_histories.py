@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
+from optledger.storage.repositories.ledger import NO_BOUND
 from optledger.storage.sql import Connection, Query, cut_ids
 
 # The events that move a record; repeats, messages and the rest leave it as it is.
@@ -110,7 +111,9 @@ async def transitions_of_records(
 
 async def record_boundaries(connection: Connection, company_id: int, parts: int) -> list[int]:
     """Record ids that cut the company's records into `parts` ranges of about as many:
-    up to `parts - 1` ids, each the last of its range."""
+    `parts - 1` ids, each the last of its range (`NO_BOUND` for ranges left empty by
+    a company with fewer records than parts)."""
     params = {"company_id": company_id}
     count = int(await connection.fetchval(COUNT_RECORDS, params))
-    return await cut_ids(connection, RECORD_AFTER, params, count, parts)
+    cuts = await cut_ids(connection, RECORD_AFTER, params, count, parts)
+    return cuts + [NO_BOUND] * (parts - 1 - len(cuts))
