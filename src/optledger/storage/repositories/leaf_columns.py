@@ -8,6 +8,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
+from optledger.storage.columns import fetch_packed, in_order_of
 from optledger.storage.repositories.ledger import NO_BOUND
 from optledger.storage.sql import Connection, Query
 
@@ -78,19 +79,6 @@ def unpack_hashes(packed: bytes) -> list[bytes]:
     return [packed[start : start + HASH_SIZE] for start in range(0, len(packed), HASH_SIZE)]
 
 
-def in_order_of(keys: list[Any], *columns: list[Any]) -> tuple[list[Any], ...]:
-    """`keys` and the columns beside them, in the order of the keys.
-
-    PostgreSQL aggregates a page's columns in the order its subquery gives them, all
-    alike: it does, though SQL does not promise it, and sorting again inside each
-    aggregate cost it a fifth of the page. So a page is checked, and sorted here in
-    the rare case it is not in order."""
-    if keys == sorted(keys):
-        return (keys, *columns)
-    rows = sorted(zip(keys, *columns, strict=True), key=lambda row: row[0])
-    return tuple(list(column) for column in zip(*rows, strict=True))
-
-
 def _integers(packed: bytes) -> list[int]:
     integers = array("q")
     integers.frombytes(packed)
@@ -115,14 +103,16 @@ async def leaves_of_events(
         "leaf_bound": leaf_bound,
     }
     if not connection.is_sqlite:
-        page = await connection.fetchrow(PACKED_LEAVES_OF_EVENTS, params)
-        if page is None or page[0] is None:
+        indexes, event_ids, hexes, all_of_form = await fetch_packed(
+            connection, PACKED_LEAVES_OF_EVENTS, params, 4
+        )
+        if not indexes:
             return Leaves()
-        if page[3]:
+        if all_of_form:
             with suppress(ValueError):
-                packed = bytes.fromhex(page[2])
-                if len(packed) == HASH_SIZE * len(page[0]):
-                    by_event = in_order_of(page[1], page[0], unpack_hashes(packed))
+                packed = bytes.fromhex(hexes)
+                if len(packed) == HASH_SIZE * len(indexes):
+                    by_event = in_order_of(event_ids, indexes, unpack_hashes(packed))
                     return Leaves(by_event[1], by_event[0], by_event[2])
         # A hash changed out of form: read row by row, as SQLite is.
     rows = await connection.fetch(LEAVES_OF_EVENTS, params)

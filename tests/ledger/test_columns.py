@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from optledger.storage.repositories.leaf_columns import in_order_of
+from optledger.storage.columns import in_order_of
 
 
 @given(st.lists(st.integers(min_value=1, max_value=10**12), unique=True, max_size=50))
