@@ -18,9 +18,11 @@ written otherwise).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from optledger.core.ledger.merkle import leaf_hash
+from optledger.storage.repositories.leaf_columns import PackedHashes
 from optledger.storage.repositories.ledger import LedgerEvent
 
 ENCODING_VERSION = 1
@@ -83,3 +85,11 @@ def stored_content_hash(content: str | bytes | None) -> bytes | None:
     if isinstance(content, str):
         return leaf_hash(content.encode())
     return content
+
+
+def stored_content_hashes(contents: Sequence[str | bytes | None]) -> Sequence[bytes | None]:
+    """`stored_content_hash` of each of a page's contents; PostgreSQL's, hashed and
+    packed, as they are."""
+    if isinstance(contents, PackedHashes):
+        return contents
+    return list(map(stored_content_hash, contents))

@@ -24,7 +24,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from optledger.core.ledger.findings import Finding, Redaction, Tally
 from optledger.core.ledger.heads import TreeHead, parse_head
-from optledger.core.ledger.leaves import event_leaf_hash, stored_content_hash
+from optledger.core.ledger.leaves import (
+    event_leaf_hash,
+    stored_content_hash,
+    stored_content_hashes,
+)
 from optledger.core.ledger.merkle import Frontier, append_leaves, frontier_root
 from optledger.core.ledger.sealing import signed_head_of
 from optledger.storage.repositories import ledger as stored
@@ -79,7 +83,7 @@ class _EventCheck:
         self.tally.sealed += len(leaves.indexes)
         if events.ids == leaves.event_ids:
             # Each event its leaf, as nearly always: compared a page at a time.
-            hashes = list(map(stored_content_hash, events.contents))
+            hashes = stored_content_hashes(events.contents)
             if hashes == leaves.hashes:
                 return []
             pairs = zip(hashes, leaves.hashes, strict=True)

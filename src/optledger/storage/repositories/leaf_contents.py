@@ -33,8 +33,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from optledger.storage.columns import fetch_packed, in_order_of
-from optledger.storage.repositories.leaf_columns import unpack_hashes
+from optledger.storage.columns import fetch_packed
+from optledger.storage.repositories.leaf_columns import hashes_in_order
 from optledger.storage.sql import Connection, Query
 
 # The leaf encoding these bytes follow (`core.ledger.leaves.ENCODING_VERSION`).
@@ -182,8 +182,8 @@ async def leaf_contents_page(
         ids, hashes = await fetch_packed(connection, LEAF_CONTENTS_PAGE, params, 2)
         if not ids:
             return LeafContents([], [])
-        by_id = in_order_of(ids, unpack_hashes(hashes))
-        return LeafContents(by_id[0], by_id[1])
+        ids, in_order, _ = hashes_in_order(ids, hashes)
+        return LeafContents(ids, in_order)
     rows = await connection.fetch(LEAF_CONTENTS_PAGE, params)
     if not rows:
         return LeafContents([], [])
