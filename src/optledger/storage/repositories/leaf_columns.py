@@ -101,8 +101,9 @@ class Leaves:
         elif isinstance(more.hashes, PackedHashes) and not self.hashes:
             self.hashes = PackedHashes(more.hashes.packed)
         else:
-            # A page read row by row (a hash may be out of form): cut apart from here on.
-            self.hashes = list(self.hashes)
+            if isinstance(self.hashes, PackedHashes):
+                # A page read row by row (a hash may be out of form): cut apart from here.
+                self.hashes = list(self.hashes)
             self.hashes += more.hashes
 
     def __getstate__(self) -> object:
