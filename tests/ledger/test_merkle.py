@@ -8,6 +8,8 @@ from hypothesis import strategies as st
 
 from optledger.core.ledger.merkle import (
     EMPTY_ROOT,
+    aligned_subtrees,
+    append_subtrees,
     consistency_proof,
     extend,
     frontier_root,
@@ -160,3 +162,23 @@ def test_the_proofs_of_several_leaves_at_once_each_verify(
     assert sorted(proofs) == sorted({pick % size for pick in picks})
     for index, proof in proofs.items():
         assert verify_inclusion(leaves[index], index, size, proof, root)
+
+
+@given(
+    st.integers(min_value=0, max_value=70),
+    st.integers(min_value=0, max_value=70),
+    st.lists(st.integers(min_value=0, max_value=70), max_size=6),
+)
+def test_a_range_folded_apart_joins_the_tree_as_its_leaves_would(
+    before: int, count: int, cuts: list[int]
+) -> None:
+    # Leaves `before` on, folded apart in pieces (cut where seals would fall), give at
+    # each cut the frontier of appending the leaves one by one.
+    leaves = [leaf_hash(str(index).encode()) for index in range(before + count)]
+    frontier = extend([], leaves[:before])
+    ends = sorted({before + cut for cut in cuts if cut < count} | {before + count})
+    start = before
+    for end in ends:
+        append_subtrees(frontier, aligned_subtrees(start, leaves[start:end]))
+        assert frontier == extend([], leaves[:end])
+        start = end

@@ -71,6 +71,35 @@ def append_leaves(frontier: Frontier, leaf_hashes: Iterable[bytes]) -> None:
     frontier.extend(reversed(left_over))
 
 
+def aligned_subtrees(start: int, leaf_hashes: Sequence[bytes]) -> Frontier:
+    """The perfect subtrees that the leaves `start` on (`leaf_hashes`) make in the
+    tree they belong to, left to right, each as large as its place allows: appended
+    to the frontier of the first `start` leaves (`append_subtrees`), they give the
+    same tree as the leaves one by one. So the leaves of a range can be hashed apart
+    from those before it."""
+    hashes = list(leaf_hashes)
+    subtrees: Frontier = []
+    position, end = start, start + len(hashes)
+    while position < end:
+        # A subtree starts where its size divides its place, and ends by `end`.
+        size = position & -position if position else 1 << (end.bit_length() - 1)
+        while position + size > end:
+            size >>= 1
+        subtrees += extend([], hashes[position - start : position - start + size])
+        position += size
+    return subtrees
+
+
+def append_subtrees(frontier: Frontier, subtrees: Iterable[tuple[int, bytes]]) -> None:
+    """Append the perfect subtrees that `aligned_subtrees` gives for the leaves right
+    after the tree of `frontier`, changing it in place: each joins the frontier's
+    subtrees of its size, its left siblings, as a leaf would."""
+    for size, subtree in subtrees:
+        while frontier and frontier[-1][0] == size:
+            subtree, size = node_hash(frontier.pop()[1], subtree), size * 2
+        frontier.append((size, subtree))
+
+
 def extend(frontier: Frontier, leaf_hashes: Iterable[bytes]) -> Frontier:
     """The frontier after appending `leaf_hashes` (a new list; the given one is kept)."""
     extended = list(frontier)

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import binascii
 from bisect import bisect_right
-from collections.abc import AsyncIterator
+from collections import deque
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -29,7 +31,13 @@ from optledger.core.ledger.leaves import (
     stored_content_hash,
     stored_content_hashes,
 )
-from optledger.core.ledger.merkle import Frontier, append_leaves, frontier_root
+from optledger.core.ledger.merkle import (
+    Frontier,
+    aligned_subtrees,
+    append_leaves,
+    append_subtrees,
+    frontier_root,
+)
 from optledger.core.ledger.sealing import signed_head_of
 from optledger.storage.repositories import ledger as stored
 from optledger.storage.repositories.leaf_columns import Leaves, leaf_bound, leaves_of_events
@@ -188,6 +196,38 @@ async def check_events(
         after = through
 
 
+@dataclass(frozen=True)
+class FoldedLeaves:
+    """A run of leaves whose indexes follow one another as their event ids rise,
+    hashed into the perfect subtrees they make (`aligned_subtrees`), in pieces cut at
+    the sizes of the seals that fall among them: each piece is the tree size it ends
+    at and its subtrees. A part folds its own leaves, so the process that takes the
+    parts in order need not hash them again."""
+
+    first_index: int
+    first_event_id: int
+    last_event_id: int
+    pieces: list[tuple[int, Frontier]]
+
+
+def fold_leaves(leaves: Leaves, seal_sizes: Sequence[int]) -> FoldedLeaves | None:
+    """The leaves folded, cut at each of `seal_sizes` that falls among them; None when
+    their indexes do not run on one by one as their event ids rise."""
+    if not leaves.indexes:
+        return None
+    first = leaves.indexes[0]
+    if not _in_order(leaves, first, leaves.event_ids[0] - 1):
+        return None
+    end = first + len(leaves.indexes)
+    cuts = [first, *(size for size in seal_sizes if first < size < end), end]
+    hashes = list(leaves.hashes)
+    pieces = [
+        (stop, aligned_subtrees(start, hashes[start - first : stop - first]))
+        for start, stop in pairwise(cuts)
+    ]
+    return FoldedLeaves(first, leaves.event_ids[0], leaves.event_ids[-1], pieces)
+
+
 class TreeCheck:
     """One company's leaves, taken in event order, folded into its tree and checked
     against its seals."""
@@ -201,6 +241,9 @@ class TreeCheck:
         # in), with the tree size each leaf ends at, and that of the last one folded.
         self.unfolded: list[bytes] = []
         self.unfolded_ends: list[int] = []
+        # Runs folded by the parts, not yet joined to the frontier (`take_folded`).
+        # Only one of the two kinds waits at a time.
+        self.pieces: deque[tuple[int, Frontier]] = deque()
         self.folded_end = 0
         # Whether every leaf taken had the index after the one before.
         self.gapless = True
@@ -214,11 +257,34 @@ class TreeCheck:
     def finding(self, kind: str, detail: str, event_id: int | None = None) -> None:
         self.tally.add(Finding(kind, self.company, detail, event_id))
 
+    def take_folded(self, leaves: Leaves, folded: FoldedLeaves | None) -> None:
+        """Take the next leaves, folded by the part that read them when it could: as
+        `take` does, without hashing them again when they go on from the last leaf
+        taken."""
+        if (
+            folded is None
+            or not self.gapless
+            or folded.first_index != self.next_index
+            or folded.first_event_id <= self.last_event_id
+        ):
+            self.take(leaves)
+            return
+        # Every seal up to the last leaf taken has been checked (`check_seals`), so the
+        # leaves still waiting hold no seal's end: they go in whole.
+        self.fold_through(self.next_index)
+        self.pieces += folded.pieces
+        self.next_index += len(leaves.indexes)
+        self.last_event_id = folded.last_event_id
+
     def take(self, leaves: Leaves) -> None:
         """Take the next leaves: their indexes must go on from the last one's, one by
         one, as their event ids rise."""
         count = len(leaves.indexes)
-        if count and _in_order(leaves, self.next_index, self.last_event_id):
+        if not count:
+            return
+        # Runs folded before these hold no seal's end either (see `take_folded`).
+        self._join_pieces(self.next_index)
+        if _in_order(leaves, self.next_index, self.last_event_id):
             self.next_index += count
             self.last_event_id = leaves.event_ids[-1]
         else:
@@ -262,6 +328,9 @@ class TreeCheck:
     def fold_through(self, tree_size: int) -> None:
         """Fold the leaves taken into the frontier up to the first that reaches
         `tree_size` (all of them, when none does)."""
+        if self.pieces:
+            self._join_pieces(tree_size)
+            return
         if self.gapless:
             # Every leaf's index is the one after the last's, so their ends run on too.
             folded = max(0, min(len(self.unfolded), tree_size - self.folded_end))
@@ -275,6 +344,11 @@ class TreeCheck:
                 folded += 1
         append_leaves(self.frontier, self.unfolded[:folded])
         del self.unfolded[:folded], self.unfolded_ends[:folded]
+
+    def _join_pieces(self, tree_size: int) -> None:
+        while self.pieces and self.folded_end < tree_size:
+            self.folded_end, subtrees = self.pieces.popleft()
+            append_subtrees(self.frontier, subtrees)
 
     def seal(self, seal: SealRow) -> None:
         """Check a seal against the leaves up to its size."""

@@ -91,6 +91,11 @@ SEALS_PAGE = Query(
     WHERE company_id = :company_id AND tree_size > :above AND tree_size <= :through
     ORDER BY tree_size LIMIT :limit"""
 )
+SEAL_SIZES = Query(
+    """SELECT tree_size FROM ledger_seals
+    WHERE company_id = :company_id AND tree_size > :above AND tree_size < :below
+    ORDER BY tree_size"""
+)
 INSERT_SEAL = Query(
     f"""INSERT INTO ledger_seals ({_SEAL_COLUMNS.replace("id, ", "", 1)})
     VALUES (:company_id, :tree_size, :root_hash, :frontier, :previous_head_hash,
@@ -337,6 +342,15 @@ async def seals_page(
         {"company_id": company_id, "above": above, "through": through, "limit": limit},
     )
     return [_seal(row) for row in rows]
+
+
+async def seal_sizes(connection: Connection, company_id: int, above: int, below: int) -> list[int]:
+    """The sizes of the company's seals of trees larger than `above` and smaller than
+    `below` leaves, in order."""
+    rows = await connection.fetch(
+        SEAL_SIZES, {"company_id": company_id, "above": above, "below": below}
+    )
+    return [row[0] for row in rows]
 
 
 async def insert_seal(connection: Connection, seal: SealRow) -> None:
