@@ -10,10 +10,10 @@ import httpx
 
 from optledger.core.use_cases.audit import AuditFilter, list_audit
 from optledger.core.webhooks.registrations import WebhookSpec, WebhookStyle, register_webhook
+from optledger.storage.clock import utcnow
 from optledger.storage.repositories.webhook_deliveries import LoggedDelivery, deliveries_of
 from optledger.storage.repositories.webhooks import WebhookRow, disable_webhook
 from optledger.storage.sql import Connection, Query
-from optledger.storage.types import utcnow
 from tests.conftest import Tenant
 from tests.support.helpers import run_optledger, subscribe_active
 

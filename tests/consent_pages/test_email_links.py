@@ -34,9 +34,9 @@ from optledger.delivery.transports.base import Transport
 from optledger.delivery.transports.webhook import WebhookTransport
 from optledger.delivery.worker import DeliveryPolicy, deliver_due
 from optledger.settings import Settings, get_settings
+from optledger.storage.clock import utcnow
 from optledger.storage.database import Database
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 from tests.conftest import Outbox, Tenant
 from tests.support.helpers import events, make_unit, records, subscribe
 from tests.support.sink import HttpSink, SmtpSink

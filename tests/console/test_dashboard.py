@@ -16,8 +16,8 @@ from optledger.core.use_cases.ledger import seal_ledger, verify_ledger
 from optledger.delivery.jobs import expire_prompts
 from optledger.delivery.transports.base import Outgoing, SendResult, TransportError
 from optledger.delivery.worker import DeliveryPolicy, deliver_due
+from optledger.storage.clock import utcnow
 from optledger.storage.database import Database
-from optledger.storage.types import utcnow
 from tests.conftest import Tenant, make_tenant
 from tests.support.helpers import messages, subscribe, subscribe_active
 from tests.support.ledger import change

@@ -16,10 +16,10 @@ from optledger.core.audit import Actor
 from optledger.core.import_jobs import Upload
 from optledger.core.use_cases.import_jobs import run_import_jobs, submit_import
 from optledger.settings import Settings
+from optledger.storage.clock import utcnow
 from optledger.storage.database import Database
 from optledger.storage.repositories.import_jobs import claim_job
 from optledger.storage.tables import ImportJob, OperatorAudit, SubscriptionRecord
-from optledger.storage.types import utcnow
 from tests.conftest import TEST_SECRET, Tenant, make_tenant
 from tests.support.console_forms import csrf_of
 from tests.support.helpers import count_rows

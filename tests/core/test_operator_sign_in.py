@@ -14,10 +14,10 @@ from optledger.core.operators.sign_in import (
     sign_in,
     throttle_keys,
 )
+from optledger.storage.clock import utcnow
 from optledger.storage.database import Database
 from optledger.storage.repositories.operators import operator_named
 from optledger.storage.repositories.sign_in_failures import failures_of
-from optledger.storage.types import utcnow
 from tests.support.operator_helpers import PASSWORD, make_operator
 
 POLICY = ThrottlePolicy(free_per_name=3, free_per_address=6)

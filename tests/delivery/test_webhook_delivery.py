@@ -26,8 +26,8 @@ from optledger.delivery.webhook_client import (
     open_webhook_client,
 )
 from optledger.delivery.webhooks import WebhookJobs
+from optledger.storage.clock import utcnow
 from optledger.storage.database import Database
-from optledger.storage.types import utcnow
 from tests.conftest import Tenant
 from tests.support import webhook_fixtures
 from tests.support.helpers import (

@@ -8,13 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from optledger.core.webhooks.registrations import WebhookSpec, WebhookStyle, register_webhook
+from optledger.storage.clock import utcnow
 from optledger.storage.repositories.webhooks import (
     delete_webhook,
     disable_webhook,
     webhooks_of,
 )
 from optledger.storage.tables import WebhookDelivery
-from optledger.storage.types import utcnow
 from tests.conftest import Tenant
 from tests.support.helpers import subscribe, subscribe_active, text_in
 

@@ -113,6 +113,36 @@ async def test_the_newest_event_deleted_after_its_seal_is_named(
     await put_back(tenant.database, row)
 
 
+async def test_seals_that_end_inside_parts_are_checked_where_they_end(
+    tenant: Tenant, client: httpx.AsyncClient
+) -> None:
+    # A seal after each subscription: parts fold their leaves in pieces cut at each.
+    for number in range(8):
+        await subscribe_many(client, 1, first=number)
+        await seal_ledger(tenant.database, tenant.key)
+    ids = await ids_of(tenant.database, EVENT_IDS, tenant.company_id)
+    assert SMALL_PARTS.parts(len(ids)) >= 4
+    whole = await verify_ledger(tenant.database, tenant.key, ONE_PROCESS)
+    parted = await verify_ledger(tenant.database, tenant.key, SMALL_PARTS)
+    assert (whole.ok, whole.seals) == (True, 8)
+    assert outcome(parted) == outcome(whole)
+
+    # A leaf forged in the middle: its event no longer matches it, and no seal's root
+    # from there on follows from the leaves.
+    await change(
+        tenant.database,
+        "UPDATE ledger_leaves SET leaf_hash = :forged WHERE event_id = :id",
+        forged="00" * 32,
+        id=ids[len(ids) // 2],
+    )
+    whole = await verify_ledger(tenant.database, tenant.key, ONE_PROCESS)
+    parted = await verify_ledger(tenant.database, tenant.key, SMALL_PARTS)
+    assert outcome(parted) == outcome(whole)
+    kinds = [finding.kind for finding in parted.findings]
+    assert kinds.count("edited_event") == 1
+    assert 1 < kinds.count("bad_root") < 8
+
+
 async def test_a_gap_in_the_leaves_between_two_parts_is_found(
     tenant: Tenant, client: httpx.AsyncClient
 ) -> None:

@@ -16,10 +16,10 @@ from optledger.delivery.transports.base import Transport
 from optledger.delivery.transports.log import LogTransport
 from optledger.delivery.worker import DeliveryPolicy, run_workers
 from optledger.observability.heartbeats import warn_if_no_worker, watch_for_workers
+from optledger.storage.clock import utcnow
 from optledger.storage.database import Database
 from optledger.storage.repositories import heartbeats
 from optledger.storage.tables import WorkerHeartbeat
-from optledger.storage.types import utcnow
 from tests.conftest import Tenant
 from tests.support.helpers import subscribe
 

@@ -11,7 +11,7 @@ import pytest
 
 from optledger.settings import Settings
 from optledger.storage.database import Database
-from optledger.storage.urls import InvalidDatabaseUrl, parse_postgres_url
+from optledger.storage.urls import InvalidDatabaseUrl, parse_postgres_url, sqlite_path
 from tests.conftest import postgres_admin_url
 
 
@@ -31,6 +31,20 @@ def test_several_hosts_and_the_session_attributes_each_url_may_ask_for() -> None
         parse_postgres_url("postgresql+asyncpg://u@h/db?target_session_attrs=primary", "read")
     with pytest.raises(InvalidDatabaseUrl):
         parse_postgres_url("mysql://u@h/db")
+
+
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [
+        ("sqlite+aiosqlite:////var/lib/optledger.db", "/var/lib/optledger.db"),
+        ("sqlite+aiosqlite:///optledger.db", "optledger.db"),
+        ("sqlite:///my%20data/optledger.db?mode=rwc", "my data/optledger.db"),
+        ("sqlite+aiosqlite:///:memory:", None),
+        ("sqlite+aiosqlite://", None),
+    ],
+)
+def test_a_sqlite_url_names_its_file(url: str, path: str | None) -> None:
+    assert sqlite_path(url) == path
 
 
 def test_settings_refuse_a_url_they_could_not_use(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -11,8 +11,8 @@ import pytest
 from optledger.app import create_app
 from optledger.delivery import jobs
 from optledger.settings import Settings
+from optledger.storage.clock import utcnow
 from optledger.storage.repositories.idempotency import ANSWER_LIFETIME
-from optledger.storage.types import utcnow
 from optledger.web.routing import is_routed
 from tests.conftest import Tenant
 from tests.support.helpers import events, messages, subscribe_active, subscribe_body, vibes_headers

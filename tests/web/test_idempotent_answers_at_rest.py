@@ -13,10 +13,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from optledger.settings import Settings
+from optledger.storage.clock import utcnow
 from optledger.storage.database import Database
 from optledger.storage.migrate import upgrade_database
 from optledger.storage.tables import IdempotentAnswer
-from optledger.storage.types import utcnow
 from tests.conftest import TEST_SECRET, Tenant, empty_database_url
 from tests.support.helpers import settings_reaching_documentation_network, vibes_headers
 from tests.support.operator_helpers import make_operator

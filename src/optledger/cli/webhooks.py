@@ -69,7 +69,7 @@ def list_webhooks(
 ) -> None:
     """Every registration, with its state and failures in a row (never its signing key)."""
     from optledger.core.use_cases import webhooks
-    from optledger.storage.types import utcnow
+    from optledger.storage.clock import utcnow
 
     listed = run_operation(lambda database: webhooks.registrations_of_companies(database, company))
     now = utcnow()

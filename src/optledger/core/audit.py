@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from optledger.storage.clock import utcnow
 from optledger.storage.repositories.audit import (
     AuditEntry,
     AuditFilter,
@@ -26,7 +27,6 @@ from optledger.storage.repositories.audit import (
     list_entries,
 )
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 CLI_PREFIX = "cli:"
 MAX_ACTOR = 140

@@ -7,6 +7,7 @@ import re
 from optledger.core.consent import Channel, SubscriptionType
 from optledger.core.errors import Conflict, InvalidInput, NotFound
 from optledger.core.text import checked_name
+from optledger.storage.clock import utcnow
 from optledger.storage.repositories.companies import (
     CompanyRow,
     bump_version,
@@ -17,7 +18,6 @@ from optledger.storage.repositories.companies import (
 )
 from optledger.storage.repositories.units import insert_lists, lists_of_company
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 # A company is shown by its name in the console and its messages.
 MAX_NAME_LENGTH = 200

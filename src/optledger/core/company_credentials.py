@@ -17,6 +17,7 @@ from optledger.core.auth.credentials import IssuedCredential, new_secret_pair, s
 from optledger.core.auth.scopes import ALL_SCOPES
 from optledger.core.errors import InvalidInput, NotFound
 from optledger.core.text import checked_name
+from optledger.storage.clock import utcnow
 from optledger.storage.repositories.credentials import (
     CredentialListing,
     RevokedCredential,
@@ -24,7 +25,6 @@ from optledger.storage.repositories.credentials import (
     revoke_credential,
 )
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 MAX_NAME_LENGTH = 100
 MAX_RATE_LIMIT = 1_000_000

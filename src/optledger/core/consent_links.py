@@ -33,10 +33,10 @@ from optledger.core.catalog import load_catalog
 from optledger.core.consent import Channel, SubscriptionType
 from optledger.core.contact_points import normalize_email
 from optledger.core.errors import InvalidInput, NotFound
+from optledger.storage.clock import utcnow
 from optledger.storage.repositories.companies import CompanyRow
 from optledger.storage.repositories.server_secrets import shared_secret, stored_secret
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 CONFIRM_PATH = "/c/"
 UNSUBSCRIBE_PATH = "/u/"

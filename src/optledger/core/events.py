@@ -7,10 +7,10 @@ from enum import StrEnum
 from typing import Any
 
 from optledger.core.context import RequestContext
+from optledger.storage.clock import utcnow
 from optledger.storage.repositories.events import NewEvent, insert_events
 from optledger.storage.repositories.records import RecordRow
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 
 class EventType(StrEnum):

@@ -19,9 +19,9 @@ from optledger.core.context import RequestContext
 from optledger.core.errors import OptledgerError
 from optledger.core.events import EventType, new_event, record_events
 from optledger.core.import_rows import ImportRow, Refusal
+from optledger.storage.clock import utcnow
 from optledger.storage.repositories.imported_records import upsert_values_of_many
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 BAD_ATTRIBUTE = "bad attribute"
 

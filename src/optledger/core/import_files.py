@@ -25,7 +25,7 @@ from optledger.core.import_rows import (
     unreadable_row,
 )
 from optledger.core.spreadsheets import SpreadsheetWriter
-from optledger.storage.types import utcnow
+from optledger.storage.clock import utcnow
 
 if TYPE_CHECKING:
     from _csv import Reader

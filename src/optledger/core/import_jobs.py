@@ -15,6 +15,7 @@ from datetime import datetime
 from optledger.core.audit import Actor, record_change
 from optledger.core.import_rows import ImportRow, Refusal
 from optledger.core.imports import BatchOutcome, ImportTarget, find_import_target, import_batch
+from optledger.storage.clock import utcnow
 from optledger.storage.repositories.import_jobs import (
     BatchProgress,
     ImportJobRow,
@@ -23,7 +24,6 @@ from optledger.storage.repositories.import_jobs import (
     insert_job,
 )
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 MAX_FILE_NAME = 200

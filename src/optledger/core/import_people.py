@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 from optledger.core.import_rows import ImportRow, Refusal
 from optledger.core.people import IdentifierKind
+from optledger.storage.clock import utcnow
 from optledger.storage.repositories import imports as stored
 from optledger.storage.repositories.imports import NewIdentifier, Pair
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 CONFLICT = "conflicting identifiers"
 # A known person by id, or a person this batch creates, by their new key.

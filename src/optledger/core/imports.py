@@ -36,13 +36,13 @@ from optledger.core.import_rows import ImportRow, Refusal
 from optledger.core.ledger.disclosures import with_disclosure
 from optledger.core.privacy.suppression import contact_hash
 from optledger.core.sign_up_units import resolve_sign_up_unit
+from optledger.storage.clock import utcnow
 from optledger.storage.repositories import imports as stored
 from optledger.storage.repositories.companies import CompanyRow
 from optledger.storage.repositories.imported_records import ImportedRecords, open_imported_records
 from optledger.storage.repositories.privacy import suppressed_among
 from optledger.storage.repositories.units import ListRow, UnitRow
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 IMPORT_SOURCE = "import"
 SUPPRESSED = "suppressed"

@@ -33,6 +33,7 @@ from optledger.core.subscriptions.subscribe import (
 )
 from optledger.core.subscriptions.unsubscribe import UnsubscribeCommand, unsubscribe
 from optledger.core.text import CONTROL_IN_FREE_TEXT, single_line
+from optledger.storage.clock import utcnow
 from optledger.storage.repositories.companies import CompanyRow
 from optledger.storage.repositories.inbound import (
     NewInboundMessage,
@@ -42,7 +43,6 @@ from optledger.storage.repositories.inbound import (
 from optledger.storage.repositories.records import pending_text_records, records_of_contacts
 from optledger.storage.repositories.units import UnitRow
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 
 class InboundAction(StrEnum):

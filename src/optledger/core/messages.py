@@ -9,12 +9,12 @@ from optledger.core.context import RequestContext
 from optledger.core.events import EventType, new_event
 from optledger.core.message_kinds import MessageKind
 from optledger.core.templates import pick_locale, render
+from optledger.storage.clock import utcnow
 from optledger.storage.repositories.companies import CompanyRow
 from optledger.storage.repositories.outbox import NewMessage, QueuedMessage
 from optledger.storage.repositories.outbox import queue_message as insert_queued_message
 from optledger.storage.repositories.units import UnitRow
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 
 async def queue_message(

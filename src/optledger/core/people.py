@@ -9,10 +9,10 @@ from enum import StrEnum
 
 from optledger.core.errors import IdentifierConflict, InvalidInput, NotFound
 from optledger.core.text import single_line
+from optledger.storage.clock import utcnow
 from optledger.storage.repositories import people as stored
 from optledger.storage.repositories.people import PersonRow
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 MAX_IDENTIFIER_LENGTH = 100
 

@@ -18,11 +18,11 @@ from optledger.core.errors import IdentifierConflict, InvalidInput
 from optledger.core.events import EventType, record_event
 from optledger.core.people import Identifier, IdentifierKind, find_people, resolve_person_created
 from optledger.core.text import single_line
+from optledger.storage.clock import utcnow
 from optledger.storage.repositories import people as stored
 from optledger.storage.repositories.attributes import values_of_person
 from optledger.storage.repositories.people import PersonRow
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 
 @dataclass(frozen=True)

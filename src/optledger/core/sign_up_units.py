@@ -15,6 +15,7 @@ from optledger.core.ids import parse_stored_id
 from optledger.core.keywords import KEYWORD_METHOD, unit_keywords
 from optledger.core.text import checked_name
 from optledger.core.unit_methods import API_METHOD, METHODS
+from optledger.storage.clock import utcnow
 from optledger.storage.repositories.companies import bump_version
 from optledger.storage.repositories.units import (
     NewUnit,
@@ -24,7 +25,6 @@ from optledger.storage.repositories.units import (
     update_unit,
 )
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 ACTIVE = "active"
 ARCHIVED = "archived"

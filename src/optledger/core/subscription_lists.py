@@ -13,6 +13,7 @@ from optledger.core.consent import Channel, SubscriptionType
 from optledger.core.errors import Conflict, InvalidInput
 from optledger.core.subscriptions.of_person import subscription_list
 from optledger.core.text import checked_name
+from optledger.storage.clock import utcnow
 from optledger.storage.repositories.companies import bump_version
 from optledger.storage.repositories.console import list_sizes
 from optledger.storage.repositories.units import (
@@ -22,7 +23,6 @@ from optledger.storage.repositories.units import (
     update_list,
 )
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 ACTIVE = "active"
 ARCHIVED = "archived"

@@ -27,9 +27,9 @@ from enum import StrEnum
 from typing import Generic, Protocol, TypeVar
 
 from optledger.observability.metrics import count_deliveries
+from optledger.storage.clock import utcnow
 from optledger.storage.database import Database, DatabaseUnavailable
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from optledger.core.operators.sign_in import forget_old_sign_in_failures
 from optledger.core.subscriptions.confirmations import expire_pending
+from optledger.storage.clock import utcnow
 from optledger.storage.database import Database
 from optledger.storage.repositories.idempotency import ANSWER_LIFETIME, purge_expired_answers
 from optledger.storage.repositories.webhook_deliveries import forget_finished
-from optledger.storage.types import utcnow
 
 
 async def expire_prompts(database: Database, time_to_live: timedelta) -> int:

@@ -19,10 +19,10 @@ from optledger.core.context import RequestContext
 from optledger.core.events import EventType, new_event, record_events
 from optledger.delivery.engine import Attempted, Outcome, Verdict
 from optledger.delivery.transports.base import Outgoing, Transport, TransportError
+from optledger.storage.clock import utcnow
 from optledger.storage.repositories import message_deliveries as deliveries
 from optledger.storage.repositories.message_deliveries import ClaimedMessage
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 log = logging.getLogger(__name__)
 

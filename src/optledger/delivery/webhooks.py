@@ -28,11 +28,11 @@ from optledger.delivery.payloads import (
     vibes_payload,
 )
 from optledger.delivery.webhook_client import WebhookClient
+from optledger.storage.clock import utcnow
 from optledger.storage.repositories import webhook_deliveries as stored
 from optledger.storage.repositories.people import StoredIdentifier, identifiers_of_people
 from optledger.storage.repositories.webhook_deliveries import Attempt, ClaimedDelivery
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 GONE = 410
 _STATUS = {

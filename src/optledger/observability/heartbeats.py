@@ -15,9 +15,9 @@ import os
 import socket
 from datetime import datetime, timedelta
 
+from optledger.storage.clock import utcnow
 from optledger.storage.database import Database
 from optledger.storage.repositories import heartbeats
-from optledger.storage.types import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -22,9 +22,9 @@ from starlette.responses import Response
 
 from optledger.observability.heartbeats import worker_alive
 from optledger.observability.metrics import is_multiprocess
+from optledger.storage.clock import utcnow
 from optledger.storage.database import Database
 from optledger.storage.repositories.heartbeats import DeliveryState, delivery_state
-from optledger.storage.types import utcnow
 from optledger.web.authorization import bearer_token
 from optledger.web.errors import error_response
 

@@ -14,10 +14,9 @@ import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import asyncpg
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from optledger.storage.failures import (
     DatabaseUnavailable as DatabaseUnavailable,
@@ -41,6 +40,11 @@ from optledger.storage.urls import (
     parse_postgres_url,
     sqlite_path,
 )
+
+if TYPE_CHECKING:
+    # Loaded only by `inspect`: the rest of the product (and verification's workers)
+    # start without SQLAlchemy.
+    from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 log = logging.getLogger(__name__)
 
@@ -79,10 +83,20 @@ def ensure_sqlite_folder(url: str) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
+# How long opening a connection waits for another's lock: reading the journal mode
+# waits while another connection checkpoints or recovers the WAL. With no wait, a
+# verification's worker opened during a commit's checkpoint failed ("database is
+# locked").
+OPEN_BUSY_SECONDS = 5.0
+
+
 def _open_sqlite(path: str, *, busy_ms: int) -> sqlite3.Connection:
-    raw = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=0)
+    raw = sqlite3.connect(
+        path, isolation_level=None, check_same_thread=False, timeout=OPEN_BUSY_SECONDS
+    )
     raw.row_factory = sqlite3.Row
     raw.execute("PRAGMA journal_mode=WAL")
+    # Then as the caller asks (the writer waits in `begin`, off the event loop).
     raw.execute(f"PRAGMA busy_timeout={busy_ms}")
     raw.execute("PRAGMA foreign_keys=ON")
     # An acknowledged opt-out must survive a power loss, not just a crash.
@@ -355,6 +369,8 @@ class Database:
     @contextlib.asynccontextmanager
     async def inspect_session(self) -> AsyncIterator[AsyncSession]:
         """An ORM session in one transaction, for tests and tools that look at rows."""
+        from sqlalchemy.ext.asyncio import AsyncSession
+
         if self._orm_engine is None:
             self._orm_engine = create_engine(self.url)
         async with (

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import urllib.parse
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import asyncpg
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 Role = Literal["primary", "read"]
 
@@ -99,9 +100,11 @@ def is_sqlite_url(url: str) -> bool:
 
 
 def sqlite_path(url: str) -> str | None:
-    """The file of a SQLite URL (None for an in-memory database)."""
-    database = make_url(url).database
-    return None if database in (None, "", ":memory:") else database
+    """The file of a SQLite URL (None for an in-memory database): what follows the
+    (empty) host, percent-decoded, as SQLAlchemy reads it."""
+    after_scheme = url.split("://", 1)[1] if "://" in url else ""
+    database = urllib.parse.unquote(after_scheme.split("?", 1)[0].partition("/")[2])
+    return None if database in ("", ":memory:") else database
 
 
 def parse_postgres_url(url: str, role: Role = "primary") -> PostgresAddress:
@@ -142,6 +145,8 @@ def create_engine(url: str) -> AsyncEngine:
     On PostgreSQL, connections come from asyncpg with the full DSN, so several
     hosts and `target_session_attrs` work here too.
     """
+    from sqlalchemy.ext.asyncio import create_async_engine
+
     if is_sqlite_url(url):
         return create_async_engine(url)
     address = parse_postgres_url(url)

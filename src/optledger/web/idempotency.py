@@ -21,6 +21,7 @@ from datetime import timedelta
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from optledger.storage.clock import utcnow
 from optledger.storage.database import Database, DatabaseUnavailable
 from optledger.storage.repositories.idempotency import (
     ANSWER_LIFETIME,
@@ -30,7 +31,6 @@ from optledger.storage.repositories.idempotency import (
     release_key,
     reserve_key,
 )
-from optledger.storage.types import utcnow
 from optledger.web.errors import error_response, unavailable_response
 from optledger.web.routing import is_routed
 from optledger.web.sealed_answers import AnswerSeal, answer_seal

@@ -12,11 +12,11 @@ from collections.abc import Collection, Mapping, Sequence
 from optledger.core.attributes.standard import standard_name
 from optledger.core.attributes.values import AttributeType, check_name
 from optledger.core.errors import AttributeLimitReached, Conflict, InvalidAttribute
+from optledger.storage.clock import utcnow
 from optledger.storage.repositories import attributes as stored
 from optledger.storage.repositories.attributes import DefinitionRow
 from optledger.storage.sql import Connection
 from optledger.storage.tables.attributes import MAX_CUSTOM_ATTRIBUTES
-from optledger.storage.types import utcnow
 
 
 async def definitions_named(

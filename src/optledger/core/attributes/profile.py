@@ -23,10 +23,10 @@ from optledger.core.attributes.values import (
 )
 from optledger.core.context import RequestContext
 from optledger.core.events import EventType, record_event
+from optledger.storage.clock import utcnow
 from optledger.storage.repositories import attributes as stored
 from optledger.storage.repositories.attributes import DefinitionRow
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 
 @dataclass(frozen=True)

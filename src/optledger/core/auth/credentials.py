@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 from optledger.core.auth.credential_kinds import CredentialKind
 from optledger.core.errors import Unauthorized
+from optledger.storage.clock import utcnow
 from optledger.storage.repositories.companies import CompanyRow
 from optledger.storage.repositories.credentials import credential_by_lookup, save_credential
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 _PREFIX = {
     CredentialKind.API_KEY: "olk_",

@@ -20,10 +20,10 @@ from optledger.core.ledger.heads import SignedHead, TreeHead, sign_head
 from optledger.core.ledger.keys import LedgerKey
 from optledger.core.ledger.leaves import event_leaf_hash, utc_text
 from optledger.core.ledger.merkle import extend, frontier_root
+from optledger.storage.clock import utcnow
 from optledger.storage.repositories import ledger as stored
 from optledger.storage.repositories.ledger import SealRow
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 # Events one seal takes at most: a backlog becomes several seals, each a short
 # transaction (SQLite's one writer is never held for long).

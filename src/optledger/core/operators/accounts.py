@@ -15,6 +15,7 @@ from datetime import datetime
 from optledger.core.auth.passwords import check_new_password, hash_password
 from optledger.core.companies import get_company_by_key
 from optledger.core.errors import Conflict, InvalidInput, NotFound
+from optledger.storage.clock import utcnow
 from optledger.storage.repositories.operators import (
     OperatorRow,
     all_operators,
@@ -28,7 +29,6 @@ from optledger.storage.repositories.operators import (
     set_session_epoch,
 )
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._@+-]{0,99}$")
 

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from optledger.core.audit import Actor, record_change
 from optledger.core.auth.passwords import verify_password
 from optledger.core.errors import RateLimited, Unauthorized
+from optledger.storage.clock import utcnow
 from optledger.storage.database import Database
 from optledger.storage.repositories.operators import OperatorRow, operator_named
 from optledger.storage.repositories.sign_in_failures import (
@@ -29,7 +30,6 @@ from optledger.storage.repositories.sign_in_failures import (
     forget_old_failures,
 )
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 NAME_KEY = "name:"
 ADDRESS_KEY = "address:"

@@ -19,6 +19,7 @@ from optledger.core.auth.credentials import (
 from optledger.core.errors import Forbidden, NotFound, Unauthorized
 from optledger.core.operators.accounts import get_operator
 from optledger.core.text import checked_name
+from optledger.storage.clock import utcnow
 from optledger.storage.repositories.companies import (
     CompanyRow,
     companies_matching,
@@ -33,7 +34,6 @@ from optledger.storage.repositories.operators import (
     tokens_of,
 )
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 TOKEN_PREFIX = "olo_"
 MAX_NAME_LENGTH = 100

@@ -28,6 +28,7 @@ from optledger.core.identity import Identity
 from optledger.core.people import IdentifierKind, find_people
 from optledger.core.privacy.event_redaction import redact_events
 from optledger.core.privacy.suppression import ERASURE_REASON, contact_hash, ensure_privacy_key
+from optledger.storage.clock import utcnow
 from optledger.storage.repositories import privacy as stored
 from optledger.storage.repositories import records
 from optledger.storage.repositories.companies import CompanyRow
@@ -37,7 +38,6 @@ from optledger.storage.repositories.people import (
 )
 from optledger.storage.repositories.privacy import PrivacyRequestRow
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 DELETE_REQUEST = "DELETE"
 REDACTED_BODY = "[erased]"

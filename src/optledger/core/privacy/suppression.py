@@ -27,12 +27,12 @@ from optledger.core.consent import Channel
 from optledger.core.context import RequestContext
 from optledger.core.errors import ContactPointSuppressed
 from optledger.core.events import EventType, new_event, record_events
+from optledger.storage.clock import utcnow
 from optledger.storage.repositories import privacy_keys
 from optledger.storage.repositories.companies import bump_version
 from optledger.storage.repositories.privacy import suppressed_among
 from optledger.storage.repositories.units import UnitRow
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 ERASURE_REASON = "privacy_erasure"
 IMPORT_METHOD = "IMPORT"

@@ -20,11 +20,11 @@ from optledger.core.events import EventType, event_on, record_events
 from optledger.core.subscriptions.confirmations import queue_prompt
 from optledger.core.subscriptions.unsubscribe import UnsubscribeCommand, unsubscribe
 from optledger.core.text import single_line
+from optledger.storage.clock import utcnow
 from optledger.storage.repositories.companies import CompanyRow
 from optledger.storage.repositories.events import last_of_record
 from optledger.storage.repositories.records import RecordRow, person_and_records_by_key
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 OPERATOR_SOURCE = "console"
 MAX_REASON = 500

@@ -13,12 +13,12 @@ from optledger.core.context import RequestContext
 from optledger.core.events import EventType, event_on, record_events
 from optledger.core.message_kinds import MessageKind
 from optledger.core.messages import queue_message
+from optledger.storage.clock import utcnow
 from optledger.storage.repositories import records as stored
 from optledger.storage.repositories.companies import CompanyRow
 from optledger.storage.repositories.records import RecordRow
 from optledger.storage.repositories.units import UnitRow
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 
 async def queue_prompt(

@@ -20,11 +20,11 @@ from optledger.core.contact_points import ContactPoints
 from optledger.core.context import RequestContext
 from optledger.core.subscriptions.confirmations import confirm_pending
 from optledger.core.subscriptions.unsubscribe import UnsubscribeCommand, unsubscribe
+from optledger.storage.clock import utcnow
 from optledger.storage.repositories.companies import CompanyRow, company_by_id
 from optledger.storage.repositories.records import RecordRow, records_by_ids
 from optledger.storage.repositories.units import ListRow
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 SOURCE = "email_link"
 

@@ -25,6 +25,7 @@ from optledger.core.privacy.suppression import check_suppression
 from optledger.core.sign_up_units import Locale, resolve_sign_up_unit
 from optledger.core.subscriptions.confirmations import queue_prompt
 from optledger.core.unit_methods import API_METHOD
+from optledger.storage.clock import utcnow
 from optledger.storage.database import LostRace
 from optledger.storage.repositories import records as stored
 from optledger.storage.repositories.companies import CompanyRow
@@ -33,7 +34,6 @@ from optledger.storage.repositories.people import PersonRow
 from optledger.storage.repositories.records import NewRecord
 from optledger.storage.repositories.units import UnitRow
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 
 @dataclass(frozen=True)

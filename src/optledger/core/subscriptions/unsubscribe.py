@@ -26,12 +26,12 @@ from optledger.core.events import EventType, event_on, new_event
 from optledger.core.message_kinds import MessageKind
 from optledger.core.people import any_identifier_known
 from optledger.core.subscriptions.notices import text_notice
+from optledger.storage.clock import utcnow
 from optledger.storage.database import LostRace
 from optledger.storage.repositories.companies import CompanyRow
 from optledger.storage.repositories.opt_outs import end_with_events_and_notice
 from optledger.storage.repositories.records import RecordRow, records_of_contacts
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 
 @dataclass(frozen=True)

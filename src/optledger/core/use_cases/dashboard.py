@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from optledger.core.dashboard import DashboardFigures, dashboard_figures_of
+from optledger.storage.clock import utcnow
 from optledger.storage.database import Database
-from optledger.storage.types import utcnow
 
 
 async def dashboard_figures(

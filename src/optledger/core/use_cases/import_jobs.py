@@ -24,6 +24,7 @@ from optledger.core.import_files import (
 from optledger.core.import_jobs import DONE, FAILED, Upload, import_job_batch, queue_import
 from optledger.core.import_rows import Refusal
 from optledger.core.imports import ImportTarget, find_import_target
+from optledger.storage.clock import utcnow
 from optledger.storage.database import Database
 from optledger.storage.repositories.import_jobs import (
     ImportJobRow as ImportJobRow,
@@ -38,7 +39,6 @@ from optledger.storage.repositories.import_jobs import (
     release_job,
     set_total,
 )
-from optledger.storage.types import utcnow
 
 log = logging.getLogger(__name__)
 # Rows a job writes in one transaction, as `optledger import` does by default.

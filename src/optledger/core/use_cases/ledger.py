@@ -25,6 +25,7 @@ from optledger.core.ledger.sealing import (
 )
 from optledger.core.ledger.verification import company_scope
 from optledger.core.use_cases.companies import CompanyRow, find_company
+from optledger.storage.clock import utcnow
 from optledger.storage.database import Database
 from optledger.storage.repositories.ledger import (
     WatermarkBusy,
@@ -38,7 +39,6 @@ from optledger.storage.repositories.ledger_verifications import (
 )
 from optledger.storage.snapshots import export_snapshot, snapshot
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 log = logging.getLogger(__name__)
 

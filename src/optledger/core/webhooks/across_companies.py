@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from optledger.core.companies import get_company_by_key
 from optledger.core.errors import NotFound
+from optledger.storage.clock import utcnow
 from optledger.storage.repositories.webhook_deliveries import (
     LoggedDelivery,
     deliveries_of,
@@ -12,7 +13,6 @@ from optledger.storage.repositories.webhook_deliveries import (
 )
 from optledger.storage.repositories.webhooks import WebhookRow, every_webhook
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 
 async def registrations_of_companies(

@@ -22,6 +22,7 @@ from optledger.core.errors import InvalidInput, NotFound
 from optledger.core.events import ConsentTopic, EventType, new_event
 from optledger.core.webhooks.destinations import DestinationRules, check_destination
 from optledger.settings import Settings
+from optledger.storage.clock import utcnow
 from optledger.storage.repositories import webhooks as stored
 from optledger.storage.repositories.events import insert_event_returning_id
 from optledger.storage.repositories.webhook_deliveries import (
@@ -32,7 +33,6 @@ from optledger.storage.repositories.webhook_deliveries import (
 )
 from optledger.storage.repositories.webhooks import Topic, WebhookRow
 from optledger.storage.sql import Connection
-from optledger.storage.types import utcnow
 
 
 class WebhookStyle(StrEnum):

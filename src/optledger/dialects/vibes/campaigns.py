@@ -21,7 +21,7 @@ from optledger.dialects.vibes.dependencies import (
     vibes_time,
 )
 from optledger.dialects.vibes.persons import FIELD_TEXT, MobilePhoneIn, mdn
-from optledger.storage.types import utcnow
+from optledger.storage.clock import utcnow
 from optledger.web.authentication import DatabaseDep
 
 router = APIRouter(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import secrets
 
+from optledger.storage.clock import utcnow
 from optledger.storage.sql import Connection, Query
-from optledger.storage.types import utcnow
 
 CREATE_SECRET = Query(
     """INSERT INTO server_secrets (name, value, created_at) VALUES (:name, :value, :now)

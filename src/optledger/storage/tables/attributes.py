@@ -16,8 +16,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from optledger.storage.clock import utcnow
 from optledger.storage.tables.base import Base
-from optledger.storage.types import BigId, UTCDateTime, utcnow
+from optledger.storage.types import BigId, UTCDateTime
 
 MAX_CUSTOM_ATTRIBUTES = 100
 

@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from optledger.storage.clock import utcnow
 from optledger.storage.tables.base import Base
-from optledger.storage.types import BigId, UTCDateTime, utcnow
+from optledger.storage.types import BigId, UTCDateTime
 
 
 class Company(Base):

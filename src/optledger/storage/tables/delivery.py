@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from optledger.storage.clock import utcnow
 from optledger.storage.tables.base import Base
-from optledger.storage.types import BigId, UTCDateTime, utcnow
+from optledger.storage.types import BigId, UTCDateTime
 
 
 class Message(Base):

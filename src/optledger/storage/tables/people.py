@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from optledger.storage.clock import utcnow
 from optledger.storage.tables.base import Base
-from optledger.storage.types import BigId, UTCDateTime, utcnow
+from optledger.storage.types import BigId, UTCDateTime
 
 # Every identifier kind except contact points has one value per person.
 SINGLE_VALUED_SQL = "kind NOT IN ('phone', 'email')"
