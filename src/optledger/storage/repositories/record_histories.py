@@ -55,24 +55,24 @@ _TRANSITIONS = """SELECT record_id, id, type, created_at, {status} AS opened_as,
     FROM events WHERE company_id = :company_id AND record_id > :after AND record_id <= :through
         AND type IN ({types})
     ORDER BY record_id, id"""
-TRANSITIONS_OF_RECORDS = Query(
-    _TRANSITIONS.format(
-        status=_OPENING.format("json_extract(data, '$.status')"),
+
+
+def _transitions(value_of: str, position_in_data: str) -> str:
+    """The transitions query in one dialect, given how it reads a key of the data
+    (`value_of`, formatted with the key) and finds a text in the data's text."""
+    return _TRANSITIONS.format(
+        status=_OPENING.format(value_of.format("status")),
         opted_in_at=_OPTED_IN_AT.format(
-            has_key="""instr(data, '"opted_in_at"')""",
-            value="json_extract(data, '$.opted_in_at')",
+            has_key=position_in_data.format('"opted_in_at"'), value=value_of.format("opted_in_at")
         ),
         types=_TYPES_SQL,
-    ),
+    )
+
+
+TRANSITIONS_OF_RECORDS = Query(
+    _transitions("json_extract(data, '$.{}')", "instr(data, '{}')"),
     postgresql=packed(
-        _TRANSITIONS.format(
-            status=_OPENING.format("data->>'status'"),
-            opted_in_at=_OPTED_IN_AT.format(
-                has_key="""strpos(data::text, '"opted_in_at"')""",
-                value="data->>'opted_in_at'",
-            ),
-            types=_TYPES_SQL,
-        ),
+        _transitions("data->>'{}'", "strpos(data::text, '{}')"),
         ["record_id", "id", "type", "created_at", "opened_as", "opted_in_at"],
     ),
 )
