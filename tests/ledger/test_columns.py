@@ -89,3 +89,15 @@ def test_a_hash_out_of_form_is_passed_on_as_it_is() -> None:
     leaves.extend(_leaves(1, [b"not hex"], packed=False))
     passed = pickle.loads(pickle.dumps(leaves))
     assert list(passed.hashes) == [b"a" * 32, b"not hex"]
+
+
+def test_packed_pages_stay_packed_past_an_empty_page() -> None:
+    leaves = Leaves()
+    leaves.extend(_leaves(0, [b"a" * 32, b"b" * 32], packed=True))
+    leaves.extend(Leaves())
+    leaves.extend(_leaves(2, [b"c" * 32], packed=True))
+    assert isinstance(leaves.hashes, PackedHashes)
+    assert leaves.hashes == [b"a" * 32, b"b" * 32, b"c" * 32]
+    # Equal to a list of the same hashes, as a list is; to nothing else.
+    assert leaves.hashes != (b"a" * 32, b"b" * 32, b"c" * 32)
+    assert PackedHashes() != b""

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from optledger.core.use_cases.ledger import seal_ledger, verify_ledger
 from optledger.delivery.jobs import expire_prompts
+from optledger.storage.sql import Query
 from tests.conftest import Tenant
 from tests.support.helpers import (
     list_id,
@@ -191,6 +192,51 @@ async def test_random_histories_through_every_door_replay_to_the_stored_records(
     assert tally.sealed == tally.events
     # Every door writes an event's data in the form verification can hash as stored.
     assert await events_not_stored_canonically(tenant.database, tenant.company_id) == []
+
+
+async def test_a_consent_time_spelt_with_an_escape_is_still_read(
+    tenant: Tenant, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    number = 900
+    await take("import", tenant, client, tmp_path, number)
+    await seal_ledger(tenant.database, tenant.key)
+    [record] = await records(tenant.database, tenant.company_id, subscriber(number)[0])
+    opening = await tenant.database.read(
+        lambda connection: connection.fetchrow(
+            Query(
+                "SELECT id, data FROM events "
+                "WHERE record_id = :id AND type = 'subscription_created'"
+            ),
+            {"id": record.id},
+        )
+    )
+    assert opening is not None
+    assert '"opted_in_at"' in opening["data"]
+    # The same JSON with the key spelt with an escape: its leaf still matches, and
+    # its consent time is still the record's opt-in date.
+    escaped = opening["data"].replace('"opted_in_at"', '"opted_\\u0069n_at"')
+    await change(
+        tenant.database,
+        "UPDATE events SET data = :data WHERE id = :id",
+        data=escaped,
+        id=opening["id"],
+    )
+    assert (await verify_ledger(tenant.database, tenant.key)).findings == []
+
+    # The record's opt-in date moved to the event's own time, which a replay that
+    # missed the key would take for the truth.
+    await change(
+        tenant.database,
+        "UPDATE subscription_records SET opt_in_date = "
+        "(SELECT created_at FROM events WHERE id = :event) WHERE id = :id",
+        event=opening["id"],
+        id=record.id,
+    )
+    findings = (await verify_ledger(tenant.database, tenant.key)).findings
+    assert [(finding.kind, finding.record_id) for finding in findings] == [
+        ("unexplained_record", record.id)
+    ]
+    assert "opt_in_date" in findings[0].detail
 
 
 async def test_records_are_replayed_across_pages_each_once(

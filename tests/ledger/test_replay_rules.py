@@ -16,9 +16,24 @@ LATER = datetime(2026, 3, 2, 9, 0, 0, 654321, tzinfo=UTC)
 
 
 def event(
-    event_id: int, kind: str, at: datetime, opened_as: str | None = None, opted: str | None = None
+    event_id: int,
+    kind: str,
+    at: datetime,
+    opened_as: str | None = None,
+    opted: str | None = None,
+    escaped: str | None = None,
 ) -> Transition:
-    return Transition(7, event_id, f"subscription_{kind}", at, opened_as, opted)
+    return Transition(7, event_id, f"subscription_{kind}", at, opened_as, opted, escaped)
+
+
+def test_data_with_an_escape_is_read_as_json_reads_it() -> None:
+    # What the database's JSON function read from it (here: nothing, as SQLite's
+    # misses a key spelt with an escape) gives way to Python's JSON decoder.
+    data = '{"opted_\\u0069n_at":"2025-06-01T12:34:56.789012+00:00","st\\u0061tus":"ACTIVE"}'
+    imported = replay([event(1, "created", LATER, escaped=data)])
+    assert imported == Replayed(RecordStatus.ACTIVE, "2025-06-01T12:34:56.789012+00:00", None)
+    with pytest.raises(UnexplainedEvent, match="opens it as None"):
+        replay([event(1, "created", LATER, "ACTIVE", escaped="not json \\")])
 
 
 def test_a_prompt_confirmed_then_ended_carries_both_dates() -> None:

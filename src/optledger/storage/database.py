@@ -86,7 +86,7 @@ def ensure_sqlite_folder(url: str) -> None:
 # How long opening a connection waits for another's lock: reading the journal mode
 # waits while another connection checkpoints or recovers the WAL. With no wait, a
 # verification's worker opened during a commit's checkpoint failed ("database is
-# locked").
+# locked"). A connection is opened once and kept, so only its first use can wait.
 OPEN_BUSY_SECONDS = 5.0
 
 
@@ -96,7 +96,8 @@ def _open_sqlite(path: str, *, busy_ms: int) -> sqlite3.Connection:
     )
     raw.row_factory = sqlite3.Row
     raw.execute("PRAGMA journal_mode=WAL")
-    # Then as the caller asks (the writer waits in `begin`, off the event loop).
+    # Then as the caller asks: the writer's none, as it waits in `begin`, without
+    # blocking the event loop.
     raw.execute(f"PRAGMA busy_timeout={busy_ms}")
     raw.execute("PRAGMA foreign_keys=ON")
     # An acknowledged opt-out must survive a power loss, not just a crash.
@@ -116,7 +117,7 @@ class _SqliteStore:
 
     def writer(self) -> SqliteConnection:
         if self._writer is None:
-            # Busy waits happen in `begin`, asynchronously, never blocking the loop.
+            # Busy waits for the write lock happen in `begin`, without blocking the loop.
             self._writer = SqliteConnection(_open_sqlite(self.path, busy_ms=0))
         return self._writer
 

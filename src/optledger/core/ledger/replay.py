@@ -14,6 +14,7 @@ page of records and their events is in memory however long the ledger is.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -90,14 +91,36 @@ def replay(transitions: Iterable[Transition]) -> Replayed | None:
 
 
 def _opened(event: Transition) -> Replayed:
-    status = _OPENING.get(event.opened_as or "")
+    opened_as, opted_in_at = event.opened_as, event.opted_in_at
+    if event.escaped_data is not None:
+        opened_as, opted_in_at = _opening_in(event.escaped_data)
+    status = _OPENING.get(opened_as or "")
     if status is None:
         raise UnexplainedEvent(
-            f"event {event.event_id} opens it as {event.opened_as!r}, not an open status"
+            f"event {event.event_id} opens it as {opened_as!r}, not an open status"
         )
     if status == RecordStatus.ACTIVE:
-        return Replayed(status, opt_in_date=event.opted_in_at or event.created_at)
+        return Replayed(status, opt_in_date=opted_in_at or event.created_at)
     return Replayed(status)
+
+
+def _opening_in(data: str | bytes) -> tuple[str | None, str | None]:
+    """The status and consent time an opening event's data names, as JSON reads them
+    (whatever escapes spell its keys)."""
+    try:
+        document = json.loads(data)
+    except ValueError:
+        return None, None
+    if not isinstance(document, dict):
+        return None, None
+    return _as_text(document.get("status")), _as_text(document.get("opted_in_at"))
+
+
+def _as_text(value: object) -> str | None:
+    # As the database's JSON functions give a value: a string as it is, else its JSON.
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value)
 
 
 def differences(stored: RecordState, replayed: Replayed) -> list[str]:

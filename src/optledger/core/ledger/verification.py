@@ -220,9 +220,8 @@ def fold_leaves(leaves: Leaves, seal_sizes: Sequence[int]) -> FoldedLeaves | Non
         return None
     end = first + len(leaves.indexes)
     cuts = [first, *(size for size in seal_sizes if first < size < end), end]
-    hashes = list(leaves.hashes)
     pieces = [
-        (stop, aligned_subtrees(start, hashes[start - first : stop - first]))
+        (stop, aligned_subtrees(start, leaves.hashes[start - first : stop - first]))
         for start, stop in pairwise(cuts)
     ]
     return FoldedLeaves(first, leaves.event_ids[0], leaves.event_ids[-1], pieces)
@@ -327,7 +326,8 @@ class TreeCheck:
 
     def fold_through(self, tree_size: int) -> None:
         """Fold the leaves taken into the frontier up to the first that reaches
-        `tree_size` (all of them, when none does)."""
+        `tree_size` (all of them, when none does); runs a part folded go in whole,
+        each ending where a seal does."""
         if self.pieces:
             self._join_pieces(tree_size)
             return

@@ -66,13 +66,18 @@ class PackedHashes(Sequence[bytes]):
         return iter(unpack_hashes(bytes(self.packed)))
 
     def __eq__(self, other: object) -> bool:
+        # Equal to the same hashes packed, or to the list of them, as a list is.
         if isinstance(other, PackedHashes):
             return self.packed == other.packed
-        return isinstance(other, Sequence) and list(self) == list(other)
+        if isinstance(other, list):
+            return list(self) == other
+        return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]
 
-    def __iadd__(self, more: PackedHashes) -> PackedHashes:
+    def __iadd__(self, more: object) -> PackedHashes:
+        if not isinstance(more, PackedHashes):
+            return NotImplemented
         self.packed += more.packed
         return self
 
@@ -94,6 +99,9 @@ class Leaves:
 
     def extend(self, more: Leaves) -> None:
         """Append leaves that come after these."""
+        if not more.indexes:
+            # An empty page's hashes are a list: taking them would cut these apart.
+            return
         self.indexes += more.indexes
         self.event_ids += more.event_ids
         if isinstance(more.hashes, PackedHashes) and not isinstance(self.hashes, list):
@@ -177,8 +185,10 @@ async def leaves_of_events(
             with suppress(ValueError):
                 packed = bytes.fromhex(hexes)
                 if len(packed) == HASH_SIZE * len(indexes):
-                    by_event, in_order, (indexes,) = hashes_in_order(event_ids, packed, indexes)
-                    return Leaves(indexes, by_event, in_order)
+                    ordered_ids, ordered_hashes, (ordered_indexes,) = hashes_in_order(
+                        event_ids, packed, indexes
+                    )
+                    return Leaves(ordered_indexes, ordered_ids, ordered_hashes)
         # A hash changed out of form: read row by row, as SQLite is.
     rows = await connection.fetch(LEAVES_OF_EVENTS, params)
     if not rows:

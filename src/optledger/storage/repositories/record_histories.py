@@ -43,15 +43,18 @@ RECORD_STATES_PAGE = Query(
 # The status a record was opened with, and an import's consent time, come from the
 # data of the event that opens it; reading them in SQL spares decoding the whole
 # document per event, and reading them only there spares parsing the others' data.
-# Only an import's data has a consent time, and its key is looked for in the text
-# before the document is parsed again for it: data written otherwise than the doors
-# write it (the key spelt with escapes) would lose its consent time and show as an
-# unexplained record, never pass for one.
+# Only an import's data has a consent time, so it is parsed for it only where the
+# key is in the text. A key can be spelt otherwise only with an escape, which the
+# databases' JSON functions read differently (SQLite's `json_extract` misses a key
+# spelt with one, PostgreSQL's `->>` finds it): data with a backslash comes back
+# whole instead, and is read by Python's JSON decoder (`escaped_data`).
 _OPENING = "CASE WHEN type = 'subscription_created' THEN {} END"
 _OPTED_IN_AT = """CASE WHEN type = 'subscription_created' AND {has_key} > 0
     THEN {value} END"""
+_ESCAPED = """CASE WHEN type = 'subscription_created' AND {has_backslash} > 0
+    THEN data END"""
 _TRANSITIONS = """SELECT record_id, id, type, created_at, {status} AS opened_as,
-        {opted_in_at} AS opted_in_at
+        {opted_in_at} AS opted_in_at, {escaped} AS escaped_data
     FROM events WHERE company_id = :company_id AND record_id > :after AND record_id <= :through
         AND type IN ({types})
     ORDER BY record_id, id"""
@@ -65,6 +68,7 @@ def _transitions(value_of: str, position_in_data: str) -> str:
         opted_in_at=_OPTED_IN_AT.format(
             has_key=position_in_data.format('"opted_in_at"'), value=value_of.format("opted_in_at")
         ),
+        escaped=_ESCAPED.format(has_backslash=position_in_data.format("\\")),
         types=_TYPES_SQL,
     )
 
@@ -73,7 +77,7 @@ TRANSITIONS_OF_RECORDS = Query(
     _transitions("json_extract(data, '$.{}')", "instr(data, '{}')"),
     postgresql=packed(
         _transitions("data->>'{}'", "strpos(data::text, '{}')"),
-        ["record_id", "id", "type", "created_at", "opened_as", "opted_in_at"],
+        ["record_id", "id", "type", "created_at", "opened_as", "opted_in_at", "escaped_data"],
     ),
 )
 
@@ -104,6 +108,9 @@ class Transition(NamedTuple):
     opened_as: str | None
     # An import's consent time, as its event's data holds it (ISO 8601).
     opted_in_at: str | None
+    # The opening event's data when it holds an escape, for Python to read the two
+    # above from (the database's reading of such data is not relied on).
+    escaped_data: str | bytes | None
 
 
 async def record_states_page(
@@ -125,7 +132,7 @@ async def transitions_of_records(
     params = {"company_id": company_id, "after": after, "through": through}
     if connection.is_sqlite:
         return list(map(Transition._make, await connection.fetch(TRANSITIONS_OF_RECORDS, params)))
-    columns = await fetch_packed(connection, TRANSITIONS_OF_RECORDS, params, 6)
+    columns = await fetch_packed(connection, TRANSITIONS_OF_RECORDS, params, 7)
     # In the order of record and event: the order a record's events are replayed in.
     columns = in_order_of(list(zip(columns[0], columns[1], strict=True)), *columns)[1:]
     return list(map(Transition._make, zip(*columns, strict=True)))
