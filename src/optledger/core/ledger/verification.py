@@ -196,18 +196,12 @@ async def check_events(
         after = through
 
 
-@dataclass(frozen=True)
-class FoldedLeaves:
-    """A run of leaves whose indexes follow one another as their event ids rise,
-    hashed into the perfect subtrees they make (`aligned_subtrees`), in pieces cut at
-    the sizes of the seals that fall among them: each piece is the tree size it ends
-    at and its subtrees. A part folds its own leaves, so the process that takes the
-    parts in order need not hash them again."""
-
-    first_index: int
-    first_event_id: int
-    last_event_id: int
-    pieces: list[tuple[int, Frontier]]
+# A run of leaves whose indexes follow one another as their event ids rise, hashed
+# into the perfect subtrees they make (`aligned_subtrees`), in pieces cut at the
+# sizes of the seals that end among them: each piece is the tree size it ends at and
+# its subtrees. A part folds its own leaves, so the process that takes the parts in
+# order need not hash them again.
+FoldedLeaves = list[tuple[int, Frontier]]
 
 
 def fold_leaves(leaves: Leaves, seal_sizes: Sequence[int]) -> FoldedLeaves | None:
@@ -220,11 +214,10 @@ def fold_leaves(leaves: Leaves, seal_sizes: Sequence[int]) -> FoldedLeaves | Non
         return None
     end = first + len(leaves.indexes)
     cuts = [first, *(size for size in seal_sizes if first < size < end), end]
-    pieces = [
+    return [
         (stop, aligned_subtrees(start, leaves.hashes[start - first : stop - first]))
         for start, stop in pairwise(cuts)
     ]
-    return FoldedLeaves(first, leaves.event_ids[0], leaves.event_ids[-1], pieces)
 
 
 class TreeCheck:
@@ -263,17 +256,17 @@ class TreeCheck:
         if (
             folded is None
             or not self.gapless
-            or folded.first_index != self.next_index
-            or folded.first_event_id <= self.last_event_id
+            or leaves.indexes[0] != self.next_index
+            or leaves.event_ids[0] <= self.last_event_id
         ):
             self.take(leaves)
             return
         # Every seal up to the last leaf taken has been checked (`check_seals`), so the
         # leaves still waiting hold no seal's end: they go in whole.
         self.fold_through(self.next_index)
-        self.pieces += folded.pieces
+        self.pieces += folded
         self.next_index += len(leaves.indexes)
-        self.last_event_id = folded.last_event_id
+        self.last_event_id = leaves.event_ids[-1]
 
     def take(self, leaves: Leaves) -> None:
         """Take the next leaves: their indexes must go on from the last one's, one by
