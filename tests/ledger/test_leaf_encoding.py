@@ -31,6 +31,7 @@ from optledger.storage.repositories.ledger import (
     ledger_event,
     stored_events_page,
 )
+from optledger.storage.sql import Connection
 from optledger.storage.urls import sqlite_path
 from tests.conftest import Tenant, make_tenant
 from tests.support.ledger import EVENT_IDS, change, event_row, ids_of, subscribe_many
@@ -251,9 +252,9 @@ async def test_a_changed_leaf_hash_is_found(
     assert "bad_root" in {finding.kind for finding in findings}
 
 
-# Each change hides behind SQLite's `printf`, which writes a text argument only up
-# to a NUL, or behind an id written as text that runs into the next field: without
-# the guards in `leaf_contents`, the database would write the very bytes sealed.
+# Each change would pass for the sealed bytes were the database to write them
+# carelessly: with a function that stops at a NUL, as `printf` does, or taking an id
+# written as text as it is, which could then run into the next field.
 TAMPERINGS = {
     "data with more after a NUL": (
         "UPDATE events SET data = data || char(0) || '{\"changed\":true}' WHERE id = :id"
@@ -286,15 +287,70 @@ async def test_a_row_changed_to_pass_for_its_sealed_bytes_is_found(
     event_id = await database.run(lambda connection: insert_event_returning_id(connection, event))
     await seal_ledger(database, tenant.key)
     assert (await verify_ledger(database, tenant.key)).ok
-    # Written as someone with the file would: sqlite3 checks no foreign key by default.
+    await _change_file(database, TAMPERINGS[tampering], id=event_id)
+    findings = (await verify_ledger(database, tenant.key)).findings
+    assert ("edited_event", event_id) in {(finding.kind, finding.event_id) for finding in findings}
+
+
+async def test_an_event_whose_data_parts_the_page_is_found_alone(database: Database) -> None:
+    if not database.is_sqlite:
+        pytest.skip("PostgreSQL hashes each event's bytes apart")
+    tenant = await make_tenant(database, name="Parted page")
+    event_ids = await _sealed_events(database, tenant, 3)
+    # The character that parts a page's contents, raw in one event's data.
+    await _change_file(
+        database,
+        "UPDATE events SET data = '{\"n\":\"' || char(30) || '\"}' WHERE id = :id",
+        id=event_ids[1],
+    )
+    findings = (await verify_ledger(database, tenant.key)).findings
+    assert [(finding.kind, finding.event_id) for finding in findings] == [
+        ("edited_event", event_ids[1])
+    ]
+
+
+async def test_a_leaf_index_changed_to_a_real_is_found(database: Database) -> None:
+    if not database.is_sqlite:
+        pytest.skip("PostgreSQL's integer columns hold only integers")
+    tenant = await make_tenant(database, name="Real index")
+    await _sealed_events(database, tenant, 3)
+    await _change_file(database, "UPDATE ledger_leaves SET leaf_index = leaf_index + 0.5")
+    # Read row by row: the leaves are out of place, and the tree is not the sealed one.
+    kinds = {finding.kind for finding in (await verify_ledger(database, tenant.key)).findings}
+    assert {"missing_leaf", "bad_root"} <= kinds
+
+
+async def _sealed_events(database: Database, tenant: Tenant, count: int) -> list[int]:
+    """`count` events of the tenant's, sealed: their ids."""
+
+    async def insert(connection: Connection) -> list[int]:
+        return [
+            await insert_event_returning_id(
+                connection,
+                NewEvent(
+                    company_id=tenant.company_id,
+                    type="subscription_created",
+                    created_at=datetime.now(UTC),
+                    data={"n": number},
+                ),
+            )
+            for number in range(count)
+        ]
+
+    event_ids = await database.run(insert)
+    await seal_ledger(database, tenant.key)
+    return event_ids
+
+
+async def _change_file(database: Database, sql: str, **params: object) -> None:
+    """Change the SQLite file as someone with it would: sqlite3 checks no foreign key
+    by default."""
     path = sqlite_path(database.url)
     assert path is not None
     raw = sqlite3.connect(path)
     with raw:
-        raw.execute(TAMPERINGS[tampering], {"id": event_id})
+        raw.execute(sql, params)
     raw.close()
-    findings = (await verify_ledger(database, tenant.key)).findings
-    assert ("edited_event", event_id) in {(finding.kind, finding.event_id) for finding in findings}
 
 
 async def test_a_time_moved_to_the_same_day_before_the_common_era_is_found(

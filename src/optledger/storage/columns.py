@@ -3,8 +3,10 @@ makes.
 
 On PostgreSQL such a page comes back as one row, each column aggregated into an
 array: asyncpg then builds a list per column instead of a record per row, which cost
-Python about twice as much. SQLite hands its rows over cheaply, and a page of them
-is read as rows.
+Python about twice as much. SQLite has no arrays; the pages where it counts (leaves
+and their events' contents) join each column into one text instead, which Python
+splits for less than a row per event costs it. Records and their events come
+as rows there: sqlite3 hands over a row more cheaply than asyncpg.
 """
 
 from __future__ import annotations
@@ -25,9 +27,8 @@ def packed(page: str, columns: Sequence[str]) -> str:
 async def fetch_packed(
     connection: Connection, query: Query, params: Params, width: int
 ) -> tuple[Any, ...]:
-    """The columns of a page that PostgreSQL sends packed as one row (as `packed`
-    writes it, or with other aggregates): its `width` values, each an empty list
-    when the page is empty."""
+    """The columns of a page packed as one row (as `packed` writes it, or with other
+    aggregates): its `width` values, each an empty list when the page is empty."""
     row = await connection.fetchrow(query, params)
     if row is None or row[0] is None:
         return tuple([] for _ in range(width))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import cast
 
 from optledger.core.ledger.merkle import leaf_hash
 from optledger.storage.repositories.leaf_columns import PackedHashes
@@ -88,8 +89,12 @@ def stored_content_hash(content: str | bytes | None) -> bytes | None:
 
 
 def stored_content_hashes(contents: Sequence[str | bytes | None]) -> Sequence[bytes | None]:
-    """`stored_content_hash` of each of a page's contents; PostgreSQL's, hashed and
-    packed, as they are."""
+    """`stored_content_hash` of each of a page's contents, packed as a page's leaves
+    come unless one has none: PostgreSQL's, hashed and packed, as they are; SQLite's
+    texts, hashed here."""
     if isinstance(contents, PackedHashes):
         return contents
-    return list(map(stored_content_hash, contents))
+    if None in contents:
+        return list(map(stored_content_hash, contents))
+    texts = cast(Sequence[str], contents)
+    return PackedHashes(b"".join(map(leaf_hash, map(str.encode, texts))))

@@ -24,13 +24,20 @@ _LEAVES = """SELECT leaf_index, event_id, leaf_hash FROM ledger_leaves
         AND leaf_index < :leaf_bound
     ORDER BY event_id LIMIT :limit"""
 LEAVES_OF_EVENTS = Query(_LEAVES)
-# A page as one row, as PostgreSQL's leaf contents come (`leaf_contents_page`), with
-# whether every hash is as long as it should be, so that the hex splits right. The
-# columns come in the order of the page (see `in_order_of`).
+# A page as one row, as its leaf contents come (`leaf_contents_page`), with whether
+# every hash is as long as it should be, so that the hex splits right. On SQLite the
+# integers come joined into one text: the range compared leaves in them only numbers
+# (SQLite puts any text above them), and a real among them is no integer to Python,
+# which then reads the page row by row. The columns come in the order of the page
+# (see `in_order_of`).
+_OF_FORM = f"length(leaf_hash) = {2 * HASH_SIZE}"
 PACKED_LEAVES_OF_EVENTS = Query(
-    f"""SELECT array_agg(leaf_index), array_agg(event_id), string_agg(leaf_hash, ''),
-        bool_and(length(leaf_hash) = {2 * HASH_SIZE})
-    FROM ({_LEAVES}) page"""
+    f"""SELECT group_concat(leaf_index), group_concat(event_id), group_concat(leaf_hash, ''),
+        min({_OF_FORM})
+    FROM ({_LEAVES}) page""",
+    postgresql=f"""SELECT array_agg(leaf_index), array_agg(event_id), string_agg(leaf_hash, ''),
+        bool_and({_OF_FORM})
+    FROM ({_LEAVES}) page""",
 )
 
 
@@ -89,7 +96,7 @@ class Leaves:
 
     indexes: list[int] = field(default_factory=list)
     event_ids: list[int] = field(default_factory=list)
-    # Packed as PostgreSQL sends them; cut apart where SQLite's rows give them so.
+    # Packed as a page's leaves come; cut apart where a page came row by row.
     hashes: list[bytes] | PackedHashes = field(default_factory=list)
 
     def __repr__(self) -> str:
@@ -175,26 +182,32 @@ async def leaves_of_events(
         "limit": limit,
         "leaf_bound": leaf_bound,
     }
-    if not connection.is_sqlite:
-        indexes, event_ids, hexes, all_of_form = await fetch_packed(
-            connection, PACKED_LEAVES_OF_EVENTS, params, 4
-        )
-        if not indexes:
-            return Leaves()
-        if all_of_form:
-            with suppress(ValueError):
-                packed = bytes.fromhex(hexes)
-                if len(packed) == HASH_SIZE * len(indexes):
-                    ordered_ids, ordered_hashes, (ordered_indexes,) = hashes_in_order(
-                        event_ids, packed, indexes
-                    )
-                    return Leaves(ordered_indexes, ordered_ids, ordered_hashes)
-        # A hash changed out of form: read row by row, as SQLite is.
+    indexes, event_ids, hexes, all_of_form = await fetch_packed(
+        connection, PACKED_LEAVES_OF_EVENTS, params, 4
+    )
+    if not indexes:
+        return Leaves()
+    if all_of_form:
+        with suppress(ValueError):
+            packed = bytes.fromhex(hexes)
+            if connection.is_sqlite:
+                indexes, event_ids = _joined_integers(indexes), _joined_integers(event_ids)
+            if len(packed) == HASH_SIZE * len(indexes) == HASH_SIZE * len(event_ids):
+                ordered_ids, ordered_hashes, (ordered_indexes,) = hashes_in_order(
+                    event_ids, packed, indexes
+                )
+                return Leaves(ordered_indexes, ordered_ids, ordered_hashes)
+    # A value changed out of form: read row by row.
     rows = await connection.fetch(LEAVES_OF_EVENTS, params)
     if not rows:
         return Leaves()
     columns = list(zip(*rows, strict=True))
     return Leaves(list(columns[0]), list(columns[1]), list(map(_hash_of_text, columns[2])))
+
+
+def _joined_integers(text: str) -> list[int]:
+    # SQLite's group_concat of integers: their digits, each after a comma.
+    return list(map(int, text.split(",")))
 
 
 def _hash_of_text(text: str) -> bytes:

@@ -4,26 +4,28 @@
 value written as canonical JSON writes it. Verification reads a million events, and
 writing those bytes in Python costs more than reading the rows, so the database
 writes them from the columns as they are stored, in C:
-- a text column as a JSON string, null as `null`: on SQLite by `json_quote`, which
+- a text column as a JSON string, null as `null`: on SQLite by `json_object`, which
   escapes exactly what Python's JSON encoder escapes; on PostgreSQL by escaping only
   the backslash and the quote, which costs a third of what `to_json` does. A text with
   a control character (U+0001 to U+001F) then keeps it raw, where JSON escapes it;
   no leaf's bytes hold one raw, so such an event never matches and is decoded;
-- an id as its digits, and only an integer (SQLite would keep text in an integer
-  column);
+- an id as its digits: PostgreSQL's integer columns hold nothing else, and SQLite's
+  `json_object` writes a value of another type quoted, or as a real;
 - the time as the leaf writes it, from SQLite's one text form or PostgreSQL's time
   in UTC;
-- the data as its stored JSON text, which every door writes in canonical form; on
-  SQLite only text with no NUL, at which `printf` would stop.
+- the data as its stored JSON text, which every door writes in canonical form (on
+  SQLite only a text).
 
 PostgreSQL also hashes the bytes (`sha256`); SQLite has no hash function, so the
 caller hashes the text. A stored form the leaf cannot take as it is (an older data
 text, a time written otherwise, a value of another type) gives other bytes, never
-a false match. Every field but the data is written so that it cannot hold the
-characters that end it (strings escaped, ids digits, the time of one fixed length),
-and the key after the data occurs nowhere else in the bytes: so no field can run
-into the next, and bytes equal to a sealed leaf's are that leaf's values. The caller
-decodes such an event and looks again. The tests hold these bytes to
+a false match. Every value but the data is written so that it cannot hold the
+characters that end it (text escaped, ids digits, the time quoted on SQLite and of
+one fixed length on PostgreSQL), and what follows the data holds the key after it
+(`"id"`) nowhere else: so no field can run into the next, and bytes equal to a
+sealed leaf's are that leaf's values. Nothing stops at a NUL either: a text keeps
+it escaped, and the data raw, as no leaf holds one. The caller decodes an event
+whose bytes do not match and looks again. The tests hold these bytes to
 `core.ledger.leaves` byte for byte, on both databases, and try the ways a changed
 row could pass for the sealed one.
 """
@@ -33,7 +35,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from optledger.storage.columns import fetch_packed
+from optledger.storage.columns import fetch_packed, in_order_of
 from optledger.storage.repositories.leaf_columns import hashes_in_order
 from optledger.storage.sql import Connection, Query
 
@@ -45,17 +47,6 @@ class _Literal(str):
     """Text of the leaf's bytes written as it is, between the columns' values."""
 
 
-# SQLite keeps a time as text: the leaf's form is its date, a T, its time and a Z,
-# from the one stored form of 26 characters; any other form writes no bytes at all.
-_SQLITE_TIME = (
-    _Literal('"'),
-    "substr(e.created_at, 1, 10)",
-    _Literal("T"),
-    "substr(e.created_at, 12)",
-    _Literal('Z"'),
-)
-_SQLITE_TIME_FORM = """CASE WHEN length(e.created_at) = 26 AND substr(e.created_at, 11, 1) = ' '
-    AND instr(e.created_at, char(0)) = 0 THEN {} END"""
 # The colons are quoted literals of to_char's format (and so not parameters). Only
 # years 1 to 9999: to_char writes a year BC without its era, and one past 9999 with
 # more digits, so another time writes other bytes.
@@ -73,93 +64,93 @@ _POSTGRES_STRING = (
 )
 
 
-def _leaf_pieces(*, string: str, number: str, time: tuple[str, ...], data: str) -> list[str]:
-    """An event's content in the leaf's form as the pieces it is written from, in
-    order: literal text (`_Literal`) and SQL expressions; given the dialect's forms
-    of a JSON string or null and of a number or null, the time (its own pieces) and
-    the data.
+# The leaf's keys in order, each written from the events column of its name.
+_KEYS = (
+    "channel",
+    "client_ip",
+    "company_id",
+    "contact_value",
+    "created_at",
+    "credential_id",
+    "data",
+    "id",
+    "person_id",
+    "record_id",
+    "type",
+    "user_agent",
+)
+_STRINGS = frozenset({"channel", "client_ip", "contact_value", "type", "user_agent"})
+_NUMBERS = frozenset({"credential_id", "person_id", "record_id"})
+
+
+def _postgres_value(key: str) -> tuple[str, ...]:
+    """How PostgreSQL writes one key's value: the pieces it is written from.
 
     The event's id and company are written as they are: the query selects the row by
-    both as integers, and a column of SQLite's that held text would not be selected."""
-    fields = {
-        "channel": (string.format("e.channel"),),
-        "client_ip": (string.format("e.client_ip"),),
-        "company_id": ("e.company_id",),
-        "contact_value": (string.format("e.contact_value"),),
-        "created_at": time,
-        "credential_id": (number.format("e.credential_id"),),
-        "data": (data,),
-        "id": ("e.id",),
-        "person_id": (number.format("e.person_id"),),
-        "record_id": (number.format("e.record_id"),),
-        "type": (string.format("e.type"),),
-        "user_agent": (string.format("e.user_agent"),),
-    }
+    both, and PostgreSQL's integer columns hold nothing else."""
+    column = f"e.{key}"
+    if key in _STRINGS:
+        return (_POSTGRES_STRING.format(column),)
+    if key in _NUMBERS:
+        return (f"COALESCE({column}::text, 'null')",)
+    if key == "created_at":
+        return _POSTGRES_TIME
+    if key == "data":
+        return (f"{column}::text",)
+    return (column,)
+
+
+def _postgres_content() -> str:
+    """PostgreSQL: an event's content in the leaf's form, written by one `concat` of
+    literal text and the columns' values (at four fifths of what `format` costs,
+    which parses its template for every row)."""
     pieces: list[str] = []
-    for key, value in fields.items():
-        pieces += [_Literal(("," if pieces else "{") + f'"{key}":'), *value]
+    for key in _KEYS:
+        pieces += [_Literal(("," if pieces else "{") + f'"{key}":'), *_postgres_value(key)]
     pieces.append(_Literal(f',"v":{ENCODING_VERSION}}}'))
-    # Literal text side by side as one piece: one argument less each.
+    # Literal text side by side as one argument.
     merged: list[str] = []
     for piece in pieces:
         if merged and isinstance(piece, _Literal) and isinstance(merged[-1], _Literal):
             merged[-1] = _Literal(merged[-1] + piece)
         else:
             merged.append(piece)
-    return merged
-
-
-def _with_printf(pieces: list[str]) -> str:
-    """SQLite: one `printf` writes the whole text. Joining with `||` copies the growing
-    text at each step, which took SQLite twice as long."""
-    template = "".join(piece if isinstance(piece, _Literal) else "%s" for piece in pieces)
-    values = ", ".join(piece for piece in pieces if not isinstance(piece, _Literal))
-    return f"printf('{template}', {values})"
-
-
-def _with_concat(pieces: list[str]) -> str:
-    """PostgreSQL: one `concat` writes the whole text, at four fifths of what `format`
-    costs, which parses its template for every row."""
     return "concat({})".format(
-        ", ".join(f"'{piece}'" if isinstance(piece, _Literal) else piece for piece in pieces)
+        ", ".join(f"'{piece}'" if isinstance(piece, _Literal) else piece for piece in merged)
     )
 
+
+# SQLite: one `json_object` writes the keys in order and every value but the data,
+# which takes the place of its null, as stored. The time, kept as text in one form,
+# takes a T for its space and a Z: only that form, or the same with its T already,
+# writes the sealed bytes, and both are the same moment.
+_SQLITE_VALUES = {"created_at": "replace(e.created_at, ' ', 'T') || 'Z'", "data": "NULL"}
+_SQLITE_CONTENT = """CASE WHEN typeof(e.data) = 'text'
+    THEN replace(json_object({pairs}, 'v', {version}), '"data":null', '"data":' || e.data)
+    END""".format(
+    pairs=", ".join(f"'{key}', {_SQLITE_VALUES.get(key, f'e.{key}')}" for key in _KEYS),
+    version=ENCODING_VERSION,
+)
+# What parts a page's contents on SQLite, which joins them into one text: the record
+# separator, which `json_object` escapes in every text and canonical JSON in the data.
+_SEPARATOR = "\x1e"
 
 _PAGE = """SELECT e.id AS id, {content} AS content FROM events e
     WHERE e.company_id = :company_id AND e.id > :after AND e.id <= :through
     ORDER BY e.id LIMIT :limit"""
+# A page comes back as one row: on PostgreSQL its ids and their hashes end to end, on
+# SQLite its ids and contents each joined into one text. Either way in the order of
+# the page (see `in_order_of`). An object per event and column cost Python more than
+# the rest of the page.
 LEAF_CONTENTS_PAGE = Query(
-    _PAGE.format(
-        content=_SQLITE_TIME_FORM.format(
-            _with_printf(
-                _leaf_pieces(
-                    string="json_quote({})",
-                    number="CASE typeof({0}) WHEN 'integer' THEN {0} WHEN 'null' THEN 'null' END",
-                    time=_SQLITE_TIME,
-                    data="CASE WHEN typeof(e.data) = 'text' AND instr(e.data, char(0)) = 0 "
-                    "THEN e.data END",
-                )
-            )
-        )
-    ),
-    # On PostgreSQL a page comes back as one row: its ids, and their hashes end to end,
-    # in the order of the page (see `in_order_of`). An object per event and column
-    # cost Python more than the rest of the page.
+    f"""SELECT group_concat(id), group_concat(COALESCE(content, ''), char({ord(_SEPARATOR)}))
+    FROM ({_PAGE.format(content=_SQLITE_CONTENT)}) page""",
     postgresql="""SELECT array_agg(id), string_agg(content, ''::bytea) FROM ({}) page""".format(
-        _PAGE.format(
-            content="sha256('\\x00'::bytea || convert_to({}, 'UTF8'))".format(
-                _with_concat(
-                    _leaf_pieces(
-                        string=_POSTGRES_STRING,
-                        number="COALESCE({}::text, 'null')",
-                        time=_POSTGRES_TIME,
-                        data="e.data::text",
-                    )
-                )
-            )
-        )
+        _PAGE.format(content=f"sha256('\\x00'::bytea || convert_to({_postgres_content()}, 'UTF8'))")
     ),
 )
+# SQLite: the page row by row, where a changed event's data holds the separator.
+LEAF_CONTENT_ROWS = Query(_PAGE.format(content=_SQLITE_CONTENT))
 
 
 class LeafContents(NamedTuple):
@@ -178,14 +169,18 @@ async def leaf_contents_page(
     on PostgreSQL, the bytes to hash (as text) on SQLite, None where a column's
     stored form is not one the leaf can take."""
     params = {"company_id": company_id, "after": after, "through": through, "limit": limit}
-    if not connection.is_sqlite:
-        ids, hashes = await fetch_packed(connection, LEAF_CONTENTS_PAGE, params, 2)
-        if not ids:
-            return LeafContents([], [])
-        ids, in_order, _ = hashes_in_order(ids, hashes)
-        return LeafContents(ids, in_order)
-    rows = await connection.fetch(LEAF_CONTENTS_PAGE, params)
-    if not rows:
+    packed_ids, packed_contents = await fetch_packed(connection, LEAF_CONTENTS_PAGE, params, 2)
+    if not packed_ids:
         return LeafContents([], [])
-    ids, contents = zip(*rows, strict=True)
-    return LeafContents(list(ids), list(contents))
+    if not connection.is_sqlite:
+        ids, in_order, _ = hashes_in_order(packed_ids, packed_contents)
+        return LeafContents(ids, in_order)
+    ids = list(map(int, packed_ids.split(",")))
+    contents = packed_contents.split(_SEPARATOR)
+    if len(contents) != len(ids):
+        rows = await connection.fetch(LEAF_CONTENT_ROWS, params)
+        ids, contents = map(list, zip(*rows, strict=True))
+        return LeafContents(ids, contents)
+    # Empty where a column's stored form is not one the leaf can take.
+    ids, in_order = in_order_of(ids, [content or None for content in contents])
+    return LeafContents(ids, in_order)
