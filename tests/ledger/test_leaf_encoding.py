@@ -252,9 +252,10 @@ async def test_a_changed_leaf_hash_is_found(
     assert "bad_root" in {finding.kind for finding in findings}
 
 
-# Each change would pass for the sealed bytes were the database to write them
-# carelessly: with a function that stops at a NUL, as `printf` does, or taking an id
-# written as text as it is, which could then run into the next field.
+# Each change would pass for the sealed bytes, or stop verification, were the
+# database to write them carelessly: with a function that stops at a NUL, as `printf`
+# does; taking an id written as text as it is, which could then run into the next
+# field; or a blob as its bytes, or as binary JSON.
 TAMPERINGS = {
     "data with more after a NUL": (
         "UPDATE events SET data = data || char(0) || '{\"changed\":true}' WHERE id = :id"
@@ -268,6 +269,11 @@ TAMPERINGS = {
     "a time with more after a NUL": (
         "UPDATE events SET created_at = created_at || char(0) || 'later' WHERE id = :id"
     ),
+    "an id as a blob": "UPDATE events SET person_id = X'01' WHERE id = :id",
+    "a time as a blob of its text": (
+        "UPDATE events SET created_at = CAST(created_at AS BLOB) WHERE id = :id"
+    ),
+    "a text as a blob of its bytes": "UPDATE events SET type = CAST(type AS BLOB) WHERE id = :id",
 }
 
 
@@ -314,7 +320,11 @@ async def test_a_leaf_index_changed_to_a_real_is_found(database: Database) -> No
         pytest.skip("PostgreSQL's integer columns hold only integers")
     tenant = await make_tenant(database, name="Real index")
     await _sealed_events(database, tenant, 3)
-    await _change_file(database, "UPDATE ledger_leaves SET leaf_index = leaf_index + 0.5")
+    await _change_file(
+        database,
+        "UPDATE ledger_leaves SET leaf_index = leaf_index + 0.5 WHERE company_id = :company_id",
+        company_id=tenant.company_id,
+    )
     # Read row by row: the leaves are out of place, and the tree is not the sealed one.
     kinds = {finding.kind for finding in (await verify_ledger(database, tenant.key)).findings}
     assert {"missing_leaf", "bad_root"} <= kinds

@@ -128,6 +128,9 @@ def as_time(value: Any) -> datetime | None:
             # fromisoformat reads only up to a NUL: what follows would go unseen.
             raise ValueError(f"a time with a NUL in it: {value!r}")
         value = datetime.fromisoformat(value)
+    elif not isinstance(value, datetime):
+        # SQLite keeps any type in any column.
+        raise ValueError(f"no time: {value!r}")
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
     return value.astimezone(UTC)  # type: ignore[no-any-return]

@@ -89,9 +89,9 @@ def stored_content_hash(content: str | bytes | None) -> bytes | None:
 
 
 def stored_content_hashes(contents: Sequence[str | bytes | None]) -> Sequence[bytes | None]:
-    """`stored_content_hash` of each of a page's contents, packed as a page's leaves
-    come unless one has none: PostgreSQL's, hashed and packed, as they are; SQLite's
-    texts, hashed here."""
+    """`stored_content_hash` of each of a page's contents (`leaf_contents_page`), packed
+    as a page's leaves come unless one has none: PostgreSQL's come hashed and packed;
+    SQLite's are texts, or None."""
     if isinstance(contents, PackedHashes):
         return contents
     if None in contents:

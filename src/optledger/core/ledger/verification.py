@@ -37,6 +37,7 @@ from optledger.core.ledger.merkle import (
     append_leaves,
     append_subtrees,
     frontier_root,
+    frontier_size,
 )
 from optledger.core.ledger.sealing import signed_head_of
 from optledger.storage.repositories import ledger as stored
@@ -132,15 +133,16 @@ class _EventCheck:
         decoded and encoded canonically."""
         try:
             event = ledger_event(stored)
-        except ValueError:
-            # Its data is no JSON any more, or its time no time: not what was sealed.
+            content = event_leaf_hash(event)
+        except (ValueError, TypeError):
+            # Its data is no JSON any more, or its time no time, or (SQLite keeps any
+            # type in any column) a text is no text: not what was sealed.
             self.finding(
                 "edited_event",
                 f"event {stored.id} no longer decodes, so no longer matches its leaf {leaf_index}",
                 stored.id,
             )
             return
-        content = event_leaf_hash(event)
         if content != sealed and not self.redacted(event, content, sealed):
             self.finding(
                 "edited_event",
@@ -342,6 +344,8 @@ class TreeCheck:
         while self.pieces and self.folded_end < tree_size:
             self.folded_end, subtrees = self.pieces.popleft()
             append_subtrees(self.frontier, subtrees)
+            # Each piece starts where the tree before it ends (`take_folded`).
+            assert frontier_size(self.frontier) == self.folded_end
 
     def seal(self, seal: SealRow) -> None:
         """Check a seal against the leaves up to its size."""

@@ -32,12 +32,13 @@ row could pass for the sealed one.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from typing import NamedTuple
 
 from optledger.storage.columns import fetch_packed, in_order_of
-from optledger.storage.repositories.leaf_columns import hashes_in_order
-from optledger.storage.sql import Connection, Query
+from optledger.storage.repositories.leaf_columns import PackedHashes, hashes_in_order
+from optledger.storage.sql import Connection, Params, Query
 
 # The leaf encoding these bytes follow (`core.ledger.leaves.ENCODING_VERSION`).
 ENCODING_VERSION = 1
@@ -123,11 +124,14 @@ def _postgres_content() -> str:
 # SQLite: one `json_object` writes the keys in order and every value but the data,
 # which takes the place of its null, as stored. The time, kept as text in one form,
 # takes a T for its space and a Z: only that form, or the same with its T already,
-# writes the sealed bytes, and both are the same moment.
+# writes the sealed bytes, and both are the same moment. No value may be a blob:
+# `json_object` stops at one (and from SQLite 3.45 reads one as binary JSON), and
+# `replace` would take one as text. `typeof` names a blob first in sorting order.
 _SQLITE_VALUES = {"created_at": "replace(e.created_at, ' ', 'T') || 'Z'", "data": "NULL"}
-_SQLITE_CONTENT = """CASE WHEN typeof(e.data) = 'text'
+_SQLITE_CONTENT = """CASE WHEN typeof(e.data) = 'text' AND min({types}) <> 'blob'
     THEN replace(json_object({pairs}, 'v', {version}), '"data":null', '"data":' || e.data)
     END""".format(
+    types=", ".join(f"typeof(e.{key})" for key in _KEYS if key not in ("company_id", "data", "id")),
     pairs=", ".join(f"'{key}', {_SQLITE_VALUES.get(key, f'e.{key}')}" for key in _KEYS),
     version=ENCODING_VERSION,
 )
@@ -149,7 +153,8 @@ LEAF_CONTENTS_PAGE = Query(
         _PAGE.format(content=f"sha256('\\x00'::bytea || convert_to({_postgres_content()}, 'UTF8'))")
     ),
 )
-# SQLite: the page row by row, where a changed event's data holds the separator.
+# SQLite: a page row by row, where a changed event's data holds the separator, or
+# the page is too long for one text.
 LEAF_CONTENT_ROWS = Query(_PAGE.format(content=_SQLITE_CONTENT))
 
 
@@ -165,22 +170,35 @@ async def leaf_contents_page(
     connection: Connection, company_id: int, after: int, through: int, limit: int
 ) -> LeafContents:
     """Up to `limit` of the company's events with `after` < id <= `through`, by id:
-    their ids, and their contents as stored in the leaf's form: the leaf hash itself
-    on PostgreSQL, the bytes to hash (as text) on SQLite, None where a column's
-    stored form is not one the leaf can take."""
+    their ids, and their contents as stored in the leaf's form: on PostgreSQL the
+    leaf hashes themselves, packed; on SQLite the bytes to hash (as text), None
+    where a column's stored form is not one the leaf can take."""
     params = {"company_id": company_id, "after": after, "through": through, "limit": limit}
-    packed_ids, packed_contents = await fetch_packed(connection, LEAF_CONTENTS_PAGE, params, 2)
+    if not connection.is_sqlite:
+        ids, hashes = await fetch_packed(connection, LEAF_CONTENTS_PAGE, params, 2)
+        if not ids:
+            return LeafContents([], [])
+        ids, in_order, _ = hashes_in_order(ids, hashes)
+        if not isinstance(in_order, PackedHashes):
+            in_order = PackedHashes(b"".join(in_order))
+        return LeafContents(ids, in_order)
+    try:
+        packed_ids, packed_contents = await fetch_packed(connection, LEAF_CONTENTS_PAGE, params, 2)
+    except sqlite3.DataError:
+        # A page too long for one text (a billion bytes): row by row.
+        return await _leaf_content_rows(connection, params)
     if not packed_ids:
         return LeafContents([], [])
-    if not connection.is_sqlite:
-        ids, in_order, _ = hashes_in_order(packed_ids, packed_contents)
-        return LeafContents(ids, in_order)
     ids = list(map(int, packed_ids.split(",")))
     contents = packed_contents.split(_SEPARATOR)
     if len(contents) != len(ids):
-        rows = await connection.fetch(LEAF_CONTENT_ROWS, params)
-        ids, contents = map(list, zip(*rows, strict=True))
-        return LeafContents(ids, contents)
+        return await _leaf_content_rows(connection, params)
     # Empty where a column's stored form is not one the leaf can take.
     ids, in_order = in_order_of(ids, [content or None for content in contents])
     return LeafContents(ids, in_order)
+
+
+async def _leaf_content_rows(connection: Connection, params: Params) -> LeafContents:
+    rows = await connection.fetch(LEAF_CONTENT_ROWS, params)
+    ids, contents = map(list, zip(*rows, strict=True)) if rows else ([], [])
+    return LeafContents(ids, contents)
