@@ -10,7 +10,8 @@ writes them from the columns as they are stored, in C:
   a control character (U+0001 to U+001F) then keeps it raw, where JSON escapes it;
   no leaf's bytes hold one raw, so such an event never matches and is decoded;
 - an id as its digits: PostgreSQL's integer columns hold nothing else, and SQLite's
-  `json_object` writes a value of another type quoted, or as a real;
+  `json_object` writes a value of another type quoted, or as a real (a blob, in any
+  column, writes no bytes at all);
 - the time as the leaf writes it, from SQLite's one text form or PostgreSQL's time
   in UTC;
 - the data as its stored JSON text, which every door writes in canonical form (on
