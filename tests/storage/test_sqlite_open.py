@@ -1,8 +1,10 @@
 """Opening a SQLite connection waits for another connection's lock rather than
-failing: a verification's workers open theirs while the service commits."""
+failing (a verification's workers open theirs while the service commits), and
+waits off the event loop, which serves other requests meanwhile."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 from pathlib import Path
@@ -24,11 +26,23 @@ async def test_a_connection_opened_while_another_holds_the_lock_waits_for_it(
     release = threading.Timer(0.3, holder.close)
     release.start()
     database = Database(f"sqlite+aiosqlite:///{path}")
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    ticker = asyncio.create_task(tick())
     try:
         count = await database.read(
             lambda connection: connection.fetchval(Query("SELECT count(*) FROM held"))
         )
     finally:
+        ticker.cancel()
         release.join()
         await database.dispose()
     assert count == 0
+    # The loop ran on through the 0.3 s the opening waited.
+    assert ticks >= 5

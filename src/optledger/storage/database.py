@@ -105,25 +105,35 @@ def _open_sqlite(path: str, *, busy_ms: int) -> sqlite3.Connection:
     return raw
 
 
+async def _open_sqlite_off_the_loop(path: str, *, busy_ms: int) -> SqliteConnection:
+    # Opening may wait up to `OPEN_BUSY_SECONDS` for another connection's lock.
+    return SqliteConnection(await asyncio.to_thread(_open_sqlite, path, busy_ms=busy_ms))
+
+
 class _SqliteStore:
     """One writer connection behind a lock, one reader; commits leave the event loop."""
 
     def __init__(self, path: str) -> None:
         self.path = path
         self.lock = asyncio.Lock()
+        self.opening = asyncio.Lock()
         self.committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-commit")
         self._writer: SqliteConnection | None = None
         self._reader: SqliteConnection | None = None
 
-    def writer(self) -> SqliteConnection:
+    async def writer(self) -> SqliteConnection:
+        """The writer connection; the caller holds `lock`."""
         if self._writer is None:
             # Busy waits for the write lock happen in `begin`, without blocking the loop.
-            self._writer = SqliteConnection(_open_sqlite(self.path, busy_ms=0))
+            self._writer = await _open_sqlite_off_the_loop(self.path, busy_ms=0)
         return self._writer
 
-    def reader(self) -> SqliteConnection:
+    async def reader(self) -> SqliteConnection:
+        """The reader connection."""
         if self._reader is None:
-            self._reader = SqliteConnection(_open_sqlite(self.path, busy_ms=1000))
+            async with self.opening:
+                if self._reader is None:
+                    self._reader = await _open_sqlite_off_the_loop(self.path, busy_ms=1000)
         return self._reader
 
     async def begin(self, connection: SqliteConnection) -> None:
@@ -218,7 +228,7 @@ class Database:
         if self._sqlite is not None:
             store = self._sqlite
             async with store.lock:
-                writer = store.writer()
+                writer = await store.writer()
                 writer.scope = self.url
                 writer.outbox_written = writer.webhooks_written = False
                 writer.lessens_eligibility = False
@@ -250,9 +260,9 @@ class Database:
         if connection.webhooks_written:
             self.webhooks_written.set()
 
-    def _sqlite_reader(self) -> SqliteConnection:
+    async def _sqlite_reader(self) -> SqliteConnection:
         assert self._sqlite is not None
-        reader = self._sqlite.reader()
+        reader = await self._sqlite.reader()
         reader.scope = self.url
         return reader
 
@@ -262,7 +272,7 @@ class Database:
         stands alone); not retried, unlike `read`. With `standby`, a standby's if one
         answers."""
         if self._sqlite is not None:
-            yield self._sqlite_reader()
+            yield await self._sqlite_reader()
             return
         if standby and self.standby is not None:
             acquired = await self.standby.acquire()
@@ -336,7 +346,7 @@ class Database:
         for attempt in (1, 2):
             try:
                 if self._sqlite is not None:
-                    return await query(self._sqlite_reader())
+                    return await query(await self._sqlite_reader())
                 pool = self._pool or await self._postgres_pool()
                 async with pool.acquire() as raw:
                     return await query(PostgresConnection(raw, self.url))
