@@ -26,7 +26,9 @@ from tests.support.replication import POSTGRES, ROOT, StandbyPair, fetchval, scr
 
 pytestmark = [pytest.mark.postgres, pytest.mark.replication]
 
-APPLY_DELAY_SECONDS = 1.5
+# Long enough that a write acknowledged before the standby applies it is told apart
+# from one that waited, on a machine busy with other tests too.
+APPLY_DELAY_SECONDS = 2.5
 MARKETING_TEXT = ("MARKETING", "TEXT")
 
 

@@ -134,7 +134,7 @@ class _EventCheck:
         try:
             event = ledger_event(stored)
             content = event_leaf_hash(event)
-        except (ValueError, TypeError):
+        except ValueError:
             # Its data is no JSON any more, or its time no time, or (SQLite keeps any
             # type in any column) a text is no text: not what was sealed.
             self.finding(

@@ -179,10 +179,17 @@ class SealRow:
 
 def ledger_event(row: Row | StoredEvent) -> LedgerEvent:
     """An event read with `LEDGER_EVENT_COLUMNS`, decoded; ValueError when its data or
-    time does not decode."""
+    time does not decode, or a column holds a value of another type than its own
+    (SQLite keeps any)."""
     created_at = as_time(row[11])
     if created_at is None:
         raise ValueError(f"event {row[0]} has no time")
+    texts = (row[2], row[5], row[6], row[9], row[10])
+    ids = (row[3], row[4], row[8])
+    if not all(value is None or isinstance(value, str) for value in texts) or not all(
+        value is None or isinstance(value, int) for value in ids
+    ):
+        raise ValueError(f"event {row[0]} holds a value of another type than its column's")
     # By position: verification reads a million of these.
     return LedgerEvent(
         row[0], row[1], row[2], row[3], row[4], row[5], row[6], as_json(row[7]) or {},
