@@ -23,7 +23,8 @@ def cluster() -> Iterator[Cluster]:
     stopped = Cluster(folder, "", "")
     stopped.stop()
     shutil.rmtree(folder, ignore_errors=True)
-    cluster = Cluster.start(folder, int(os.environ.get("OPTLEDGER_TEST_HA_PORT", "55400")))
+    # Below the ephemeral ports, which other tests' servers draw from meanwhile.
+    cluster = Cluster.start(folder, int(os.environ.get("OPTLEDGER_TEST_HA_PORT", "29400")))
     yield cluster
     cluster.stop()
 

@@ -31,6 +31,9 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
+        # Its own server answering, not another process's on a port taken meanwhile.
+        if process.poll() is not None:
+            raise AssertionError(f"server exited with {process.returncode}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
                 return process
@@ -80,6 +83,9 @@ def test_opt_out_acknowledged_then_sigkill_is_kept(tmp_path: Path) -> None:
         server.send_signal(signal.SIGKILL)
         server.wait()
 
+    # On a fresh port: another test's server may have taken the old one meanwhile.
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
     server = start_server(env, port)
     try:
         eligibility = httpx.get(f"{url}/v1/subscriptions", params={"phone": PHONE}, headers=headers)

@@ -206,7 +206,7 @@ async def leaves_of_events(
 
 
 def _joined_integers(text: str) -> list[int]:
-    # SQLite's group_concat of integers: their digits, each after a comma.
+    # SQLite's group_concat of integers: their digits, parted by commas.
     return list(map(int, text.split(",")))
 
 
