@@ -35,6 +35,12 @@ async def fetch_packed(
     return tuple(row)
 
 
+def joined_integers(text: str) -> list[int]:
+    """SQLite's `group_concat` of integers, read back: their digits, parted by commas.
+    A value that is no integer's digits (a real, say) raises ValueError."""
+    return list(map(int, text.split(",")))
+
+
 def in_order_of(keys: list[Any], *columns: list[Any]) -> tuple[list[Any], ...]:
     """`keys` and the columns beside them, in the order of the keys.
 

@@ -89,12 +89,12 @@ def stored_content_hash(content: str | bytes | None) -> bytes | None:
 
 
 def stored_content_hashes(contents: Sequence[str | bytes | None]) -> Sequence[bytes | None]:
-    """`stored_content_hash` of each of a page's contents (`leaf_contents_page`), packed
-    as a page's leaves come unless one has none: PostgreSQL's come hashed and packed;
-    SQLite's are texts, or None."""
+    """`stored_content_hash` of each of a page's contents (`leaf_contents_page`),
+    packed as a page's leaves come unless one has none; PostgreSQL's, hashed and
+    packed, as they are."""
     if isinstance(contents, PackedHashes):
         return contents
-    if None in contents:
-        return list(map(stored_content_hash, contents))
-    texts = cast(Sequence[str], contents)
-    return PackedHashes(b"".join(map(leaf_hash, map(str.encode, texts))))
+    hashes = list(map(stored_content_hash, contents))
+    if None in hashes:
+        return hashes
+    return PackedHashes(b"".join(cast(list[bytes], hashes)))

@@ -9,7 +9,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any, overload
 
-from optledger.storage.columns import fetch_packed, in_order_of
+from optledger.storage.columns import fetch_packed, in_order_of, joined_integers
 from optledger.storage.repositories.ledger import NO_BOUND
 from optledger.storage.sql import Connection, Query
 
@@ -191,7 +191,7 @@ async def leaves_of_events(
         with suppress(ValueError):
             packed = bytes.fromhex(hexes)
             if connection.is_sqlite:
-                indexes, event_ids = _joined_integers(indexes), _joined_integers(event_ids)
+                indexes, event_ids = joined_integers(indexes), joined_integers(event_ids)
             if len(packed) == HASH_SIZE * len(indexes) == HASH_SIZE * len(event_ids):
                 ordered_ids, ordered_hashes, (ordered_indexes,) = hashes_in_order(
                     event_ids, packed, indexes
@@ -203,11 +203,6 @@ async def leaves_of_events(
         return Leaves()
     columns = list(zip(*rows, strict=True))
     return Leaves(list(columns[0]), list(columns[1]), list(map(_hash_of_text, columns[2])))
-
-
-def _joined_integers(text: str) -> list[int]:
-    # SQLite's group_concat of integers: their digits, parted by commas.
-    return list(map(int, text.split(",")))
 
 
 def _hash_of_text(text: str) -> bytes:

@@ -37,8 +37,8 @@ import sqlite3
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from optledger.storage.columns import fetch_packed, in_order_of
-from optledger.storage.repositories.leaf_columns import PackedHashes, hashes_in_order
+from optledger.storage.columns import fetch_packed, in_order_of, joined_integers
+from optledger.storage.repositories.leaf_columns import hashes_in_order
 from optledger.storage.sql import Connection, Params, Query
 
 # The leaf encoding these bytes follow (`core.ledger.leaves.ENCODING_VERSION`).
@@ -172,7 +172,7 @@ async def leaf_contents_page(
 ) -> LeafContents:
     """Up to `limit` of the company's events with `after` < id <= `through`, by id:
     their ids, and their contents as stored in the leaf's form: on PostgreSQL the
-    leaf hashes themselves, packed; on SQLite the bytes to hash (as text), None
+    leaf hashes themselves; on SQLite the bytes to hash (as text), None
     where a column's stored form is not one the leaf can take."""
     params = {"company_id": company_id, "after": after, "through": through, "limit": limit}
     if not connection.is_sqlite:
@@ -180,8 +180,6 @@ async def leaf_contents_page(
         if not ids:
             return LeafContents([], [])
         ids, in_order, _ = hashes_in_order(ids, hashes)
-        if not isinstance(in_order, PackedHashes):
-            in_order = PackedHashes(b"".join(in_order))
         return LeafContents(ids, in_order)
     try:
         packed_ids, packed_contents = await fetch_packed(connection, LEAF_CONTENTS_PAGE, params, 2)
@@ -190,7 +188,7 @@ async def leaf_contents_page(
         return await _leaf_content_rows(connection, params)
     if not packed_ids:
         return LeafContents([], [])
-    ids = list(map(int, packed_ids.split(",")))
+    ids = joined_integers(packed_ids)
     contents = packed_contents.split(_SEPARATOR)
     if len(contents) != len(ids):
         return await _leaf_content_rows(connection, params)
